@@ -1,0 +1,182 @@
+#include "common/config.hpp"
+
+#include "common/error.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace reshare {
+namespace {
+
+// One schema entry: where the key lives in HwConfig, how to read it, and where its default comes from.
+struct Key {
+    const char* path;
+    const char* source;
+    bool numeric;
+    std::function<void(HwConfig&, const YAML::Node&, const std::string& where)> read;
+    std::function<std::string(const HwConfig&)> show;
+};
+
+int read_int(const YAML::Node& n, const std::string& where) {
+    if (!n.IsScalar()) throw Error(where + ": expected an integer");
+    try {
+        return n.as<int>();
+    } catch (const YAML::Exception&) {
+        throw Error(where + ": expected an integer, got '" + n.Scalar() + "'");
+    }
+}
+
+Key int_key(const char* path, int HwConfig::*field, const char* source) {
+    return {path, source, true,
+            [field](HwConfig& c, const YAML::Node& n, const std::string& where) { c.*field = read_int(n, where); },
+            [field](const HwConfig& c) { return std::to_string(c.*field); }};
+}
+
+template <class E>
+Key enum_key(const char* path, E HwConfig::*field, E (*parse)(const std::string&), const char* (*show)(E),
+             const char* source) {
+    return {path, source, false,
+            [field, parse](HwConfig& c, const YAML::Node& n, const std::string& where) {
+                if (!n.IsScalar()) throw Error(where + ": expected a string");
+                try {
+                    c.*field = parse(n.Scalar());
+                } catch (const Error& e) {
+                    throw Error(where + ": " + e.what());
+                }
+            },
+            [field, show](const HwConfig& c) { return std::string(show(c.*field)); }};
+}
+
+const std::vector<Key>& schema() {
+    static const std::vector<Key> keys = {
+        int_key("crossbar.rows", &HwConfig::xbar_rows, "ReShare Table I: 32 x 128 arrays"),
+        int_key("crossbar.cols", &HwConfig::xbar_cols, "ReShare Table I: 32 x 128 arrays"),
+        int_key("crossbar.cell_bits", &HwConfig::cell_bits, "ReShare Table I: 1 bit per cell (SLC)"),
+        int_key("ou.rows", &HwConfig::ou_rows, "ReShare Table I / IV-A: 8 x 8 OU"),
+        int_key("ou.cols", &HwConfig::ou_cols, "ReShare Table I / IV-A: 8 x 8 OU"),
+        int_key("quantization.weight_bits", &HwConfig::weight_bits, "ReShare IV-A: 8-bit weights"),
+        int_key("quantization.input_bits", &HwConfig::input_bits,
+                "ReShare Table I: 1-bit DAC, so 8-bit inputs stream bit-serially"),
+        enum_key("quantization.granularity", &HwConfig::quant, parse_quant, to_string,
+                 "ours: per-tensor symmetric, the simplest post-training scheme"),
+        enum_key("quantization.encoding", &HwConfig::encoding, parse_encoding, to_string,
+                 "ours: differential (+/- arrays), see docs/encodings.md"),
+        int_key("sharing.block_bytes", &HwConfig::block_bytes, "ReShare IV-A: block size for memory write 16 B"),
+        int_key("sharing.result_bits", &HwConfig::result_bits,
+                "ours: 16 bits hold an OU column sum over all input bits (docs/storage.md)"),
+    };
+    return keys;
+}
+
+const Key* find_key(const std::string& path) {
+    for (const Key& k : schema())
+        if (path == k.path) return &k;
+    return nullptr;
+}
+
+bool is_section(const std::string& path) {
+    for (const Key& k : schema())
+        if (std::string(k.path).rfind(path + ".", 0) == 0) return true;
+    return false;
+}
+
+void read_map(HwConfig& c, const YAML::Node& node, const std::string& prefix, const std::string& file) {
+    for (const auto& kv : node) {
+        const std::string name = kv.first.as<std::string>();
+        const std::string path = prefix.empty() ? name : prefix + "." + name;
+        const std::string where = "config " + file + ": " + path;
+        if (const Key* key = find_key(path)) {
+            key->read(c, kv.second, where);
+        } else if (is_section(path)) {
+            if (!kv.second.IsMap()) throw Error(where + ": expected a mapping of keys");
+            read_map(c, kv.second, path, file);
+        } else {
+            throw Error(where + ": unknown key");
+        }
+    }
+}
+
+bool is_power_of_two(int v) { return v > 0 && (v & (v - 1)) == 0; }
+
+void require(bool ok, const std::string& source, const char* key, const std::string& problem) {
+    if (!ok) throw Error("config " + source + ": " + key + ": " + problem);
+}
+
+}  // namespace
+
+const char* to_string(Encoding e) {
+    switch (e) {
+        case Encoding::Twos: return "twos";
+        case Encoding::Offset: return "offset";
+        case Encoding::Differential: return "differential";
+    }
+    return "?";
+}
+
+const char* to_string(QuantGranularity q) { return q == QuantGranularity::PerTensor ? "per-tensor" : "per-channel"; }
+
+Encoding parse_encoding(const std::string& s) {
+    if (s == "twos") return Encoding::Twos;
+    if (s == "offset") return Encoding::Offset;
+    if (s == "differential") return Encoding::Differential;
+    throw Error("unknown encoding '" + s + "' (expected twos, offset or differential)");
+}
+
+QuantGranularity parse_quant(const std::string& s) {
+    if (s == "per-tensor") return QuantGranularity::PerTensor;
+    if (s == "per-channel") return QuantGranularity::PerChannel;
+    throw Error("unknown quantization '" + s + "' (expected per-tensor or per-channel)");
+}
+
+HwConfig load_config(const std::string& path) {
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+        throw Error("config " + path + ": cannot read the file");
+    } catch (const YAML::Exception& e) {
+        throw Error("config " + path + ": not valid YAML (" + e.msg + " at line " + std::to_string(e.mark.line + 1) + ")");
+    }
+    HwConfig c;
+    c.source = path;
+    if (root.IsNull()) return c;
+    if (!root.IsMap()) throw Error("config " + path + ": the top level must be a mapping of sections");
+    read_map(c, root, "", path);
+    validate(c);
+    return c;
+}
+
+void validate(const HwConfig& c) {
+    const std::string& s = c.source;
+    require(c.xbar_rows > 0 && c.xbar_rows <= 4096, s, "crossbar.rows", "must be in 1..4096");
+    require(c.xbar_cols > 0 && c.xbar_cols <= 4096, s, "crossbar.cols", "must be in 1..4096");
+    require(c.cell_bits == 1 || c.cell_bits == 2, s, "crossbar.cell_bits", "must be 1 or 2");
+    require(c.ou_rows > 0 && c.ou_rows <= c.xbar_rows && c.xbar_rows % c.ou_rows == 0, s, "ou.rows",
+            "must divide crossbar.rows (" + std::to_string(c.xbar_rows) + ")");
+    require(c.ou_cols > 0 && c.ou_cols <= c.xbar_cols && c.xbar_cols % c.ou_cols == 0, s, "ou.cols",
+            "must divide crossbar.cols (" + std::to_string(c.xbar_cols) + ")");
+    require(c.ou_rows * c.cell_bits <= 32, s, "ou.rows", "times crossbar.cell_bits must be at most 32 bits per pattern");
+    require(c.ou_cols * c.cell_bits <= 32, s, "ou.cols", "times crossbar.cell_bits must be at most 32 bits per OU row");
+    require(c.weight_bits >= 2 && c.weight_bits <= 8, s, "quantization.weight_bits", "must be in 2..8");
+    require(c.input_bits >= 2 && c.input_bits <= 8, s, "quantization.input_bits", "must be in 2..8");
+    require(!(c.encoding == Encoding::Twos && c.cell_bits > 1), s, "quantization.encoding",
+            "twos needs 1-bit cells: a multi-bit cell cannot hold the negative sign bit with a positive one");
+    require(is_power_of_two(c.result_bits) && c.result_bits >= 8 && c.result_bits <= 32, s, "sharing.result_bits",
+            "must be 8, 16 or 32");
+    require(c.block_bytes > 0 && (c.block_bytes * 8) % c.result_bits == 0, s, "sharing.block_bytes",
+            "must hold a whole number of results of sharing.result_bits");
+    // Algorithm 1 ranks with exact integer weights lcm(1..B)/n; up to 32 results per block they fit 64 bits.
+    require(c.results_per_block() >= 1 && c.results_per_block() <= 32, s, "sharing.block_bytes",
+            "must hold 1 to 32 results");
+}
+
+std::vector<ConfigEntry> describe(const HwConfig& c) {
+    std::vector<ConfigEntry> entries;
+    for (const Key& k : schema()) entries.push_back({k.path, k.show(c), k.source, k.numeric});
+    return entries;
+}
+
+}  // namespace reshare

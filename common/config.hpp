@@ -1,0 +1,55 @@
+// The one hardware/compression configuration of the simulator, read from YAML and validated up front.
+//
+// Every key has a default in code whose source is named in kSchema (config.cpp) and in
+// configs/reshare-table1.yaml; a YAML file only overrides. Unknown keys, wrong types and inconsistent
+// geometry are errors that name the key (exit code 2).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace reshare {
+
+enum class Encoding { Twos, Offset, Differential };
+enum class QuantGranularity { PerTensor, PerChannel };
+
+const char* to_string(Encoding e);
+const char* to_string(QuantGranularity q);
+Encoding parse_encoding(const std::string& s);              // throws Error naming the value
+QuantGranularity parse_quant(const std::string& s);
+
+struct HwConfig {
+    // crossbar (ReShare Table I)
+    int xbar_rows = 32;
+    int xbar_cols = 128;
+    int cell_bits = 1;
+    // operation unit (ReShare Table I)
+    int ou_rows = 8;
+    int ou_cols = 8;
+    // quantization (ReShare IV-A: 8-bit weights; 1-bit DAC, bit-serial inputs: Table I)
+    int weight_bits = 8;
+    int input_bits = 8;
+    QuantGranularity quant = QuantGranularity::PerTensor;
+    Encoding encoding = Encoding::Differential;
+    // sharing buffers (ReShare IV-A: 16 B block writes; result width is ours, see config.cpp)
+    int block_bytes = 16;
+    int result_bits = 16;
+
+    std::string source = "built-in defaults";   // file the values came from
+
+    int results_per_block() const { return block_bytes * 8 / result_bits; }
+    int ous_per_crossbar() const { return (xbar_rows / ou_rows) * (xbar_cols / ou_cols); }
+};
+
+// Defaults overridden by the YAML file at `path`; throws Error("config <path>: <key>: <problem>").
+HwConfig load_config(const std::string& path);
+// Checks the relations between keys (OU inside the crossbar, block filled by results, ...).
+void validate(const HwConfig& c);
+// Every key with its value and the source of its default: the configuration a report was made with.
+struct ConfigEntry {
+    std::string key, value, source;
+    bool numeric;
+};
+std::vector<ConfigEntry> describe(const HwConfig& c);
+
+}  // namespace reshare

@@ -1,0 +1,195 @@
+#include "models/graph.hpp"
+
+#include "common/error.hpp"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+namespace reshare::models {
+namespace {
+
+int out_extent(int in, int k, int stride, int dilation, int pad_total) {
+    const int span = dilation * (k - 1) + 1;
+    // Integer division truncates toward zero, so a window just larger than its input would get one output.
+    if (in + pad_total < span) return 0;
+    return (in + pad_total - span) / stride + 1;
+}
+
+// TF's SAME rule: output = ceil(in / stride), the extra padding goes to the bottom/right.
+std::pair<int, int> same_padding(int in, int k, int stride, int dilation) {
+    const int out = (in + stride - 1) / stride;
+    const int span = dilation * (k - 1) + 1;
+    const int total = std::max(0, (out - 1) * stride + span - in);
+    return {total / 2, total - total / 2};
+}
+
+}  // namespace
+
+GraphBuilder::GraphBuilder(std::string name, Shape input, InputNorm norm) {
+    g_.name = std::move(name);
+    g_.input_norm = norm;
+    Node in;
+    in.name = "input";
+    in.kind = OpKind::Input;
+    in.out = input;
+    g_.nodes.push_back(std::move(in));
+}
+
+int GraphBuilder::push(Node n) {
+    for (int i : n.inputs)
+        if (i < 0 || i >= int(g_.nodes.size()))
+            throw Error("graph " + g_.name + ": node " + n.name + " refers to a missing input");
+    if (n.out.h <= 0 || n.out.w <= 0 || n.out.c <= 0)
+        throw Error("graph " + g_.name + ": node " + n.name + " has an empty output shape");
+    g_.nodes.push_back(std::move(n));
+    return int(g_.nodes.size()) - 1;
+}
+
+void GraphBuilder::set_window(Node& n, int in, int kh, int kw, int stride, int dilation, PadMode mode, int pad) {
+    const Shape& s = shape(in);
+    n.inputs = {in};
+    n.kh = kh;
+    n.kw = kw;
+    n.stride_h = n.stride_w = stride;
+    n.dil_h = n.dil_w = dilation;
+    if (pad >= 0) {
+        n.pad_top = n.pad_bottom = n.pad_left = n.pad_right = pad;
+    } else if (mode == PadMode::Same) {
+        std::tie(n.pad_top, n.pad_bottom) = same_padding(s.h, kh, stride, dilation);
+        std::tie(n.pad_left, n.pad_right) = same_padding(s.w, kw, stride, dilation);
+    }
+    n.out.h = out_extent(s.h, kh, stride, dilation, n.pad_top + n.pad_bottom);
+    n.out.w = out_extent(s.w, kw, stride, dilation, n.pad_left + n.pad_right);
+    n.out.c = s.c;
+}
+
+int GraphBuilder::conv(int in, const std::string& name, const ConvSpec& spec, const std::string& weight,
+                       ChannelAffine affine) {
+    Node n;
+    n.name = name;
+    n.kind = OpKind::Conv2d;
+    n.weight = weight.empty() ? name + "/weights" : weight;
+    n.affine = std::move(affine);
+    n.groups = spec.groups;
+    n.cout = spec.cout;
+    n.act = spec.act;
+    const int kh = spec.kh ? spec.kh : spec.k, kw = spec.kw ? spec.kw : spec.k;
+    set_window(n, in, kh, kw, spec.stride, spec.dilation, spec.mode, spec.pad);
+    const int cin = shape(in).c;
+    if (spec.groups < 1 || cin % spec.groups || spec.cout % spec.groups)
+        throw Error("graph " + g_.name + ": conv " + name + " has groups that do not divide its channels");
+    n.out.c = spec.cout;
+    return push(std::move(n));
+}
+
+int GraphBuilder::dense(int in, const std::string& name, int cout, Activation act, const std::string& weight,
+                        ChannelAffine affine) {
+    Node n;
+    n.name = name;
+    n.kind = OpKind::Dense;
+    n.weight = weight.empty() ? name + "/weights" : weight;
+    n.affine = std::move(affine);
+    n.inputs = {in};
+    n.cout = cout;
+    n.act = act;
+    n.out = Shape{1, 1, cout};
+    return push(std::move(n));
+}
+
+int GraphBuilder::max_pool(int in, const std::string& name, int k, int stride, PadMode mode, int pad) {
+    Node n;
+    n.name = name;
+    n.kind = OpKind::MaxPool;
+    set_window(n, in, k, k, stride, 1, mode, pad);
+    return push(std::move(n));
+}
+
+int GraphBuilder::avg_pool(int in, const std::string& name, int k, int stride, PadMode mode, int pad) {
+    Node n;
+    n.name = name;
+    n.kind = OpKind::AvgPool;
+    set_window(n, in, k, k, stride, 1, mode, pad);
+    return push(std::move(n));
+}
+
+int GraphBuilder::global_avg_pool(int in, const std::string& name) {
+    Node n;
+    n.name = name;
+    n.kind = OpKind::GlobalAvgPool;
+    n.inputs = {in};
+    n.kh = shape(in).h;
+    n.kw = shape(in).w;
+    n.out = Shape{1, 1, shape(in).c};
+    return push(std::move(n));
+}
+
+int GraphBuilder::add(int a, int b, const std::string& name, Activation act) {
+    if (!(shape(a) == shape(b)))
+        throw Error("graph " + g_.name + ": add " + name + " joins tensors of different shapes");
+    Node n;
+    n.name = name;
+    n.kind = OpKind::Add;
+    n.inputs = {a, b};
+    n.act = act;
+    n.out = shape(a);
+    return push(std::move(n));
+}
+
+int GraphBuilder::concat(const std::vector<int>& ins, const std::string& name) {
+    if (ins.empty()) throw Error("graph " + g_.name + ": concat " + name + " has no inputs");
+    Node n;
+    n.name = name;
+    n.kind = OpKind::Concat;
+    n.inputs = ins;
+    n.out = shape(ins.front());
+    n.out.c = 0;
+    for (int i : ins) {
+        if (shape(i).h != n.out.h || shape(i).w != n.out.w)
+            throw Error("graph " + g_.name + ": concat " + name + " joins tensors of different sizes");
+        n.out.c += shape(i).c;
+    }
+    return push(std::move(n));
+}
+
+int GraphBuilder::zero_pad(int in, const std::string& name, int bottom, int right, int channels) {
+    Node n;
+    n.name = name;
+    n.kind = OpKind::ZeroPad;
+    n.inputs = {in};
+    n.pad_bottom = bottom;
+    n.pad_right = right;
+    n.pad_channels = channels;
+    n.out = shape(in);
+    n.out.h += bottom;
+    n.out.w += right;
+    n.out.c += channels;
+    return push(std::move(n));
+}
+
+int GraphBuilder::activation(int in, const std::string& name, Activation act) {
+    Node n;
+    n.name = name;
+    n.kind = OpKind::Activation;
+    n.inputs = {in};
+    n.act = act;
+    n.out = shape(in);
+    return push(std::move(n));
+}
+
+Graph GraphBuilder::build() && { return std::move(g_); }
+
+std::vector<const Node*> weight_layers(const Graph& g) {
+    std::vector<const Node*> out;
+    for (const Node& n : g.nodes)
+        if (n.kind == OpKind::Conv2d || n.kind == OpKind::Dense) out.push_back(&n);
+    return out;
+}
+
+int matrix_rows(const Graph& g, const Node& n) {
+    const Shape& in = g.nodes.at(n.inputs.at(0)).out;
+    if (n.kind == OpKind::Dense) return int(in.elements());
+    return n.kh * n.kw * in.c / n.groups;
+}
+
+}  // namespace reshare::models

@@ -1,0 +1,129 @@
+// Layer graphs of the networks the simulator runs, with NHWC shapes inferred at build time.
+//
+// A graph is a topologically ordered list of nodes; every node names its inputs by index. Conv and dense
+// nodes carry the names of their weight tensors (the TF.js manifest names for real models, or names the
+// zoo invents for synthetic ones), so one graph serves both the offline pass and the later inference.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+namespace reshare::models {
+
+struct Shape {
+    int h = 1, w = 1, c = 1;
+    long elements() const { return long(h) * w * c; }
+    bool operator==(const Shape& o) const { return h == o.h && w == o.w && c == o.c; }
+};
+
+enum class OpKind {
+    Input,
+    Conv2d,         // includes grouped and depthwise convolution
+    Dense,          // fully connected on a flattened input
+    MaxPool,
+    AvgPool,        // window average; GlobalAvgPool is the whole-plane case
+    GlobalAvgPool,
+    Add,
+    Concat,         // along channels
+    ZeroPad,        // zero rows/cols on the spatial border and zero channels appended
+    Activation,     // stand-alone ReLU-family op
+};
+
+enum class Activation { None, Relu, Relu6 };
+
+// Per-output-channel post-processing of a conv/dense accumulator, by tensor name ("" = absent).
+// Real models fold batch norm or a scale layer here; the reference inference applies it in float
+// before requantization, so the crossbars store the kernels exactly as the manifest holds them.
+struct ChannelAffine {
+    std::string bias;          // y += bias
+    std::string mul, add;      // y = y * mul + add            (face_recognition's scale layer)
+    std::string bn_mean, bn_var, bn_gamma, bn_beta;  // y = (y - mean) / sqrt(var + eps) * gamma + beta
+    float bn_eps = 1e-3f;
+};
+
+struct Node {
+    std::string name;
+    OpKind kind = OpKind::Input;
+    std::vector<int> inputs;   // indices of earlier nodes
+
+    // Conv2d / Dense
+    std::string weight;        // tensor name; conv kernels are HWIO [kh, kw, cin/groups, cout/...]
+    int cout = 0;
+    int groups = 1;            // depthwise: groups == cin
+    ChannelAffine affine;
+
+    // Conv2d / pools: window geometry. Padding is explicit per side (SAME is resolved at build time).
+    int kh = 1, kw = 1, stride_h = 1, stride_w = 1, dil_h = 1, dil_w = 1;
+    int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+
+    // ZeroPad: pad_* above for spatial rows/cols, plus zero channels appended
+    int pad_channels = 0;
+
+    Activation act = Activation::None;  // applied after the op (and after the affine)
+    Shape out;                          // inferred output shape
+};
+
+// How raw RGB pixels in [0, 255] become the network input: x = (pixel - mean[c]) * scale.
+struct InputNorm {
+    std::array<float, 3> mean{0.f, 0.f, 0.f};
+    float scale = 1.f / 255.f;
+};
+
+struct Graph {
+    std::string name;
+    InputNorm input_norm;
+    std::vector<Node> nodes;   // nodes[0] is the input
+
+    const Node& output() const { return nodes.back(); }
+};
+
+// Padding policy of TF/TF.js: SAME pads so that out = ceil(in / stride); VALID pads nothing.
+enum class PadMode { Same, Valid };
+
+struct ConvSpec {
+    int cout = 0;
+    int k = 1;                 // square kernel unless kh/kw set
+    int kh = 0, kw = 0;
+    int stride = 1;
+    int dilation = 1;
+    int groups = 1;
+    PadMode mode = PadMode::Same;
+    int pad = -1;              // >= 0: symmetric explicit padding (Caffe/PyTorch style) instead of mode
+    Activation act = Activation::Relu;
+};
+
+// Builds a graph node by node, inferring shapes and checking every geometry as it goes.
+// All methods return the new node's index. Errors throw reshare::Error.
+class GraphBuilder {
+public:
+    GraphBuilder(std::string name, Shape input, InputNorm norm = {});
+
+    int conv(int in, const std::string& name, const ConvSpec& spec, const std::string& weight = "",
+             ChannelAffine affine = {});
+    int dense(int in, const std::string& name, int cout, Activation act, const std::string& weight = "",
+              ChannelAffine affine = {});
+    int max_pool(int in, const std::string& name, int k, int stride, PadMode mode, int pad = -1);
+    int avg_pool(int in, const std::string& name, int k, int stride, PadMode mode, int pad = -1);
+    int global_avg_pool(int in, const std::string& name);
+    int add(int a, int b, const std::string& name, Activation act = Activation::None);
+    int concat(const std::vector<int>& ins, const std::string& name);
+    int zero_pad(int in, const std::string& name, int bottom, int right, int channels);
+    int activation(int in, const std::string& name, Activation act);
+
+    const Shape& shape(int node) const { return g_.nodes.at(node).out; }
+    Graph build() &&;
+
+private:
+    int push(Node n);
+    void set_window(Node& n, int in, int kh, int kw, int stride, int dilation, PadMode mode, int pad);
+    Graph g_;
+};
+
+// A graph's conv/dense nodes, in order: the layers whose weights the crossbars hold.
+std::vector<const Node*> weight_layers(const Graph& g);
+
+// Rows of the lowered weight matrix: kh*kw*cin/groups (cin fastest); columns: cout.
+int matrix_rows(const Graph& g, const Node& n);
+
+}  // namespace reshare::models

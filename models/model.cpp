@@ -1,0 +1,102 @@
+#include "models/model.hpp"
+
+#include "common/error.hpp"
+#include "models/synthetic.hpp"
+#include "models/tfjs.hpp"
+#include "models/zoo.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace reshare::models {
+namespace fs = std::filesystem;
+namespace {
+
+std::vector<WeightLayer> graph_layers(const Graph& g) {
+    std::vector<WeightLayer> out;
+    for (const Node* n : weight_layers(g)) out.push_back({n->name, n->weight, matrix_rows(g, *n), n->cout, n->groups});
+    return out;
+}
+
+// A manifest with no known graph: every 4-D kernel [kh,kw,cin,cout] with cout > 1 and every 2-D kernel.
+std::vector<WeightLayer> bare_layers(const TensorMap& tensors, const std::string& path) {
+    std::vector<WeightLayer> out;
+    for (const auto& [name, t] : tensors) {
+        const auto& s = t.shape;
+        if (s.size() == 4 && s[3] > 1) out.push_back({name, name, s[0] * s[1] * s[2], s[3], 1});
+        if (s.size() == 2 && s[0] > 0 && s[1] > 0) out.push_back({name, name, s[0], s[1], 1});
+    }
+    if (out.empty()) throw Error("model file " + path + ": holds no 2-D or 4-D weight tensors");
+    return out;
+}
+
+void check_weights_fit(const Model& m, const TensorMap& tensors, const std::string& path) {
+    for (const WeightLayer& l : m.layers) {
+        const auto it = tensors.find(l.tensor);
+        if (it == tensors.end()) throw Error("model file " + path + ": has no tensor '" + l.tensor + "' for layer " + l.name);
+        const long want = long(l.rows) * l.cols;
+        if (it->second.elements() != want)
+            throw Error("model file " + path + ": tensor '" + l.tensor + "' has " + std::to_string(it->second.elements()) +
+                        " values, layer " + l.name + " needs " + std::to_string(want));
+    }
+}
+
+Model real_model(const std::string& name, const std::string& path, const Graph* graph) {
+    Model m;
+    m.name = name;
+    m.weights = "real";
+    m.source = path;
+    m.tensors = load_tfjs_manifest(path);
+    if (graph) {
+        m.graph = *graph;
+        m.layers = graph_layers(*graph);
+        check_weights_fit(m, m.tensors, path);
+    } else {
+        m.layers = bare_layers(m.tensors, path);
+    }
+    return m;
+}
+
+}  // namespace
+
+std::string model_dir() {
+    if (const char* env = std::getenv("RESHARE_MODEL_DIR"); env && *env) return env;
+    return RESHARE_DEFAULT_MODEL_DIR;
+}
+
+std::vector<float> Model::matrix(size_t i) const {
+    const WeightLayer& l = layers.at(i);
+    if (synthetic()) return synthetic_weights(seed, i, long(l.rows) * l.cols, l.rows, synthetic_shape());
+    return tensors.at(l.tensor).data;
+}
+
+Model load_model(const std::string& spec, uint64_t seed) {
+    if (const ZooEntry* z = find_zoo(spec)) {
+        const Graph g = zoo_graph(spec);
+        if (!z->manifest.empty()) {
+            const std::string path = (fs::path(model_dir()) / z->manifest).string();
+            if (!fs::exists(path))
+                throw Error("model " + spec + ": weights not found at " + path + " (run scripts/fetch-models.sh)");
+            return real_model(spec, path, &g);
+        }
+        Model m;
+        m.name = spec;
+        m.weights = "synthetic";
+        m.source = "synthetic: generalized normal, seed " + std::to_string(seed);
+        m.seed = seed;
+        m.graph = g;
+        m.layers = graph_layers(g);
+        return m;
+    }
+    if (!fs::exists(spec)) throw Error("model '" + spec + "': neither a zoo model nor an existing manifest file");
+    // A manifest of a zoo model gets its graph, whatever folder it sits in.
+    const std::string file = fs::path(spec).filename().string();
+    for (const ZooEntry& z : zoo())
+        if (!z.manifest.empty() && z.manifest == file) {
+            const Graph g = zoo_graph(z.name);
+            return real_model(z.name, spec, &g);
+        }
+    return real_model(spec, spec, nullptr);
+}
+
+}  // namespace reshare::models

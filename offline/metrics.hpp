@@ -1,0 +1,36 @@
+// Resource figures of a compressed layer: OUs, crossbars, cells, activations and auxiliary storage.
+//
+// The accounting (docs/storage.md):
+// - stored OUs: dense: every OU of the bit-sliced matrix; orc: ceil(kept rows / ou_rows) per strip;
+//   rws/reshare: ceil(distinct non-zero patterns / ou_cols) per domain.
+// - crossbars: whole arrays, ceil(stored OUs / OUs per crossbar) per layer (layers never share one);
+//   cells: stored OUs x ou_rows x ou_cols (the footprint, padding included).
+// - OU activations per input vector and input bit: every stored OU fires once.
+// - storage: index fields are fixed-width per layer, sized for the layer's largest value; buffers hold the
+//   working set of every domain (each domain runs on its own crossbars).
+#pragma once
+
+#include "offline/compressed_layer.hpp"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace reshare {
+
+struct LayerMetrics {
+    uint64_t stored_ous = 0;
+    uint64_t crossbars = 0;
+    uint64_t cells = 0;
+    uint64_t ou_activations_per_input = 0;   // per input vector per input bit
+    uint64_t dense_cells = 0;                 // the same layer's dense footprint, for ratios
+    std::vector<std::pair<std::string, uint64_t>> storage_bits;   // by structure, in a fixed order
+
+    uint64_t storage_total() const;
+    void add(const LayerMetrics& o);   // totals of a model: structures summed by name
+};
+
+LayerMetrics measure(const CompressedLayer& layer);
+
+}  // namespace reshare

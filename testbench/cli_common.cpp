@@ -1,0 +1,73 @@
+#include "testbench/cli_common.hpp"
+
+#include "common/error.hpp"
+#include "common/parallel.hpp"
+
+#include <regex>
+
+namespace reshare::cli {
+
+void add_model_options(CLI::App& cmd, ModelOptions& o) {
+    cmd.add_option("-m,--model", o.model, "zoo name (alexnet, vgg16, resnet50, googlenet, face_recognition, "
+                                          "ssd_mobilenetv1) or a TF.js weight manifest")
+        ->required();
+    cmd.add_option("-c,--config", o.config, "hardware configuration YAML (default: built-in, = configs/reshare-table1.yaml)");
+    cmd.add_option("--encoding", o.encoding, "weight encoding: twos, offset or differential (overrides the config)");
+    cmd.add_option("--quant", o.quant, "quantization granularity: per-tensor or per-channel (overrides the config)");
+    cmd.add_option("--ou", o.ou, "OU size ROWSxCOLS, e.g. 8x8 (overrides the config)");
+    cmd.add_option("--threads", o.threads, "worker threads (default: RESHARE_THREADS or all cores)");
+    cmd.add_option("--seed", o.seed, "seed of synthetic weights");
+}
+
+HwConfig resolve_config(const ModelOptions& o) {
+    HwConfig c = o.config.empty() ? HwConfig{} : load_config(o.config);
+    if (!o.encoding.empty()) c.encoding = parse_encoding(o.encoding);
+    if (!o.quant.empty()) c.quant = parse_quant(o.quant);
+    if (!o.ou.empty()) {
+        std::smatch m;
+        if (!std::regex_match(o.ou, m, std::regex("([0-9]{1,4})x([0-9]{1,4})")))
+            throw Error("--ou: expected ROWSxCOLS such as 8x8, got '" + o.ou + "'");
+        c.ou_rows = std::stoi(m[1]);
+        c.ou_cols = std::stoi(m[2]);
+    }
+    if (!o.encoding.empty() || !o.quant.empty() || !o.ou.empty()) c.source += " with command-line overrides";
+    validate(c);
+    return c;
+}
+
+int thread_count(const ModelOptions& o) { return o.threads > 0 ? o.threads : default_threads(); }
+
+void for_each_layer(const models::Model& model, const HwConfig& config, int threads,
+                    const std::function<void(size_t, const QuantizedMatrix&)>& visit) {
+    for (size_t i = 0; i < model.layers.size(); ++i) {
+        const models::WeightLayer& l = model.layers[i];
+        const QuantizedMatrix q = quantize(l.name, l.rows, l.cols, l.groups, model.matrix(i), config.quant, config.weight_bits);
+        visit(i, q);
+    }
+}
+
+nlohmann::ordered_json config_json(const HwConfig& c) {
+    nlohmann::ordered_json j;
+    j["file"] = c.source;
+    for (const ConfigEntry& e : describe(c)) {
+        if (e.numeric)
+            j[e.key] = std::stoll(e.value);
+        else
+            j[e.key] = e.value;
+    }
+    return j;
+}
+
+nlohmann::ordered_json header_json(const models::Model& m, const HwConfig& c) {
+    nlohmann::ordered_json j;
+    j["model"] = m.name;
+    j["weights"] = m.weights;
+    j["weights_source"] = m.source;
+    j["encoding"] = to_string(c.encoding);
+    j["quantization"] = to_string(c.quant);
+    j["ou"] = {c.ou_rows, c.ou_cols};
+    j["cell_bits"] = c.cell_bits;
+    return j;
+}
+
+}  // namespace reshare::cli

@@ -1,0 +1,44 @@
+// Options and steps every subcommand shares: model and configuration selection, the per-layer loop, JSON.
+#pragma once
+
+#include "common/config.hpp"
+#include "models/model.hpp"
+#include "offline/quantize.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <string>
+
+namespace reshare::cli {
+
+struct ModelOptions {
+    std::string model;
+    std::string config;     // YAML file; empty = built-in defaults (configs/reshare-table1.yaml)
+    std::string encoding;   // overrides quantization.encoding
+    std::string quant;      // overrides quantization.granularity
+    std::string ou;         // "RxC", overrides ou.rows / ou.cols
+    int threads = 0;        // 0 = RESHARE_THREADS or all cores
+    uint64_t seed = models::Model::kDefaultSeed;
+};
+
+void add_model_options(CLI::App& cmd, ModelOptions& o);
+// The configuration file (or defaults) with the command-line overrides applied, validated.
+HwConfig resolve_config(const ModelOptions& o);
+int thread_count(const ModelOptions& o);
+
+// Lowers, quantizes and hands over each weight layer in order; only one layer's weights live at a time.
+void for_each_layer(const models::Model& model, const HwConfig& config, int threads,
+                    const std::function<void(size_t index, const QuantizedMatrix&)>& visit);
+
+nlohmann::ordered_json config_json(const HwConfig& c);
+// The fields every JSON output starts with: model, weights, encoding, quantization.
+nlohmann::ordered_json header_json(const models::Model& m, const HwConfig& c);
+
+// Registers the subcommands; each sets the callback that runs it.
+void register_stats(CLI::App& app);
+void register_compress(CLI::App& app);
+void register_fit(CLI::App& app);
+
+}  // namespace reshare::cli

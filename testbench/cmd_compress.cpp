@@ -1,0 +1,135 @@
+// reshare compress: one compressed layer image per weight layer plus summary.json, for one scheme.
+#include "testbench/cli_common.hpp"
+
+#include "common/error.hpp"
+#include "offline/compressed_layer.hpp"
+#include "offline/layer_image.hpp"
+#include "offline/metrics.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <regex>
+
+namespace reshare::cli {
+namespace fs = std::filesystem;
+namespace {
+
+struct CompressOptions {
+    ModelOptions model;
+    std::string scheme;
+    std::string out;
+    bool json = false;
+};
+
+nlohmann::ordered_json metrics_json(const LayerMetrics& m) {
+    nlohmann::ordered_json j;
+    j["crossbars"] = m.crossbars;
+    j["cells"] = m.cells;
+    j["ou_activations_per_input"] = m.ou_activations_per_input;
+    nlohmann::ordered_json storage;
+    for (const auto& [name, bits] : m.storage_bits) storage[name] = bits;
+    storage["total"] = m.storage_total();
+    j["storage_bits"] = storage;
+    j["compression_vs_dense"] = m.cells ? double(m.dense_cells) / double(m.cells) : 0.0;
+    return j;
+}
+
+std::string image_name(size_t index) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "layer-%03zu.rsl", index);
+    return buf;
+}
+
+// Only a folder that a previous `compress` wrote (or an empty one) is replaced.
+void check_replaceable(const fs::path& out) {
+    if (!fs::exists(out)) return;
+    if (!fs::is_directory(out)) throw Error("output " + out.string() + " exists and is not a directory");
+    const std::regex ours("summary\\.json|layer-[0-9]+\\.rsl");
+    for (const auto& e : fs::directory_iterator(out))
+        if (!std::regex_match(e.path().filename().string(), ours))
+            throw Error("output directory " + out.string() + " holds files compress did not write (" +
+                        e.path().filename().string() + "); choose another -o");
+}
+
+nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& staging) {
+    const HwConfig config = resolve_config(o.model);
+    const Scheme scheme = parse_scheme(o.scheme);
+    const models::Model model = models::load_model(o.model.model, o.model.seed);
+    const int threads = thread_count(o.model);
+
+    nlohmann::ordered_json summary = header_json(model, config);
+    summary["scheme"] = to_string(scheme);
+    summary["config"] = config_json(config);
+    LayerMetrics total;
+    nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+    for_each_layer(model, config, threads, [&](size_t i, const QuantizedMatrix& q) {
+        const CompressedLayer layer = compress(q, config, scheme, threads);
+        write_layer_image((staging / image_name(i)).string(), layer);
+        const LayerMetrics m = measure(layer);
+        total.add(m);
+        nlohmann::ordered_json l;
+        l["name"] = q.name;
+        l["file"] = image_name(i);
+        l["rows"] = q.rows;
+        l["cols"] = q.cols;
+        l["groups"] = q.groups;
+        l.update(metrics_json(m));
+        layers.push_back(l);
+    });
+    summary["totals"] = metrics_json(total);
+    summary["layers"] = layers;
+    return summary;
+}
+
+void print_summary(const nlohmann::ordered_json& s, const std::string& out) {
+    const auto& t = s["totals"];
+    std::printf("%s (%s weights), scheme %s, encoding %s: %zu layers -> %s\n", s["model"].get<std::string>().c_str(),
+                s["weights"].get<std::string>().c_str(), s["scheme"].get<std::string>().c_str(),
+                s["encoding"].get<std::string>().c_str(), s["layers"].size(), out.c_str());
+    std::printf("  crossbars %llu, cells %llu, OU activations per input bit %llu, storage %llu bits, "
+                "compression vs dense %.3fx\n",
+                t["crossbars"].get<unsigned long long>(), t["cells"].get<unsigned long long>(),
+                t["ou_activations_per_input"].get<unsigned long long>(),
+                t["storage_bits"]["total"].get<unsigned long long>(), t["compression_vs_dense"].get<double>());
+}
+
+void run(const CompressOptions& o) {
+    const fs::path out(o.out);
+    check_replaceable(out);
+    // Everything is written to a staging folder and renamed at the end: a failure leaves nothing half-written.
+    const fs::path staging = out.string() + ".partial-" + std::to_string(::getpid());
+    std::error_code ec;
+    fs::create_directories(staging, ec);
+    if (ec) throw Error("cannot create output directory " + staging.string() + ": " + ec.message());
+    try {
+        const nlohmann::ordered_json summary = compress_all(o, staging);
+        std::ofstream(staging / "summary.json") << summary.dump(2) << "\n";
+        fs::remove_all(out);
+        fs::rename(staging, out);
+        if (o.json)
+            std::cout << summary.dump(2) << "\n";
+        else
+            print_summary(summary, out.string());
+    } catch (...) {
+        fs::remove_all(staging, ec);
+        throw;
+    }
+}
+
+}  // namespace
+
+void register_compress(CLI::App& app) {
+    auto opts = std::make_shared<CompressOptions>();
+    CLI::App* cmd = app.add_subcommand("compress", "compress every weight layer with one scheme into layer images");
+    add_model_options(*cmd, opts->model);
+    cmd->add_option("-s,--scheme", opts->scheme, "dense, orc, rws or reshare")->required();
+    cmd->add_option("-o,--out", opts->out, "output directory (layer-NNN.rsl images and summary.json)")->required();
+    cmd->add_flag("--json", opts->json, "print summary.json to stdout as well");
+    cmd->callback([opts] { run(*opts); });
+}
+
+}  // namespace reshare::cli

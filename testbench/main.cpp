@@ -1,0 +1,30 @@
+// reshare: the offline pattern-sharing pass and (later) the accelerator testbench, one tool with subcommands.
+#include "common/error.hpp"
+#include "testbench/cli_common.hpp"
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    CLI::App app{"reshare - OU pattern-sharing ReRAM accelerator tools (ReShare, RWS, ORC, dense)"};
+    app.require_subcommand(1);
+    reshare::cli::register_stats(app);
+    reshare::cli::register_compress(app);
+    reshare::cli::register_fit(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::cerr << "reshare: " << e.what() << " (see --help)\n";
+        return int(reshare::ExitCode::BadInput);
+    } catch (const reshare::Error& e) {
+        std::cerr << "reshare: " << e.what() << "\n";
+        return int(e.code());
+    } catch (const std::exception& e) {
+        std::cerr << "reshare: internal error: " << e.what() << "\n";
+        return int(reshare::ExitCode::Failure);
+    }
+    return 0;
+}
