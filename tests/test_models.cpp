@@ -1,5 +1,6 @@
 #include "common/error.hpp"
 #include "models/graph.hpp"
+#include "models/model.hpp"
 #include "models/tfjs.hpp"
 #include "models/zoo.hpp"
 
@@ -41,13 +42,6 @@ const Node& node(const Graph& g, const std::string& name) {
 const Node& input_of(const Graph& g, const Node& n) { return g.nodes.at(n.inputs.at(0)); }
 
 // ---- real face-api weights ----
-
-std::string model_dir() {
-    if (const char* env = std::getenv("RESHARE_MODEL_DIR"); env && *env) return env;
-    // Lexically, not via "..": tests/data need not exist.
-    const fs::path root = fs::path(RESHARE_TEST_DATA).parent_path().parent_path();
-    return (root / ".cache/face-api/package/model").string();
-}
 
 // [real] cases fail rather than skip: a silently skipped check would hide a broken weight layout.
 TensorMap load_real(const std::string& model) {

@@ -1,0 +1,137 @@
+// The `reshare` command as a user runs it: JSON contracts, layer images on disk, and bad input.
+#include "models/model.hpp"
+#include "offline/functional.hpp"
+#include "offline/layer_image.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct Run {
+    int status;
+    std::string out, err;
+};
+
+Run run_reshare(const std::string& args) {
+    const fs::path dir = fs::temp_directory_path() / "reshare-cli-tests";
+    fs::create_directories(dir);
+    const std::string err_file = (dir / "stderr.txt").string();
+    const std::string cmd = std::string(RESHARE_BINARY) + " " + args + " 2>" + err_file;
+    FILE* p = popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    std::string out;
+    char buf[4096];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
+    const int status = pclose(p);
+    std::stringstream err;
+    err << std::ifstream(err_file).rdbuf();
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err.str()};
+}
+
+fs::path fresh_dir(const std::string& name) {
+    const fs::path d = fs::temp_directory_path() / "reshare-cli-tests" / name;
+    fs::remove_all(d);
+    return d;
+}
+
+void require_one_line_error(const Run& r, const std::string& needle) {
+    INFO(r.err);
+    REQUIRE(r.status == 2);
+    REQUIRE(r.err.find(needle) != std::string::npos);
+    REQUIRE(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}
+
+}  // namespace
+
+TEST_CASE("cli: stats --json on real weights has the contract's keys", "[cli][real]") {
+    const Run r = run_reshare("stats --model face_recognition --json");
+    REQUIRE(r.status == 0);
+    const json j = json::parse(r.out);
+    REQUIRE(j["model"] == "face_recognition");
+    REQUIRE(j["weights"] == "real");
+    REQUIRE(j["encoding"] == "differential");
+    REQUIRE(j["ou"] == json::array({8, 8}));
+    for (const char* k : {"ou_columns", "zero_share", "top8_share", "top32_share", "nonzero_top8_share",
+                          "nonzero_top32_share", "distinct_patterns"}) {
+        REQUIRE(j["total"].contains(k));
+        REQUIRE(j["layers"][0].contains(k));
+    }
+    REQUIRE(j["layers"].size() == 30);
+    REQUIRE(j["layers"][0]["name"] == "conv32_down");
+    REQUIRE(j["layers"][0]["rows"] == 147);
+    REQUIRE(j["config"]["sharing.block_bytes"] == 16);
+}
+
+TEST_CASE("cli: synthetic models say so", "[cli]") {
+    const Run r = run_reshare("stats --model alexnet --json --encoding twos --ou 4x4");
+    REQUIRE(r.status == 0);
+    const json j = json::parse(r.out);
+    REQUIRE(j["weights"] == "synthetic");
+    REQUIRE(j["ou"] == json::array({4, 4}));
+    REQUIRE(j["encoding"] == "twos");
+}
+
+TEST_CASE("cli: compress writes images that load back to the model's own weights, for every scheme", "[cli][real]") {
+    const reshare::models::Model model = reshare::models::load_model("face_recognition");
+    for (const char* scheme : {"dense", "orc", "rws", "reshare"}) {
+        INFO(scheme);
+        const fs::path out = fresh_dir(std::string("compress-") + scheme);
+        const Run r = run_reshare("compress --model face_recognition --scheme " + std::string(scheme) + " -o " + out.string());
+        REQUIRE(r.status == 0);
+        const json s = json::parse(std::ifstream(out / "summary.json"));
+        REQUIRE(s["scheme"] == scheme);
+        for (const char* k : {"crossbars", "cells", "ou_activations_per_input", "storage_bits", "compression_vs_dense"})
+            REQUIRE(s["totals"].contains(k));
+        REQUIRE(s["layers"].size() == model.layers.size());
+        // The fc layer's image reconstructs the quantized manifest weights exactly.
+        const json& last = s["layers"].back();
+        const reshare::CompressedLayer l = reshare::read_layer_image((out / last["file"].get<std::string>()).string());
+        const auto& spec = model.layers.back();
+        const reshare::QuantizedMatrix q = reshare::quantize(spec.name, spec.rows, spec.cols, spec.groups,
+                                                             model.matrix(model.layers.size() - 1),
+                                                             reshare::QuantGranularity::PerTensor, 8);
+        REQUIRE(reshare::reconstruct(l) == q.q);
+    }
+}
+
+TEST_CASE("cli: bad arguments are one-line errors with exit code 2 and write nothing", "[cli]") {
+    const fs::path out = fresh_dir("never");
+    require_one_line_error(run_reshare("compress --model alexnet --scheme zip -o " + out.string()), "unknown scheme 'zip'");
+    REQUIRE(!fs::exists(out));
+    require_one_line_error(run_reshare("stats --model alexnet --ou 8by8"), "--ou: expected ROWSxCOLS");
+    require_one_line_error(run_reshare("stats --model alexnet --ou 64x8"), "ou.rows: must divide crossbar.rows");
+    require_one_line_error(run_reshare("stats --model nosuchnet"), "model 'nosuchnet'");
+    require_one_line_error(run_reshare("stats --model alexnet --encoding ones"), "unknown encoding 'ones'");
+    require_one_line_error(run_reshare("stats"), "--model is required");
+    require_one_line_error(run_reshare("stats --model alexnet --frobnicate"), "frobnicate");
+}
+
+TEST_CASE("cli: a bad config file stops compress before anything is written", "[cli]") {
+    const fs::path dir = fresh_dir("badconfig");
+    fs::create_directories(dir);
+    std::ofstream(dir / "c.yaml") << "crossbar:\n  rows: 32\n  colls: 128\n";
+    const fs::path out = dir / "out";
+    require_one_line_error(
+        run_reshare("compress --model alexnet --scheme reshare -c " + (dir / "c.yaml").string() + " -o " + out.string()),
+        "crossbar.colls: unknown key");
+    REQUIRE(!fs::exists(out));
+    REQUIRE(std::distance(fs::directory_iterator(dir), fs::directory_iterator()) == 1);   // only c.yaml
+}
+
+TEST_CASE("cli: a malformed manifest is a one-line error", "[cli]") {
+    const fs::path dir = fresh_dir("badmanifest");
+    fs::create_directories(dir);
+    std::ofstream(dir / "m.json") << "[{\"paths\": [\"w.bin\"], \"weights\": [{\"name\": \"k\", \"shape\": [2, 2], ";
+    require_one_line_error(run_reshare("stats --model " + (dir / "m.json").string()), "m.json");
+}

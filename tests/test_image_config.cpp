@@ -1,0 +1,128 @@
+// Layer image round trip and damage; configuration loading and errors.
+#include "helpers.hpp"
+
+#include "common/error.hpp"
+#include "offline/functional.hpp"
+#include "offline/layer_image.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <boost/crc.hpp>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+using namespace reshare;
+using reshare::test::config_with;
+using reshare::test::random_input;
+using reshare::test::random_layer;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string temp_file(const std::string& name, const std::string& text) {
+    const fs::path dir = fs::temp_directory_path() / "reshare-tests";
+    fs::create_directories(dir);
+    const fs::path p = dir / name;
+    std::ofstream(p) << text;
+    return p.string();
+}
+
+std::string error_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        REQUIRE(e.code() == ExitCode::BadInput);
+        return e.what();
+    }
+    FAIL("no error thrown");
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("images: every scheme survives a round trip bit for bit", "[image]") {
+    const HwConfig config = config_with(Encoding::Offset, 8, 8);
+    const QuantizedMatrix m = random_layer(70, 20, 2, 3, QuantGranularity::PerChannel);
+    const std::vector<int32_t> x = random_input(size_t(70) * 2, 4);
+    for (Scheme s : all_schemes()) {
+        const CompressedLayer l = compress(m, config, s);
+        const std::vector<char> bytes = encode_layer_image(l);
+        const CompressedLayer back = decode_layer_image(bytes, "memory");
+        REQUIRE(encode_layer_image(back) == bytes);
+        REQUIRE(back.name == l.name);
+        REQUIRE(back.scale == l.scale);
+        REQUIRE(back.geo.block_results == l.geo.block_results);
+        REQUIRE(reconstruct(back) == m.q);
+        REQUIRE(compressed_mvm(back, x) == reference_mvm(m, x));
+    }
+}
+
+TEST_CASE("images: a truncated file is an error at every length", "[image]") {
+    const std::vector<char> bytes = encode_layer_image(compress(random_layer(20, 8, 1, 9), HwConfig{}, Scheme::ReShare));
+    for (size_t n = 0; n < bytes.size(); n += 7) {
+        const std::vector<char> cut(bytes.begin(), bytes.begin() + n);
+        const std::string msg = error_of([&] { decode_layer_image(cut, "cut.rsl"); });
+        REQUIRE(msg.find("cut.rsl") != std::string::npos);
+    }
+}
+
+TEST_CASE("images: a flipped byte anywhere is caught", "[image]") {
+    const std::vector<char> bytes = encode_layer_image(compress(random_layer(20, 8, 1, 9), HwConfig{}, Scheme::Rws));
+    for (size_t at = 0; at < bytes.size(); at += 5) {
+        std::vector<char> bad = bytes;
+        bad[at] ^= 0x20;
+        error_of([&] { decode_layer_image(bad, "bad.rsl"); });
+    }
+    std::vector<char> bad = bytes;
+    bad[40] ^= 1;
+    REQUIRE_THAT(error_of([&] { decode_layer_image(bad, "bad.rsl"); }), Catch::Contains("checksum"));
+}
+
+TEST_CASE("images: another format version is refused by name", "[image]") {
+    std::vector<char> bytes = encode_layer_image(compress(random_layer(10, 4, 1, 2), HwConfig{}, Scheme::Dense));
+    const uint32_t version = kLayerImageVersion + 1;
+    std::memcpy(&bytes[8], &version, 4);
+    boost::crc_32_type crc;   // a consistent header, only the version differs
+    crc.process_bytes(bytes.data(), 28);
+    const uint32_t sum = crc.checksum();
+    std::memcpy(&bytes[28], &sum, 4);
+    REQUIRE_THAT(error_of([&] { decode_layer_image(bytes, "v2.rsl"); }), Catch::Contains("format version 2"));
+}
+
+TEST_CASE("images: a missing file and a foreign file are errors", "[image]") {
+    REQUIRE_THAT(error_of([] { read_layer_image("/nonexistent/x.rsl"); }), Catch::Contains("cannot open"));
+    const std::string p = temp_file("foreign.rsl", "this is a text file, long enough to hold a header............");
+    REQUIRE_THAT(error_of([&] { read_layer_image(p); }), Catch::Contains("bad magic"));
+}
+
+TEST_CASE("config: the bundled Table I file equals the built-in defaults", "[config]") {
+    const HwConfig file = load_config(RESHARE_SOURCE_DIR "/configs/reshare-table1.yaml");
+    const HwConfig builtin;
+    const auto a = describe(file), b = describe(builtin);
+    REQUIRE(a.size() == b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+        REQUIRE(a[i].key == b[i].key);
+        REQUIRE(a[i].value == b[i].value);
+        REQUIRE(!a[i].source.empty());
+    }
+}
+
+TEST_CASE("config: errors name the key and the problem", "[config]") {
+    auto err = [](const std::string& name, const std::string& yaml) {
+        const std::string p = temp_file(name, yaml);
+        return error_of([&] { load_config(p); });
+    };
+    REQUIRE_THAT(err("unknown.yaml", "crossbar:\n  rowz: 32\n"), Catch::Contains("crossbar.rowz: unknown key"));
+    REQUIRE_THAT(err("type.yaml", "ou:\n  rows: eight\n"), Catch::Contains("ou.rows: expected an integer"));
+    REQUIRE_THAT(err("big.yaml", "ou:\n  rows: 64\n"), Catch::Contains("ou.rows: must divide crossbar.rows"));
+    REQUIRE_THAT(err("block.yaml", "sharing:\n  block_bytes: 3\n"), Catch::Contains("sharing.block_bytes"));
+    REQUIRE_THAT(err("enc.yaml", "quantization:\n  encoding: sign-magnitude\n"),
+                 Catch::Contains("quantization.encoding: unknown encoding 'sign-magnitude'"));
+    REQUIRE_THAT(err("twos2.yaml", "crossbar:\n  cell_bits: 2\nquantization:\n  encoding: twos\n"),
+                 Catch::Contains("twos needs 1-bit cells"));
+    REQUIRE_THAT(err("section.yaml", "crossbar: 5\n"), Catch::Contains("crossbar: expected a mapping"));
+    REQUIRE_THAT(err("syntax.yaml", "crossbar: [1, 2\n"), Catch::Contains("not valid YAML"));
+    REQUIRE_THAT(error_of([] { load_config("/nonexistent.yaml"); }), Catch::Contains("cannot read"));
+}

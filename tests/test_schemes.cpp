@@ -1,0 +1,193 @@
+// Bit-slicing, the four schemes and Algorithm 1 on hand-made and random layers.
+#include "helpers.hpp"
+
+#include "offline/bitslice.hpp"
+#include "offline/compressed_layer.hpp"
+#include "offline/functional.hpp"
+#include "offline/metrics.hpp"
+#include "offline/reorder.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <random>
+
+using namespace reshare;
+using reshare::test::config_with;
+using reshare::test::random_input;
+using reshare::test::random_layer;
+
+namespace {
+
+// The paper's Fig. 1: one 2-row OU-row group whose 8 bit-columns hold the 2x1 patterns
+// {1,0} {0,1} {0,1} {1,1} {1,0} {0,1} {1,0} {0,0}. With two's complement and 1-bit cells a single weight
+// column spreads over 8 bit-columns (plane p = bit p), so row 0 holds the byte 0b01011001 = 89 and row 1
+// 0b00101110 = 46. Keys have row 0 in bit 0: {1,0} = 1, {0,1} = 2, {1,1} = 3.
+QuantizedMatrix fig1_layer() {
+    QuantizedMatrix m;
+    m.name = "fig1";
+    m.rows = 2;
+    m.cols = 1;
+    m.q = {89, 46};
+    m.scale = {1.0};
+    return m;
+}
+
+HwConfig fig1_config() {
+    HwConfig c = config_with(Encoding::Twos, 2, 2);
+    c.block_bytes = 4;   // two 16-bit results per block
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("Fig. 1: RWS stores the three non-zero patterns with the paper's index sets", "[schemes]") {
+    const CompressedLayer l = compress(fig1_layer(), fig1_config(), Scheme::Rws);
+    REQUIRE(l.domain_patterns == std::vector<uint32_t>{3});
+    REQUIRE(l.patterns == std::vector<PatternKey>{1, 2, 3});   // {1,0}, {0,1}, {1,1} in first-occurrence order
+    REQUIRE(l.task_length == std::vector<uint32_t>{3, 3, 1});
+    REQUIRE(l.column_index == std::vector<uint16_t>{0, 4, 6, 1, 2, 5, 3});
+    // 3 distinct patterns in 2-column OUs: 2 OUs instead of the dense 4; the {0,0} column is never computed.
+    const LayerMetrics m = measure(l);
+    REQUIRE(m.stored_ous == 2);
+    REQUIRE(measure(compress(fig1_layer(), fig1_config(), Scheme::Dense)).stored_ous == 4);
+}
+
+TEST_CASE("Fig. 1: ReShare orders the patterns by Algorithm 1 and writes whole blocks", "[schemes]") {
+    const CompressedLayer l = compress(fig1_layer(), fig1_config(), Scheme::ReShare);
+    // Blocks of 2: {1,0}{0,1} | {0,1}{1,1} | {1,0}{0,1} | {1,0}{0,0}.
+    // Step 1: {1,0} = 1/2 + 1/2 + 1 = 2, {0,1} = 1/2 + 1/2 + 1/2 = 1.5, {1,1} = 1/2 -> {1,0}.
+    // Step 2: {0,1} = 1 + 1/2 + 1 = 2.5, {1,1} = 1/2 -> {0,1}; then {1,1}.
+    REQUIRE(l.patterns == std::vector<PatternKey>{1, 2, 3});
+    // Tasks in completion order: block 3 is complete after pattern 0, blocks 0 and 2 after pattern 1, block 1 last.
+    REQUIRE(l.task_block == std::vector<uint32_t>{3, 0, 2, 1});
+    REQUIRE(l.task_slot == std::vector<uint16_t>{1, 0, 1, 2, 1, 2, 2, 3});
+}
+
+TEST_CASE("Algorithm 1 orders a hand-computed case", "[reorder]") {
+    // Blocks of 2: {0,1} {1,2} {2,2} {3,zero}. Values x2 at step 1: p0 1, p1 2, p2 1+4 = 5, p3 2 -> p2.
+    // Step 2: p0 1, p1 1+2 = 3, p3 2 -> p1. Step 3: p0 2, p3 2: tie, the lower id wins -> p0, then p3.
+    const std::vector<int> pattern_of = {0, 1, 1, 2, 2, 2, 3, -1};
+    REQUIRE(reorder_literal(pattern_of, 4, 2) == std::vector<int>{2, 1, 0, 3});
+    REQUIRE(reorder_fast(pattern_of, 4, 2) == std::vector<int>{2, 1, 0, 3});
+}
+
+TEST_CASE("Algorithm 1 weighs blocks by their unselected patterns, not by raw frequency", "[reorder]") {
+    // p0 appears 3 times in one crowded block of 4 distinct patterns; p4 alone completes a block twice over.
+    // Blocks of 4: {0,0,0,1} {2,3,0,1}... built so frequency alone would pick p0 but Algorithm 1 picks p4.
+    const std::vector<int> pattern_of = {0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 4, 4, 4, 4};
+    // Step 1 (x12): p0..p3 get 3 blocks x 1/4 = 3/4 each (x12: 9); p4 gets 4 x 1 = 4 (x12: 48).
+    const std::vector<int> order = reorder_literal(pattern_of, 5, 4);
+    REQUIRE(order.front() == 4);
+    REQUIRE(order == reorder_fast(pattern_of, 5, 4));
+    REQUIRE(order == std::vector<int>{4, 0, 1, 2, 3});
+}
+
+TEST_CASE("Algorithm 1: the literal and the fast version agree on random domains", "[reorder]") {
+    std::mt19937 rng(7);
+    for (int trial = 0; trial < 400; ++trial) {
+        const int n = 1 + int(rng() % 60);
+        const int cols = 1 + int(rng() % 400);
+        const int block = std::vector<int>{1, 2, 3, 4, 8, 16, 32}[rng() % 7];
+        // Skewed pattern use, as in real layers: a few patterns are hot, about a third of columns are zero.
+        std::geometric_distribution<int> hot(0.15);
+        std::vector<int> pattern_of(cols);
+        for (int& p : pattern_of) p = rng() % 3 == 0 ? -1 : std::min(n - 1, hot(rng));
+        // Compact ids to first-occurrence order, as compress() produces them.
+        std::vector<int> id(n, -1);
+        int next = 0;
+        for (int& p : pattern_of)
+            if (p >= 0) p = id[p] >= 0 ? id[p] : (id[p] = next++);
+        INFO("trial " << trial << " n " << next << " cols " << cols << " block " << block);
+        REQUIRE(reorder_fast(pattern_of, next, block) == reorder_literal(pattern_of, next, block));
+    }
+}
+
+TEST_CASE("Bit-slicing recovers every weight in every encoding and cell size", "[bitslice]") {
+    for (Encoding e : {Encoding::Twos, Encoding::Offset, Encoding::Differential})
+        for (int cell_bits : {1, 2}) {
+            if (e == Encoding::Twos && cell_bits == 2) continue;
+            HwConfig c = config_with(e, 8, 8, cell_bits);
+            const BitSlicing bs(c);
+            for (int w = -127; w <= 127; ++w) {
+                std::vector<uint32_t> cells(bs.planes());
+                for (int p = 0; p < bs.planes(); ++p) {
+                    cells[p] = bs.cell(w, p);
+                    REQUIRE(cells[p] < (1u << cell_bits));
+                }
+                REQUIRE(bs.weight_of(cells.data()) == w);
+            }
+        }
+    REQUIRE(BitSlicing(config_with(Encoding::Differential, 8, 8)).planes() == 14);
+    REQUIRE(BitSlicing(config_with(Encoding::Differential, 8, 8, 2)).planes() == 8);
+    REQUIRE(BitSlicing(config_with(Encoding::Offset, 8, 8, 2)).planes() == 4);
+    REQUIRE(BitSlicing(config_with(Encoding::Twos, 8, 8)).significance(7) == -128);
+}
+
+TEST_CASE("Every scheme reconstructs the weights and computes the exact MVM (scheme x encoding x OU x cells)",
+          "[schemes][exact]") {
+    struct Shape {
+        int rows, cols, groups;
+    };
+    // Odd sizes so the last OU-row group, OU column group, row tile and block are all partial;
+    // a grouped and a depthwise-like layer so sharing stays inside a conv group.
+    const std::vector<Shape> shapes = {{75, 24, 1}, {40, 12, 3}, {9, 16, 16}, {130, 9, 1}};
+    uint32_t seed = 1;
+    for (const Shape& s : shapes)
+        for (Encoding e : {Encoding::Twos, Encoding::Offset, Encoding::Differential})
+            for (auto [r, c] : std::vector<std::pair<int, int>>{{4, 4}, {8, 8}, {16, 8}})
+                for (int cell_bits : {1, 2}) {
+                    if (e == Encoding::Twos && cell_bits == 2) continue;
+                    const HwConfig config = config_with(e, r, c, cell_bits);
+                    const QuantizedMatrix m = random_layer(s.rows, s.cols, s.groups, seed++);
+                    const std::vector<int32_t> x = random_input(size_t(s.rows) * s.groups, seed++);
+                    const std::vector<int64_t> want = reference_mvm(m, x);
+                    for (Scheme scheme : all_schemes()) {
+                        INFO(to_string(scheme) << " " << to_string(e) << " OU " << r << "x" << c << " cells "
+                                               << cell_bits << " layer " << s.rows << "x" << s.cols << "/" << s.groups);
+                        const CompressedLayer l = compress(m, config, scheme, 2);
+                        REQUIRE(reconstruct(l) == m.q);
+                        REQUIRE(compressed_mvm(l, x) == want);
+                    }
+                }
+}
+
+TEST_CASE("Sharing schemes store exactly the distinct non-zero patterns, ORC exactly the non-zero rows", "[schemes]") {
+    const HwConfig config = config_with(Encoding::Differential, 8, 8);
+    const QuantizedMatrix m = random_layer(64, 40, 1, 99);
+    const CompressedLayer rws = compress(m, config, Scheme::Rws);
+    const CompressedLayer reshare = compress(m, config, Scheme::ReShare);
+    REQUIRE(rws.domain_patterns == reshare.domain_patterns);   // same patterns, different order
+    for (size_t d = 0, at = 0; d < rws.domain_patterns.size(); at += rws.domain_patterns[d++]) {
+        std::vector<PatternKey> a(rws.patterns.begin() + at, rws.patterns.begin() + at + rws.domain_patterns[d]);
+        std::vector<PatternKey> b(reshare.patterns.begin() + at, reshare.patterns.begin() + at + rws.domain_patterns[d]);
+        std::sort(a.begin(), a.end());
+        std::sort(b.begin(), b.end());
+        REQUIRE(a == b);
+        REQUIRE(std::adjacent_find(a.begin(), a.end()) == a.end());
+        REQUIRE(std::find(a.begin(), a.end(), 0u) == a.end());
+    }
+    const LayerMetrics dense = measure(compress(m, config, Scheme::Dense));
+    const LayerMetrics orc = measure(compress(m, config, Scheme::Orc));
+    REQUIRE(orc.stored_ous < dense.stored_ous);
+    REQUIRE(measure(rws).stored_ous < orc.stored_ous);
+    REQUIRE(measure(rws).crossbars == measure(reshare).crossbars);
+    REQUIRE(dense.dense_cells == dense.cells);
+}
+
+TEST_CASE("ReShare's task list writes each block after its last pattern is computed", "[schemes]") {
+    const HwConfig config = config_with(Encoding::Offset, 8, 8);
+    const CompressedLayer l = compress(random_layer(48, 30, 1, 5), config, Scheme::ReShare);
+    const int B = l.geo.block_results;
+    size_t task = 0;
+    for (uint32_t tasks : l.domain_tasks) {
+        int ready_before = -1;
+        for (uint32_t t = 0; t < tasks; ++t, ++task) {
+            int ready = -1;
+            for (int s = 0; s < B; ++s) ready = std::max(ready, int(l.task_slot[task * B + s]) - 1);
+            REQUIRE(ready >= 0);              // no task for an all-zero block
+            REQUIRE(ready >= ready_before);   // tasks come in completion order
+            ready_before = ready;
+        }
+    }
+    REQUIRE(task == l.task_block.size());
+}
