@@ -64,9 +64,9 @@ std::string model_dir() {
     return RESHARE_DEFAULT_MODEL_DIR;
 }
 
-std::vector<float> Model::matrix(size_t i) const {
+std::vector<float> Model::matrix(size_t i, int threads) const {
     const WeightLayer& l = layers.at(i);
-    if (synthetic()) return synthetic_weights(seed, i, long(l.rows) * l.cols, l.rows, synthetic_shape());
+    if (synthetic()) return synthetic_weights(seed, i, long(l.rows) * l.cols, l.rows, synthetic_shape(), threads);
     return tensors.at(l.tensor).data;
 }
 

@@ -28,7 +28,7 @@ public:
 
     bool synthetic() const { return weights == "synthetic"; }
     // The layer's float weights, rows x cols row-major (HWIO kernels already are that layout).
-    std::vector<float> matrix(size_t layer) const;
+    std::vector<float> matrix(size_t layer, int threads = 1) const;
     // Named tensors of a real model (kernels, biases, scales, batch norm); empty for synthetic ones.
     TensorMap tensors;
 

@@ -1,6 +1,7 @@
 #include "models/synthetic.hpp"
 
 #include "common/error.hpp"
+#include "common/parallel.hpp"
 
 #include <boost/math/special_functions/gamma.hpp>
 
@@ -103,18 +104,22 @@ double fit_generalized_normal_shape(const std::vector<float>& w) {
     return 0.5 * (lo + hi);
 }
 
-std::vector<float> synthetic_weights(uint64_t seed, uint64_t layer, long count, long fan_in, double shape) {
+std::vector<float> synthetic_weights(uint64_t seed, uint64_t layer, long count, long fan_in, double shape, int threads) {
     const TailTable& table = table_for(shape);
     // alpha such that the variance alpha^2 * G(3/b) / G(1/b) equals He's 2 / fan_in.
     const double variance = 2.0 / double(std::max(1L, fan_in));
     const double alpha = std::sqrt(variance * std::tgamma(1 / shape) / std::tgamma(3 / shape));
     const uint64_t stream = splitmix64(seed ^ splitmix64(layer + 0x5eedull));
     std::vector<float> w(static_cast<size_t>(count));
-    for (long i = 0; i < count; ++i) {
-        const uint64_t r = splitmix64(stream + uint64_t(i) * 0x9e3779b97f4a7c15ull);
-        const double magnitude = alpha * table.sample(r >> 2);
-        w[size_t(i)] = float((r & 1) ? -magnitude : magnitude);
-    }
+    constexpr long kChunk = 1 << 16;
+    parallel_chunks<char>(int((count + kChunk - 1) / kChunk), threads, [&](int begin, int end) {
+        for (long i = begin * kChunk; i < std::min(count, end * kChunk); ++i) {
+            const uint64_t r = splitmix64(stream + uint64_t(i) * 0x9e3779b97f4a7c15ull);
+            const double magnitude = alpha * table.sample(r >> 2);
+            w[size_t(i)] = float((r & 1) ? -magnitude : magnitude);
+        }
+        return char(0);
+    });
     return w;
 }
 

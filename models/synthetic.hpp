@@ -19,7 +19,8 @@ double synthetic_shape();
 // Kurtosis-matched GN shape of a sample (clamped to [0.3, 4]); throws for fewer than 16 values.
 double fit_generalized_normal_shape(const std::vector<float>& w);
 
-// rows x cols weights of one layer; fan_in sets the scale.
-std::vector<float> synthetic_weights(uint64_t seed, uint64_t layer, long count, long fan_in, double shape);
+// `count` weights of one layer; fan_in sets the scale. `threads` only changes the speed, never the values.
+std::vector<float> synthetic_weights(uint64_t seed, uint64_t layer, long count, long fan_in, double shape,
+                                     int threads = 1);
 
 }  // namespace reshare::models

@@ -13,6 +13,12 @@ int slices(int bits, int cell_bits) { return (bits + cell_bits - 1) / cell_bits;
 // Cell k of an unsigned value: its bits [k*cell_bits, (k+1)*cell_bits).
 uint32_t slice(uint32_t value, int k, int cell_bits) { return (value >> (k * cell_bits)) & ((1u << cell_bits) - 1); }
 
+// keys_with<> is instantiated for 1..4 and 8 words.
+int padded_words(int words) {
+    if (words > 8) throw Error("internal: more than 512 key bits per weight");
+    return words <= 4 ? words : 8;
+}
+
 }  // namespace
 
 BitSlicing::BitSlicing(const HwConfig& c) : encoding_(c.encoding), cell_bits_(c.cell_bits) {
@@ -69,22 +75,52 @@ LayerGeometry::LayerGeometry(const HwConfig& c, const QuantizedMatrix& m, const 
                     std::to_string(groups) + " groups");
 }
 
+DomainKeyer::DomainKeyer(const BitSlicing& bs, const LayerGeometry& g)
+    : g_(g), lane_bits_(g.key_bits() <= 8 ? 8 : g.key_bits() <= 16 ? 16 : 32),
+      words_(padded_words((g.planes * lane_bits_ + 63) / 64)), spread_(size_t(g.ou_rows) * 256 * words_, 0) {
+    for (int i = 0; i < g.ou_rows; ++i)
+        for (int w = -128; w < 128; ++w) {
+            uint64_t* s = &spread_[(size_t(i) * 256 + (w + 128)) * words_];
+            for (int p = 0; p < g.planes; ++p) {
+                const int bit = p * lane_bits_ + i * g.cell_bits;
+                s[bit / 64] |= uint64_t(bs.cell(w, p)) << (bit % 64);
+            }
+        }
+}
+
+template <int Words>
+void DomainKeyer::keys_with(const QuantizedMatrix& m, int domain, PatternKey* out) const {
+    const int group = domain / g_.row_groups();
+    const int row0 = (domain % g_.row_groups()) * g_.ou_rows;
+    const int nrows = std::min(g_.ou_rows, g_.rows - row0);
+    const int gc = g_.group_cols(), P = g_.planes, lane = lane_bits_;
+    const uint64_t mask = lane == 32 ? 0xffffffffull : (uint64_t(1) << lane) - 1;
+    const int8_t* rows[32];
+    for (int i = 0; i < nrows; ++i) rows[i] = &m.q[size_t(row0 + i) * m.cols + size_t(group) * gc];
+    for (int j = 0; j < gc; ++j) {
+        uint64_t acc[Words] = {};
+        for (int i = 0; i < nrows; ++i) {
+            const uint64_t* s = &spread_[(size_t(i) * 256 + (rows[i][j] + 128)) * Words];
+            for (int w = 0; w < Words; ++w) acc[w] |= s[w];
+        }
+        PatternKey* k = out + size_t(j) * P;
+        for (int p = 0; p < P; ++p) k[p] = PatternKey((acc[(p * lane) / 64] >> ((p * lane) % 64)) & mask);
+    }
+}
+
+void DomainKeyer::keys(const QuantizedMatrix& m, int domain, PatternKey* out) const {
+    switch (words_) {
+        case 1: return keys_with<1>(m, domain, out);
+        case 2: return keys_with<2>(m, domain, out);
+        case 3: return keys_with<3>(m, domain, out);
+        case 4: return keys_with<4>(m, domain, out);
+        default: return keys_with<8>(m, domain, out);   // padded_words() makes every other width 8
+    }
+}
+
 void domain_keys(const QuantizedMatrix& m, const BitSlicing& bs, const LayerGeometry& g, int domain,
                  PatternKey* keys) {
-    const int group = domain / g.row_groups();
-    const int row0 = (domain % g.row_groups()) * g.ou_rows;
-    const int nrows = std::min(g.ou_rows, g.rows - row0);
-    const int gc = g.group_cols(), P = g.planes, cb = g.cell_bits;
-    std::memset(keys, 0, sizeof(PatternKey) * size_t(gc) * P);
-    for (int i = 0; i < nrows; ++i) {
-        const int8_t* row = &m.q[size_t(row0 + i) * m.cols + size_t(group) * gc];
-        const int shift = i * cb;
-        for (int j = 0; j < gc; ++j) {
-            const uint8_t* cells = bs.cells(row[j]);
-            PatternKey* k = keys + size_t(j) * P;
-            for (int p = 0; p < P; ++p) k[p] |= PatternKey(cells[p]) << shift;
-        }
-    }
+    DomainKeyer(bs, g).keys(m, domain, keys);
 }
 
 int index_bits(uint64_t n) {

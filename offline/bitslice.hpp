@@ -70,6 +70,23 @@ struct LayerGeometry {
 
 // Keys of every bit-column of domain d (conv group d / row_groups, OU-row group d % row_groups), in
 // bit-column order, into keys[0 .. group_bitcols).
+// Built once per layer: for each row position and weight value it holds the weight's cells already shifted
+// into that row's place in every plane's key, packed as lanes of 64-bit words, so a column's keys for all
+// planes are a few ORs instead of rows x planes table look-ups.
+class DomainKeyer {
+public:
+    DomainKeyer(const BitSlicing& bs, const LayerGeometry& g);
+    void keys(const QuantizedMatrix& m, int domain, PatternKey* out) const;
+
+private:
+    template <int Words>
+    void keys_with(const QuantizedMatrix& m, int domain, PatternKey* out) const;
+    LayerGeometry g_;
+    int lane_bits_, words_;
+    std::vector<uint64_t> spread_;   // [row in OU][w + 128][word]
+};
+
+// One-off convenience (builds a DomainKeyer): for tests and cold paths.
 void domain_keys(const QuantizedMatrix& m, const BitSlicing& bs, const LayerGeometry& g, int domain,
                  PatternKey* keys);
 

@@ -15,29 +15,44 @@ void append(std::vector<T>& dst, const std::vector<T>& src) {
     dst.insert(dst.end(), src.begin(), src.end());
 }
 
-void concatenate(CompressedLayer& dst, const CompressedLayer& part) {
-    append(dst.strip_rows, part.strip_rows);
-    append(dst.kept_row, part.kept_row);
-    append(dst.kept_cells, part.kept_cells);
-    append(dst.domain_patterns, part.domain_patterns);
-    append(dst.patterns, part.patterns);
-    append(dst.task_length, part.task_length);
-    append(dst.column_index, part.column_index);
-    append(dst.domain_tasks, part.domain_tasks);
-    append(dst.task_block, part.task_block);
-    append(dst.task_slot, part.task_slot);
+// Calls f(table of dst, same table of part) for every variable-length table.
+template <class F>
+void for_each_table(CompressedLayer& dst, CompressedLayer& part, F f) {
+    f(dst.strip_rows, part.strip_rows);
+    f(dst.kept_row, part.kept_row);
+    f(dst.kept_cells, part.kept_cells);
+    f(dst.domain_patterns, part.domain_patterns);
+    f(dst.patterns, part.patterns);
+    f(dst.task_length, part.task_length);
+    f(dst.column_index, part.column_index);
+    f(dst.domain_tasks, part.domain_tasks);
+    f(dst.task_block, part.task_block);
+    f(dst.task_slot, part.task_slot);
+}
+
+// Parts in order into dst, each freed as soon as it is copied: the peak stays near one copy of the layer.
+void concatenate(CompressedLayer& dst, std::vector<CompressedLayer>& parts) {
+    for (CompressedLayer& p : parts)
+        for_each_table(dst, p, [](auto& d, auto& s) { d.reserve(d.capacity() + s.size()); });   // dst is still empty
+    for (CompressedLayer& p : parts) {
+        for_each_table(dst, p, [](auto& d, auto& s) {
+            append(d, s);
+            std::decay_t<decltype(s)>().swap(s);
+        });
+    }
 }
 
 // Scratch of one worker: the keys and pattern ids of the domain at hand.
 struct DomainScratch {
-    explicit DomainScratch(const LayerGeometry& g) : keys(g.group_bitcols()), ids(g.key_bits()) {}
+    DomainScratch(const BitSlicing& bs, const LayerGeometry& g) : keyer(bs, g), keys(g.group_bitcols()), ids(g.key_bits()) {}
+    DomainKeyer keyer;
     std::vector<PatternKey> keys;
     PatternIds ids;
     std::vector<int> pattern_of;
 };
 
-void load_domain(const QuantizedMatrix& m, const BitSlicing& bs, const LayerGeometry& g, int d, DomainScratch& s) {
-    domain_keys(m, bs, g, d, s.keys.data());
+void load_domain(const QuantizedMatrix& m, int d, DomainScratch& s) {
+    s.keyer.keys(m, d, s.keys.data());
     s.ids.reset();
     s.ids.assign(s.keys.data(), int(s.keys.size()), s.pattern_of);
 }
@@ -72,16 +87,20 @@ void build_reshare_domain(const DomainScratch& s, int block_results, CompressedL
         int block;
     };
     std::vector<Task> tasks;
+    std::vector<uint32_t> per_ready(n, 0);
     const int cols = int(s.pattern_of.size());
     for (int b = 0, col0 = 0; col0 < cols; ++b, col0 += block_results) {
         int ready = -1;
         for (int col = col0; col < std::min(cols, col0 + block_results); ++col)
             if (s.pattern_of[col] >= 0) ready = std::max(ready, rank[s.pattern_of[col]]);
-        if (ready >= 0) tasks.push_back({ready, b});
+        if (ready >= 0) tasks.push_back({ready, b}), ++per_ready[ready];
     }
-    std::stable_sort(tasks.begin(), tasks.end(), [](const Task& a, const Task& b) { return a.ready < b.ready; });
-    out.domain_tasks.push_back(uint32_t(tasks.size()));
-    for (const Task& t : tasks) {
+    // Counting sort by completion step; blocks completing at the same step keep their address order.
+    std::vector<uint64_t> at = offsets(per_ready);
+    std::vector<Task> sorted(tasks.size());
+    for (const Task& t : tasks) sorted[at[t.ready]++] = t;
+    out.domain_tasks.push_back(uint32_t(sorted.size()));
+    for (const Task& t : sorted) {
         out.task_block.push_back(uint32_t(t.block));
         for (int col = t.block * block_results; col < (t.block + 1) * block_results; ++col) {
             const int p = col < cols ? s.pattern_of[col] : -1;
@@ -93,9 +112,9 @@ void build_reshare_domain(const DomainScratch& s, int block_results, CompressedL
 CompressedLayer build_shared(const QuantizedMatrix& m, const BitSlicing& bs, const LayerGeometry& g, Scheme scheme,
                              int begin, int end) {
     CompressedLayer part;
-    DomainScratch s(g);
+    DomainScratch s(bs, g);
     for (int d = begin; d < end; ++d) {
-        load_domain(m, bs, g, d, s);
+        load_domain(m, d, s);
         if (scheme == Scheme::Rws)
             build_rws_domain(s, part);
         else
@@ -104,29 +123,46 @@ CompressedLayer build_shared(const QuantizedMatrix& m, const BitSlicing& bs, con
     return part;
 }
 
-// ORC for the strips of row tiles [begin, end) (tile index over all groups: group-major).
+// The c-cell rows of strip k in one domain: row i's cell t is row i's cell in bit-column k*c + t.
+// Only non-zero pattern cells are visited: most of a trained layer's cells are zero.
+void strip_rows_of(const PatternKey* keys, int k, const LayerGeometry& g, PatternKey* rows) {
+    std::fill(rows, rows + g.ou_rows, 0);
+    const int cb = g.cell_bits, first = k * g.ou_cols, last = std::min(g.group_bitcols(), first + g.ou_cols);
+    const PatternKey cell_mask = (1u << cb) - 1;
+    for (int col = first; col < last; ++col)
+        for (PatternKey key = keys[col]; key;) {
+            const int bit = __builtin_ctz(key);
+            const int i = bit / cb;
+            rows[i] |= ((key >> (i * cb)) & cell_mask) << ((col - first) * cb);
+            key &= ~(cell_mask << (i * cb));
+        }
+}
+
+// ORC for row tiles [begin, end) (tile index over all groups: group-major). A tile is xbar_rows rows, i.e.
+// xbar_rows / ou_rows whole domains, so its strips are built from the domains' pattern keys.
 CompressedLayer build_orc(const QuantizedMatrix& m, const BitSlicing& bs, const LayerGeometry& g, int begin, int end) {
     CompressedLayer part;
-    const int P = g.planes, cb = g.cell_bits, gc = g.group_cols(), bitcols = g.group_bitcols();
-    const int strips = g.ou_col_groups();
-    std::vector<PatternKey> row_cells(strips);
-    std::vector<std::vector<uint16_t>> rows(strips);
+    const DomainKeyer keyer(bs, g);
+    const int strips = g.ou_col_groups(), domains_per_tile = g.xbar_rows / g.ou_rows;
+    std::vector<PatternKey> keys(g.group_bitcols()), rows(g.ou_rows);
+    std::vector<std::vector<uint16_t>> kept(strips);
     std::vector<std::vector<PatternKey>> cells(strips);
     for (int t = begin; t < end; ++t) {
-        const int group = t / g.row_tiles(), row0 = (t % g.row_tiles()) * g.xbar_rows;
-        const int nrows = std::min(g.xbar_rows, g.rows - row0);
-        for (int k = 0; k < strips; ++k) rows[k].clear(), cells[k].clear();
-        for (int i = 0; i < nrows; ++i) {
-            const int8_t* w = &m.q[size_t(row0 + i) * m.cols + size_t(group) * gc];
-            std::fill(row_cells.begin(), row_cells.end(), 0);
-            for (int col = 0; col < bitcols; ++col)
-                row_cells[col / g.ou_cols] |= PatternKey(bs.cell(w[col / P], col % P)) << ((col % g.ou_cols) * cb);
-            for (int k = 0; k < strips; ++k)
-                if (row_cells[k]) rows[k].push_back(uint16_t(i)), cells[k].push_back(row_cells[k]);
+        const int group = t / g.row_tiles(), tile = t % g.row_tiles();
+        for (int k = 0; k < strips; ++k) kept[k].clear(), cells[k].clear();
+        for (int q = 0; q < domains_per_tile; ++q) {
+            const int row_group = tile * domains_per_tile + q;
+            if (row_group >= g.row_groups()) break;
+            keyer.keys(m, group * g.row_groups() + row_group, keys.data());
+            for (int k = 0; k < strips; ++k) {
+                strip_rows_of(keys.data(), k, g, rows.data());
+                for (int i = 0; i < g.ou_rows; ++i)
+                    if (rows[i]) kept[k].push_back(uint16_t(q * g.ou_rows + i)), cells[k].push_back(rows[i]);
+            }
         }
         for (int k = 0; k < strips; ++k) {
-            part.strip_rows.push_back(uint32_t(rows[k].size()));
-            append(part.kept_row, rows[k]);
+            part.strip_rows.push_back(uint32_t(kept[k].size()));
+            append(part.kept_row, kept[k]);
             append(part.kept_cells, cells[k]);
         }
     }
@@ -192,7 +228,7 @@ CompressedLayer compress(const QuantizedMatrix& m, const HwConfig& config, Schem
                 g.domains(), threads, [&](int b, int e) { return build_shared(m, bs, g, scheme, b, e); });
             break;
     }
-    for (const CompressedLayer& p : parts) concatenate(out, p);
+    concatenate(out, parts);
     return out;
 }
 

@@ -75,10 +75,11 @@ private:
 
     void dense(int b, int64_t weight) {
         const QuantizedMatrix m = dense_matrix(l_);
+        const DomainKeyer keyer(bs_, g_);
         std::vector<PatternKey> keys(g_.group_bitcols());
         for (int d = 0; d < g_.domains(); ++d) {
             const int group = d / g_.row_groups(), row0 = (d % g_.row_groups()) * g_.ou_rows;
-            domain_keys(m, bs_, g_, d, keys.data());
+            keyer.keys(m, d, keys.data());
             const uint8_t* xb = input_bits(group, row0, g_.ou_rows, b);
             for (int col = 0; col < g_.group_bitcols(); ++col) results_[col] = column_sum(keys[col], xb, g_.ou_rows, g_.cell_bits);
             shift_add(group, weight);
@@ -168,7 +169,8 @@ std::vector<PatternKey> all_domain_keys(const CompressedLayer& l, const BitSlici
     switch (l.scheme) {
         case Scheme::Dense: {
             const QuantizedMatrix m = dense_matrix(l);
-            for (int d = 0; d < g.domains(); ++d) domain_keys(m, bs, g, d, &keys[d * W]);
+            const DomainKeyer keyer(bs, g);
+            for (int d = 0; d < g.domains(); ++d) keyer.keys(m, d, &keys[d * W]);
             break;
         }
         case Scheme::Orc: {

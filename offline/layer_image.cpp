@@ -2,8 +2,9 @@
 
 #include "common/error.hpp"
 
-#include <boost/crc.hpp>
+#include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -16,10 +17,16 @@ namespace {
 constexpr char kMagic[8] = {'R', 'S', 'H', 'R', 'L', 'A', 'Y', 'R'};
 constexpr size_t kHeaderBytes = 32;
 
-uint32_t crc32(const char* data, size_t n) {
-    boost::crc_32_type crc;
-    crc.process_bytes(data, n);
-    return crc.checksum();
+// CRC-32 (IEEE 802.3, as zip and PNG use it); zlib's is table-driven and many times faster than bytewise.
+uint32_t checksum(const char* data, size_t n) {
+    uLong crc = ::crc32(0L, Z_NULL, 0);
+    while (n > 0) {
+        const uInt chunk = uInt(std::min<size_t>(n, 1u << 30));
+        crc = ::crc32(crc, reinterpret_cast<const Bytef*>(data), chunk);
+        data += chunk;
+        n -= chunk;
+    }
+    return uint32_t(crc);
 }
 
 template <class T>
@@ -39,6 +46,21 @@ void put_section(std::vector<char>& out, const char tag[4], uint32_t element_siz
 template <class T>
 void put_array(std::vector<char>& out, const char tag[4], const std::vector<T>& v) {
     put_section(out, tag, sizeof(T), v.data(), v.size() * sizeof(T));
+}
+
+// Unsigned tables are stored in the narrowest of 1, 2 or 4 bytes that holds their largest value.
+template <class T>
+void put_narrow(std::vector<char>& out, const char tag[4], const std::vector<T>& v) {
+    uint64_t top = 0;
+    for (T x : v) top = std::max<uint64_t>(top, x);
+    const uint32_t width = top <= 0xff ? 1 : top <= 0xffff ? 2 : 4;
+    if (width == sizeof(T)) return put_array(out, tag, v);
+    std::vector<char> packed(v.size() * width);
+    for (size_t i = 0; i < v.size(); ++i) {
+        const uint32_t x = uint32_t(v[i]);
+        std::memcpy(&packed[i * width], &x, width);   // little-endian: the low bytes come first
+    }
+    put_section(out, tag, width, packed.data(), packed.size());
 }
 
 // Fixed-layout description of the layer: scheme, encoding and geometry.
@@ -66,13 +88,13 @@ public:
         std::memcpy(&payload_bytes, &bytes[16], 8);
         std::memcpy(&payload_crc, &bytes[24], 4);
         std::memcpy(&header_crc, &bytes[28], 4);
-        fail_if(crc32(bytes.data(), 28) != header_crc, "corrupted header (checksum mismatch)");
+        fail_if(checksum(bytes.data(), 28) != header_crc, "corrupted header (checksum mismatch)");
         fail_if(version != kLayerImageVersion, "format version " + std::to_string(version) + ", this build reads version " +
                                                    std::to_string(kLayerImageVersion));
         fail_if(bytes.size() - kHeaderBytes != payload_bytes,
                 "truncated or padded: header promises " + std::to_string(payload_bytes) + " payload bytes, file has " +
                     std::to_string(bytes.size() - kHeaderBytes));
-        fail_if(crc32(&bytes[kHeaderBytes], payload_bytes) != payload_crc, "corrupted payload (checksum mismatch)");
+        fail_if(checksum(&bytes[kHeaderBytes], payload_bytes) != payload_crc, "corrupted payload (checksum mismatch)");
         index_sections(bytes);
     }
 
@@ -91,7 +113,24 @@ public:
         return v;
     }
 
-    bool has(const char* tag) const { return sections_.count(tag) > 0; }
+    // A table written by put_narrow: any element width up to sizeof(T), widened back.
+    template <class T>
+    std::vector<T> narrow_array(const char* tag) const {
+        const auto it = sections_.find(tag);
+        fail_if(it == sections_.end(), std::string("missing section ") + tag);
+        const Section& s = it->second;
+        const uint32_t w = s.element_size;
+        fail_if((w != 1 && w != 2 && w != 4) || w > sizeof(T) || s.bytes % w,
+                std::string("section ") + tag + " has the wrong element size");
+        if (w == sizeof(T)) return array<T>(tag);
+        std::vector<T> v(s.bytes / w);
+        for (size_t i = 0; i < v.size(); ++i) {
+            uint32_t x = 0;
+            std::memcpy(&x, &bytes_[s.at + i * w], w);
+            v[i] = T(x);
+        }
+        return v;
+    }
 
 private:
     void index_sections(const std::vector<char>& bytes) {
@@ -196,9 +235,9 @@ void read_tables(const Reader& r, CompressedLayer& l) {
             break;
         }
         case Scheme::Orc:
-            l.strip_rows = r.array<uint32_t>("STRW");
-            l.kept_row = r.array<uint16_t>("KROW");
-            l.kept_cells = r.array<PatternKey>("KCEL");
+            l.strip_rows = r.narrow_array<uint32_t>("STRW");
+            l.kept_row = r.narrow_array<uint16_t>("KROW");
+            l.kept_cells = r.narrow_array<PatternKey>("KCEL");
             r.fail_if(l.strip_rows.size() != size_t(l.strips()), "strip count does not match the geometry");
             r.fail_if(!all_below(l.strip_rows, uint64_t(g.xbar_rows) + 1), "a strip keeps more rows than a tile has");
             r.fail_if(sum(l.strip_rows) != l.kept_row.size() || l.kept_row.size() != l.kept_cells.size(),
@@ -209,8 +248,8 @@ void read_tables(const Reader& r, CompressedLayer& l) {
             break;
         case Scheme::Rws:
         case Scheme::ReShare:
-            l.domain_patterns = r.array<uint32_t>("DPAT");
-            l.patterns = r.array<PatternKey>("PATT");
+            l.domain_patterns = r.narrow_array<uint32_t>("DPAT");
+            l.patterns = r.narrow_array<PatternKey>("PATT");
             r.fail_if(l.domain_patterns.size() != size_t(g.domains()), "domain count does not match the geometry");
             r.fail_if(!all_below(l.domain_patterns, uint64_t(g.group_bitcols()) + 1), "more patterns than bit-columns");
             r.fail_if(sum(l.domain_patterns) != l.patterns.size(), "pattern table length disagrees with its counts");
@@ -218,16 +257,16 @@ void read_tables(const Reader& r, CompressedLayer& l) {
             break;
     }
     if (l.scheme == Scheme::Rws) {
-        l.task_length = r.array<uint32_t>("TLEN");
-        l.column_index = r.array<uint16_t>("CIDX");
+        l.task_length = r.narrow_array<uint32_t>("TLEN");
+        l.column_index = r.narrow_array<uint16_t>("CIDX");
         r.fail_if(l.task_length.size() != l.patterns.size(), "task length list does not match the patterns");
         r.fail_if(sum(l.task_length) != l.column_index.size(), "column index list disagrees with the task lengths");
         r.fail_if(!all_below(l.column_index, g.group_bitcols()), "column index outside the matrix");
     }
     if (l.scheme == Scheme::ReShare) {
-        l.domain_tasks = r.array<uint32_t>("DTSK");
-        l.task_block = r.array<uint32_t>("TBLK");
-        l.task_slot = r.array<uint16_t>("TSLT");
+        l.domain_tasks = r.narrow_array<uint32_t>("DTSK");
+        l.task_block = r.narrow_array<uint32_t>("TBLK");
+        l.task_slot = r.narrow_array<uint16_t>("TSLT");
         r.fail_if(l.domain_tasks.size() != size_t(g.domains()), "task counts do not match the geometry");
         r.fail_if(sum(l.domain_tasks) != l.task_block.size(), "task list length disagrees with its counts");
         r.fail_if(l.task_slot.size() != l.task_block.size() * g.block_results, "task slots do not fill the blocks");
@@ -250,30 +289,30 @@ std::vector<char> encode_layer_image(const CompressedLayer& l) {
     switch (l.scheme) {
         case Scheme::Dense: put_array(payload, "WGHT", l.weights); break;
         case Scheme::Orc:
-            put_array(payload, "STRW", l.strip_rows);
-            put_array(payload, "KROW", l.kept_row);
-            put_array(payload, "KCEL", l.kept_cells);
+            put_narrow(payload, "STRW", l.strip_rows);
+            put_narrow(payload, "KROW", l.kept_row);
+            put_narrow(payload, "KCEL", l.kept_cells);
             break;
         case Scheme::Rws:
-            put_array(payload, "DPAT", l.domain_patterns);
-            put_array(payload, "PATT", l.patterns);
-            put_array(payload, "TLEN", l.task_length);
-            put_array(payload, "CIDX", l.column_index);
+            put_narrow(payload, "DPAT", l.domain_patterns);
+            put_narrow(payload, "PATT", l.patterns);
+            put_narrow(payload, "TLEN", l.task_length);
+            put_narrow(payload, "CIDX", l.column_index);
             break;
         case Scheme::ReShare:
-            put_array(payload, "DPAT", l.domain_patterns);
-            put_array(payload, "PATT", l.patterns);
-            put_array(payload, "DTSK", l.domain_tasks);
-            put_array(payload, "TBLK", l.task_block);
-            put_array(payload, "TSLT", l.task_slot);
+            put_narrow(payload, "DPAT", l.domain_patterns);
+            put_narrow(payload, "PATT", l.patterns);
+            put_narrow(payload, "DTSK", l.domain_tasks);
+            put_narrow(payload, "TBLK", l.task_block);
+            put_narrow(payload, "TSLT", l.task_slot);
             break;
     }
     std::vector<char> out(kMagic, kMagic + 8);
     put(out, kLayerImageVersion);
     put(out, uint32_t(0));
     put(out, uint64_t(payload.size()));
-    put(out, crc32(payload.data(), payload.size()));
-    put(out, crc32(out.data(), 28));
+    put(out, checksum(payload.data(), payload.size()));
+    put(out, checksum(out.data(), 28));
     out.insert(out.end(), payload.begin(), payload.end());
     return out;
 }

@@ -1,6 +1,7 @@
 #include "offline/quantize.hpp"
 
 #include "common/error.hpp"
+#include "common/parallel.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -13,7 +14,7 @@ double scale_for(float max_abs, int qmax) { return max_abs > 0.f ? double(max_ab
 }  // namespace
 
 QuantizedMatrix quantize(std::string name, int rows, int cols, int groups, const std::vector<float>& w,
-                         QuantGranularity granularity, int weight_bits) {
+                         QuantGranularity granularity, int weight_bits, int threads) {
     if (size_t(rows) * cols != w.size())
         throw Error("layer " + name + ": weight tensor has " + std::to_string(w.size()) + " values, expected " +
                     std::to_string(size_t(rows) * cols));
@@ -24,25 +25,34 @@ QuantizedMatrix quantize(std::string name, int rows, int cols, int groups, const
     m.cols = cols;
     m.groups = groups;
 
+    // Column maxima of row ranges, in parallel; a per-tensor scale takes their maximum.
+    const auto parts = parallel_chunks<std::vector<float>>(rows, threads, [&](int r0, int r1) {
+        std::vector<float> top(cols, 0.f);
+        for (int r = r0; r < r1; ++r)
+            for (int c = 0; c < cols; ++c) top[c] = std::max(top[c], std::fabs(w[size_t(r) * cols + c]));
+        return top;
+    });
+    std::vector<float> max_abs(cols, 0.f);
+    for (const auto& p : parts)
+        for (int c = 0; c < cols; ++c) max_abs[c] = std::max(max_abs[c], p[c]);
     if (granularity == QuantGranularity::PerTensor) {
-        float max_abs = 0.f;
-        for (float v : w) max_abs = std::max(max_abs, std::fabs(v));
-        m.scale.assign(1, scale_for(max_abs, qmax));
+        m.scale.assign(1, scale_for(max_abs.empty() ? 0.f : *std::max_element(max_abs.begin(), max_abs.end()), qmax));
     } else {
-        std::vector<float> max_abs(cols, 0.f);
-        for (size_t i = 0; i < w.size(); ++i) max_abs[i % cols] = std::max(max_abs[i % cols], std::fabs(w[i]));
         m.scale.resize(cols);
         for (int c = 0; c < cols; ++c) m.scale[c] = scale_for(max_abs[c], qmax);
     }
 
     // nearbyint rounds half to even under the default rounding mode, as the spec asks.
     m.q.resize(w.size());
-    const bool per_tensor = m.scale.size() == 1;
-    for (size_t i = 0; i < w.size(); ++i) {
-        const double s = per_tensor ? m.scale[0] : m.scale[i % cols];
-        const double v = std::nearbyint(double(w[i]) / s);
-        m.q[i] = int8_t(std::clamp(v, double(-qmax), double(qmax)));
-    }
+    parallel_chunks<char>(rows, threads, [&](int r0, int r1) {
+        for (int r = r0; r < r1; ++r)
+            for (int c = 0; c < cols; ++c) {
+                const size_t i = size_t(r) * cols + c;
+                const double v = std::nearbyint(double(w[i]) / m.column_scale(c));
+                m.q[i] = int8_t(std::clamp(v, double(-qmax), double(qmax)));
+            }
+        return char(0);
+    });
     return m;
 }
 

@@ -26,6 +26,6 @@ struct QuantizedMatrix {
 // q = clamp(round_half_even(w / scale), -qmax, qmax), scale = max|w| / qmax with qmax = 2^(bits-1) - 1;
 // an all-zero tensor (or channel) gets scale 1.
 QuantizedMatrix quantize(std::string name, int rows, int cols, int groups, const std::vector<float>& w,
-                         QuantGranularity granularity, int weight_bits);
+                         QuantGranularity granularity, int weight_bits, int threads = 1);
 
 }  // namespace reshare

@@ -2,35 +2,81 @@
 
 #include <algorithm>
 #include <numeric>
-#include <queue>
+#include <optional>
 
 namespace reshare {
 namespace {
 
-struct BlockEntry {
-    int pattern;
-    int freq;
-};
+// Distinct non-zero patterns of every block with their frequencies, at a fixed stride of B entries per block.
+struct Blocks {
+    int count = 0, stride = 0;
+    std::vector<int> distinct;                 // per block
+    std::vector<int> pattern, freq;            // block b's entries at [b * stride, b * stride + distinct[b])
 
-// Distinct non-zero patterns of each block with their frequencies, in first-occurrence order.
-std::vector<std::vector<BlockEntry>> block_contents(const std::vector<int>& pattern_of, int block_results) {
-    const int cols = int(pattern_of.size());
-    std::vector<std::vector<BlockEntry>> blocks((cols + block_results - 1) / block_results);
-    for (int b = 0; b < int(blocks.size()); ++b) {
-        auto& entries = blocks[b];
-        const int end = std::min(cols, (b + 1) * block_results);
-        for (int col = b * block_results; col < end; ++col) {
-            const int p = pattern_of[col];
-            if (p < 0) continue;
-            auto it = std::find_if(entries.begin(), entries.end(), [p](const BlockEntry& e) { return e.pattern == p; });
-            if (it == entries.end())
-                entries.push_back({p, 1});
-            else
-                ++it->freq;
+    Blocks(const std::vector<int>& pattern_of, int n_patterns, int block_results)
+        : count((int(pattern_of.size()) + block_results - 1) / block_results), stride(block_results),
+          distinct(count, 0), pattern(size_t(count) * stride), freq(size_t(count) * stride) {
+        // seen_in[p] / slot[p]: the last block p was seen in and its entry there, so each column is O(1).
+        std::vector<int> seen_in(n_patterns, -1), slot(n_patterns, 0);
+        for (int b = 0, col = 0; b < count; ++b) {
+            const size_t base = size_t(b) * stride;
+            for (const int end = std::min(int(pattern_of.size()), col + stride); col < end; ++col) {
+                const int p = pattern_of[col];
+                if (p < 0) continue;
+                if (seen_in[p] != b) {
+                    seen_in[p] = b;
+                    slot[p] = distinct[b]++;
+                    pattern[base + slot[p]] = p;
+                    freq[base + slot[p]] = 0;
+                }
+                ++freq[base + slot[p]];
+            }
         }
     }
-    return blocks;
-}
+};
+
+// Which blocks hold each pattern (CSR).
+struct PatternBlocks {
+    std::vector<int> start, block;
+    PatternBlocks(const Blocks& b, int n_patterns) : start(n_patterns + 1, 0) {
+        for (int k = 0; k < b.count; ++k)
+            for (int e = 0; e < b.distinct[k]; ++e) ++start[b.pattern[size_t(k) * b.stride + e] + 1];
+        for (int p = 0; p < n_patterns; ++p) start[p + 1] += start[p];
+        block.resize(start.back());
+        std::vector<int> at(start.begin(), start.end() - 1);
+        for (int k = 0; k < b.count; ++k)
+            for (int e = 0; e < b.distinct[k]; ++e) block[at[b.pattern[size_t(k) * b.stride + e]]++] = k;
+    }
+};
+
+// Tournament tree over pattern values: the root is the largest value, ties to the lowest id; O(log n) updates.
+class ArgMax {
+public:
+    explicit ArgMax(const std::vector<int64_t>& value) : value_(value), leaves_(1) {
+        while (leaves_ < int(value.size())) leaves_ *= 2;
+        node_.assign(size_t(2) * leaves_, -1);
+        for (int p = 0; p < int(value.size()); ++p) node_[leaves_ + p] = p;
+        for (int i = leaves_ - 1; i >= 1; --i) node_[i] = better(node_[2 * i], node_[2 * i + 1]);
+    }
+    int best() const { return node_[1]; }
+    void update(int p) {
+        for (int i = (leaves_ + p) / 2; i >= 1; i /= 2) node_[i] = better(node_[2 * i], node_[2 * i + 1]);
+    }
+    void remove(int p) {
+        node_[leaves_ + p] = -1;
+        update(p);
+    }
+
+private:
+    int better(int a, int b) const {
+        if (a < 0) return b;
+        if (b < 0) return a;
+        return value_[b] > value_[a] ? b : a;   // a < b always: equal values keep the lower id
+    }
+    const std::vector<int64_t>& value_;
+    int leaves_;
+    std::vector<int> node_;
+};
 
 }  // namespace
 
@@ -73,45 +119,62 @@ std::vector<int> reorder_literal(const std::vector<int>& pattern_of, int n_patte
 
 std::vector<int> reorder_fast(const std::vector<int>& pattern_of, int n_patterns, int block_results) {
     const int64_t scale = reorder_scale(block_results);
-    const auto blocks = block_contents(pattern_of, block_results);
+    Blocks blocks(pattern_of, n_patterns, block_results);
+    const PatternBlocks where(blocks, n_patterns);
+    std::vector<int64_t> share(block_results + 1, 0);   // scale / k, the weight of a block with k unselected
+    for (int k = 1; k <= block_results; ++k) share[k] = scale / k;
 
-    std::vector<int> unsel(blocks.size());
-    std::vector<std::vector<int>> blocks_of(n_patterns);
+    std::vector<int> unsel(blocks.distinct);
     std::vector<int64_t> value(n_patterns, 0);
-    for (int b = 0; b < int(blocks.size()); ++b) {
-        unsel[b] = int(blocks[b].size());
-        for (const BlockEntry& e : blocks[b]) {
-            blocks_of[e.pattern].push_back(b);
-            value[e.pattern] += e.freq * (scale / unsel[b]);
+    for (int b = 0; b < blocks.count; ++b)
+        for (int e = 0; e < blocks.distinct[b]; ++e) {
+            const size_t at = size_t(b) * blocks.stride + e;
+            value[blocks.pattern[at]] += blocks.freq[at] * share[unsel[b]];
         }
-    }
 
-    // Max-heap on (value, lowest id); a stale entry (value changed since pushed) is skipped when popped.
-    using Entry = std::pair<int64_t, int>;
-    auto less = [](const Entry& a, const Entry& b) { return a.first != b.first ? a.first < b.first : a.second > b.second; };
-    std::priority_queue<Entry, std::vector<Entry>, decltype(less)> heap(less);
-    for (int p = 0; p < n_patterns; ++p) heap.push({value[p], p});
-
-    std::vector<char> selected(n_patterns, 0);
-    std::vector<int> order;
+    // Few patterns (the usual 8-bit keys): a linear scan per step beats tree updates, since the hot patterns
+    // share blocks with nearly every other one. Many patterns: a tournament tree, updated once per changed one.
+    std::vector<char> touched(n_patterns, 0);
+    std::vector<int> order, changed;
     order.reserve(n_patterns);
-    while (!heap.empty()) {
-        const auto [v, p] = heap.top();
-        heap.pop();
-        if (selected[p] || v != value[p]) continue;
-        selected[p] = 1;
+    const bool scan = n_patterns <= 1024;
+    std::vector<int> alive;   // unselected ids in ascending order, for the scan
+    if (scan)
+        for (int p = 0; p < n_patterns; ++p) alive.push_back(p);
+    std::optional<ArgMax> tree;
+    if (!scan) tree.emplace(value);
+    for (int step = 0; step < n_patterns; ++step) {
+        int p;
+        if (scan) {
+            size_t best = 0;
+            for (size_t i = 1; i < alive.size(); ++i)
+                if (value[alive[i]] > value[alive[best]]) best = i;   // strict: ties keep the lower id
+            p = alive[best];
+            alive.erase(alive.begin() + long(best));
+        } else {
+            p = tree->best();
+            tree->remove(p);
+        }
         order.push_back(p);
-        for (int b : blocks_of[p]) {
-            const int64_t before = scale / unsel[b];
-            --unsel[b];
-            if (unsel[b] == 0) continue;   // the block is complete: nobody else is left in it
-            const int64_t gain = scale / unsel[b] - before;
-            for (const BlockEntry& e : blocks[b]) {
-                if (selected[e.pattern]) continue;
-                value[e.pattern] += e.freq * gain;
-                heap.push({value[e.pattern], e.pattern});
+        // Only the blocks holding p change: their other unselected patterns now share 1 / (n - 1).
+        // A block's unselected entries stay packed at its front: p's entry is swapped behind them.
+        for (int k = where.start[p]; k < where.start[p + 1]; ++k) {
+            const int b = where.block[k];
+            int* pat = &blocks.pattern[size_t(b) * blocks.stride];
+            int* freq = &blocks.freq[size_t(b) * blocks.stride];
+            const int last = --unsel[b];
+            const int mine = int(std::find(pat, pat + last, p) - pat);
+            std::swap(pat[mine], pat[last]);
+            std::swap(freq[mine], freq[last]);
+            if (last == 0) continue;
+            const int64_t gain = share[last] - share[last + 1];
+            for (int e = 0; e < last; ++e) {
+                value[pat[e]] += freq[e] * gain;
+                if (!scan && !touched[pat[e]]) touched[pat[e]] = 1, changed.push_back(pat[e]);
             }
         }
+        for (int q : changed) touched[q] = 0, tree->update(q);
+        changed.clear();
     }
     return order;
 }

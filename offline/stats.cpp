@@ -86,9 +86,10 @@ PatternHistogram layer_histogram(const QuantizedMatrix& m, const HwConfig& confi
     const LayerGeometry g(config, m, bs);
     auto parts = parallel_chunks<PatternHistogram>(g.domains(), threads, [&](int begin, int end) {
         PatternHistogram h(g.key_bits());
+        const DomainKeyer keyer(bs, g);
         std::vector<PatternKey> keys(g.group_bitcols());
         for (int d = begin; d < end; ++d) {
-            domain_keys(m, bs, g, d, keys.data());
+            keyer.keys(m, d, keys.data());
             for (PatternKey k : keys) h.add(k);
         }
         return h;

