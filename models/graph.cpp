@@ -97,20 +97,20 @@ int GraphBuilder::dense(int in, const std::string& name, int cout, Activation ac
     return push(std::move(n));
 }
 
-int GraphBuilder::max_pool(int in, const std::string& name, int k, int stride, PadMode mode, int pad) {
+int GraphBuilder::pool(OpKind kind, int in, const std::string& name, int k, int stride, PadMode mode, int pad) {
     Node n;
     n.name = name;
-    n.kind = OpKind::MaxPool;
+    n.kind = kind;
     set_window(n, in, k, k, stride, 1, mode, pad);
     return push(std::move(n));
 }
 
+int GraphBuilder::max_pool(int in, const std::string& name, int k, int stride, PadMode mode, int pad) {
+    return pool(OpKind::MaxPool, in, name, k, stride, mode, pad);
+}
+
 int GraphBuilder::avg_pool(int in, const std::string& name, int k, int stride, PadMode mode, int pad) {
-    Node n;
-    n.name = name;
-    n.kind = OpKind::AvgPool;
-    set_window(n, in, k, k, stride, 1, mode, pad);
-    return push(std::move(n));
+    return pool(OpKind::AvgPool, in, name, k, stride, mode, pad);
 }
 
 int GraphBuilder::global_avg_pool(int in, const std::string& name) {

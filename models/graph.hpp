@@ -116,6 +116,7 @@ public:
 
 private:
     int push(Node n);
+    int pool(OpKind kind, int in, const std::string& name, int k, int stride, PadMode mode, int pad);
     void set_window(Node& n, int in, int kh, int kw, int stride, int dilation, PadMode mode, int pad);
     Graph g_;
 };
