@@ -35,6 +35,25 @@ Key int_key(const char* path, int HwConfig::*field, const char* source) {
             [field](const HwConfig& c) { return std::to_string(c.*field); }};
 }
 
+double read_double(const YAML::Node& n, const std::string& where) {
+    if (!n.IsScalar()) throw Error(where + ": expected a number");
+    try {
+        return n.as<double>();
+    } catch (const YAML::Exception&) {
+        throw Error(where + ": expected a number, got '" + n.Scalar() + "'");
+    }
+}
+
+Key double_key(const char* path, double HwConfig::*field, const char* source) {
+    return {path, source, true,
+            [field](HwConfig& c, const YAML::Node& n, const std::string& where) { c.*field = read_double(n, where); },
+            [field](const HwConfig& c) {
+                std::ostringstream o;
+                o << c.*field;
+                return o.str();
+            }};
+}
+
 template <class E>
 Key enum_key(const char* path, E HwConfig::*field, E (*parse)(const std::string&), const char* (*show)(E),
              const char* source) {
@@ -67,6 +86,16 @@ const std::vector<Key>& schema() {
         int_key("sharing.block_bytes", &HwConfig::block_bytes, "ReShare IV-A: block size for memory write 16 B"),
         int_key("sharing.result_bits", &HwConfig::result_bits,
                 "ours: 16 bits hold an OU column sum over all input bits (docs/storage.md)"),
+        int_key("cu.arrays", &HwConfig::cu_arrays, "ReShare Table I: 8 memristor arrays per CU"),
+        int_key("cu.adcs", &HwConfig::cu_adcs, "ReShare Table I: 8 ADCs per CU"),
+        int_key("adc.bits", &HwConfig::adc_bits, "ReShare Table I: 6-bit ADC"),
+        double_key("adc.sample_rate_gsps", &HwConfig::adc_sample_rate_gsps, "ReShare Table I: 1 GSps"),
+        enum_key("adc.convention", &HwConfig::adc_convention, parse_adc_convention, to_string,
+                 "ours: power / sample rate (ISAAC); mnsim = (bits + 2) / rate (MNSIM 2.0 ADC.py)"),
+        double_key("buffer.access_ns", &HwConfig::buffer_access_ns,
+                   "CACTI 7, 32 nm eDRAM 32 KB: 0.60 ns access, rounded up to one 1 GHz cycle"),
+        int_key("rws.output_buffer_results", &HwConfig::rws_output_buffer_results,
+                "ours: 32 results = 64 B (4 OUs of 8 patterns); the paper gives no size"),
     };
     return keys;
 }
@@ -114,6 +143,14 @@ const char* to_string(Encoding e) {
         case Encoding::Differential: return "differential";
     }
     return "?";
+}
+
+const char* to_string(AdcConvention a) { return a == AdcConvention::Mnsim ? "mnsim" : "power-over-rate"; }
+
+AdcConvention parse_adc_convention(const std::string& s) {
+    if (s == "power-over-rate") return AdcConvention::PowerOverRate;
+    if (s == "mnsim") return AdcConvention::Mnsim;
+    throw Error("unknown ADC convention '" + s + "' (expected power-over-rate or mnsim)");
 }
 
 const char* to_string(QuantGranularity q) { return q == QuantGranularity::PerTensor ? "per-tensor" : "per-channel"; }
@@ -171,6 +208,14 @@ void validate(const HwConfig& c) {
     // Algorithm 1 ranks with exact integer weights lcm(1..B)/n; up to 32 results per block they fit 64 bits.
     require(c.results_per_block() >= 1 && c.results_per_block() <= 32, s, "sharing.block_bytes",
             "must hold 1 to 32 results");
+    require(c.cu_arrays >= 1 && c.cu_arrays <= 1024, s, "cu.arrays", "must be in 1..1024");
+    require(c.cu_adcs >= c.cu_arrays && c.cu_adcs % c.cu_arrays == 0, s, "cu.adcs",
+            "must be a multiple of cu.arrays (each array owns the same number of ADCs)");
+    require(c.adc_bits >= 1 && c.adc_bits <= 16, s, "adc.bits", "must be in 1..16");
+    require(c.adc_sample_rate_gsps > 0 && c.adc_sample_rate_gsps <= 100, s, "adc.sample_rate_gsps", "must be in (0, 100]");
+    require(c.buffer_access_ns > 0 && c.buffer_access_ns <= 1000, s, "buffer.access_ns", "must be in (0, 1000]");
+    require(c.rws_output_buffer_results >= c.ou_cols, s, "rws.output_buffer_results",
+            "must hold at least one OU's results (ou.cols)");
 }
 
 std::vector<ConfigEntry> describe(const HwConfig& c) {

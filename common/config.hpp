@@ -11,11 +11,15 @@
 namespace reshare {
 
 enum class Encoding { Twos, Offset, Differential };
+// How one ADC conversion is timed: 1 / sample rate, or MNSIM's (bits + 2) / sample rate.
+enum class AdcConvention { PowerOverRate, Mnsim };
 enum class QuantGranularity { PerTensor, PerChannel };
 
 const char* to_string(Encoding e);
 const char* to_string(QuantGranularity q);
+const char* to_string(AdcConvention a);
 Encoding parse_encoding(const std::string& s);              // throws Error naming the value
+AdcConvention parse_adc_convention(const std::string& s);
 QuantGranularity parse_quant(const std::string& s);
 
 struct HwConfig {
@@ -35,10 +39,24 @@ struct HwConfig {
     int block_bytes = 16;
     int result_bits = 16;
 
+    // CU organisation (ReShare Table I)
+    int cu_arrays = 8;
+    int cu_adcs = 8;
+    int adc_bits = 6;
+    double adc_sample_rate_gsps = 1.0;
+    AdcConvention adc_convention = AdcConvention::PowerOverRate;
+    // CU eDRAM buffers (CACTI 7, 32 nm, 32 KB: component-numbers.md)
+    double buffer_access_ns = 1.0;
+    // RWS's output buffer, in pattern results: the buffer the paper says bottlenecks RWS
+    int rws_output_buffer_results = 32;
+
     std::string source = "built-in defaults";   // file the values came from
 
     int results_per_block() const { return block_bytes * 8 / result_bits; }
     int ous_per_crossbar() const { return (xbar_rows / ou_rows) * (xbar_cols / ou_cols); }
+    double adc_conversion_ns() const {
+        return (adc_convention == AdcConvention::Mnsim ? adc_bits + 2 : 1) / adc_sample_rate_gsps;
+    }
 };
 
 // Defaults overridden by the YAML file at `path`; throws Error("config <path>: <key>: <problem>").

@@ -1,0 +1,195 @@
+#include "hw/timing/cu_pipeline.hpp"
+
+#include "common/error.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace reshare::hw {
+namespace {
+
+uint32_t ceil_div(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
+
+// Patterns per OU when `n` patterns are packed ou_cols to an OU.
+std::vector<uint16_t> ou_split(uint32_t n, int ou_cols) {
+    std::vector<uint16_t> out;
+    for (uint32_t done = 0; done < n; done += ou_cols) out.push_back(uint16_t(std::min<uint32_t>(ou_cols, n - done)));
+    return out;
+}
+
+void shared_units(const CompressedLayer& l, std::vector<WorkUnit>& units) {
+    const LayerGeometry& g = l.geo;
+    const std::vector<uint64_t> pstart = offsets(l.domain_patterns), tstart = offsets(l.domain_tasks);
+    for (int d = 0; d < g.domains(); ++d) {
+        WorkUnit u;
+        u.results = uint32_t(g.group_bitcols());
+        u.ou_patterns = ou_split(l.domain_patterns[d], g.ou_cols);
+        u.ous = uint32_t(u.ou_patterns.size());
+        if (l.scheme == Scheme::Rws) {
+            u.fanout.assign(l.task_length.begin() + long(pstart[d]), l.task_length.begin() + long(pstart[d + 1]));
+        } else {
+            const int B = g.block_results;
+            for (uint64_t t = tstart[d]; t < tstart[d + 1]; ++t) {
+                const uint16_t* slot = &l.task_slot[t * B];
+                std::vector<uint16_t> distinct;
+                for (int s = 0; s < B; ++s)
+                    if (slot[s] && std::find(distinct.begin(), distinct.end(), slot[s]) == distinct.end())
+                        distinct.push_back(slot[s]);
+                const uint16_t last = *std::max_element(distinct.begin(), distinct.end());   // PB address + 1
+                u.task_ready_ou.push_back(uint32_t((last - 1) / g.ou_cols));
+                u.task_reads.push_back(uint16_t(distinct.size()));
+            }
+        }
+        units.push_back(std::move(u));
+    }
+}
+
+}  // namespace
+
+std::vector<WorkUnit> work_units(const CompressedLayer& l) {
+    const LayerGeometry& g = l.geo;
+    std::vector<WorkUnit> units;
+    switch (l.scheme) {
+        case Scheme::Dense:
+            units.assign(size_t(g.domains()), WorkUnit{uint32_t(g.ou_col_groups()), uint32_t(g.group_bitcols()), {}, {}, {}, {}});
+            break;
+        case Scheme::Orc: {
+            const int strips = l.strips_per_tile();
+            for (int t = 0; t < g.groups * g.row_tiles(); ++t) {
+                WorkUnit u;
+                u.results = uint32_t(g.group_bitcols());
+                for (int k = 0; k < strips; ++k) u.ous += ceil_div(l.strip_rows[size_t(t) * strips + k], g.ou_rows);
+                units.push_back(std::move(u));
+            }
+            break;
+        }
+        case Scheme::Rws:
+        case Scheme::ReShare: shared_units(l, units); break;
+    }
+    return units;
+}
+
+const char* to_string(Buffer b) {
+    switch (b) {
+        case Buffer::Input: return "input_buffer";
+        case Buffer::Index: return "index_buffer";
+        case Buffer::Output: return "output_buffer";
+        case Buffer::Pattern: return "pattern_buffer";
+        case Buffer::Task: return "task_buffer";
+        case Buffer::Result: return "result_buffer";
+        case Buffer::Count: break;
+    }
+    return "?";
+}
+
+void UnitCounters::add(const UnitCounters& o, uint64_t times) {
+    ou_activations += o.ou_activations * times;
+    adc_conversions += o.adc_conversions * times;
+    block_writes += o.block_writes * times;
+    for (int b = 0; b < int(Buffer::Count); ++b) {
+        reads[b] += o.reads[b] * times;
+        writes[b] += o.writes[b] * times;
+    }
+}
+
+CuPipeline::CuPipeline(const HwConfig& c, Scheme scheme)
+    : scheme_(scheme), input_bits_(c.input_bits), ou_cols_(c.ou_cols), arrays_(c.cu_arrays),
+      ous_per_array_(c.ous_per_crossbar()), output_buffer_(c.rws_output_buffer_results),
+      ou_ns_(double(c.input_bits) * c.ou_cols * c.adc_conversion_ns() / (c.cu_adcs / c.cu_arrays)),
+      access_ns_(c.buffer_access_ns) {}
+
+double CuPipeline::ready_ns(uint32_t ou, uint32_t ous) const {
+    const uint32_t arrays_used = std::min<uint32_t>(arrays_, std::max<uint32_t>(1, ceil_div(ous, ous_per_array_)));
+    return double(ou / arrays_used + 1) * ou_ns_;
+}
+
+UnitTiming CuPipeline::run(const WorkUnit& u) const {
+    UnitTiming t;
+    switch (scheme_) {
+        case Scheme::Dense:
+        case Scheme::Orc: t = run_direct(u); break;
+        case Scheme::Rws: t = run_rws(u); break;
+        case Scheme::ReShare: t = run_reshare(u); break;
+    }
+    t.total_ns = std::max(t.mvm_ns, t.sharing_ns);
+    UnitCounters& c = t.counters;
+    c.ou_activations = uint64_t(u.ous) * input_bits_;
+    c.adc_conversions = c.ou_activations * ou_cols_;
+    c.reads[int(Buffer::Input)] = u.ous;   // an OU's inputs, read once for all its input bits
+    return t;
+}
+
+// dense and orc: results go straight to the result buffer, one write per OU.
+UnitTiming CuPipeline::run_direct(const WorkUnit& u) const {
+    UnitTiming t;
+    double write_end = 0;
+    for (uint32_t k = 0; k < u.ous; ++k) write_end = std::max(write_end, ready_ns(k, u.ous)) + access_ns_;
+    t.mvm_ns = u.ous ? ready_ns(u.ous - 1, u.ous) : 0;
+    t.sharing_ns = write_end;
+    t.counters.writes[int(Buffer::Result)] = u.ous;
+    if (scheme_ == Scheme::Orc) t.counters.reads[int(Buffer::Index)] = u.ous;   // row indices of each OU
+    return t;
+}
+
+// rws: the output buffer is both the MVM's target and the sharing's source.
+UnitTiming CuPipeline::run_rws(const WorkUnit& u) const {
+    UnitTiming t;
+    const uint32_t arrays_used = std::min<uint32_t>(arrays_, std::max<uint32_t>(1, ceil_div(u.ous, ous_per_array_)));
+    std::vector<double> released;   // when each written pattern's slot frees (non-decreasing: in-order sharing)
+    double sharing = 0, group_start = 0, group_done = 0, last_write = 0;
+    uint64_t fanout_total = 0;
+    for (uint32_t k = 0; k < u.ous; ++k) {
+        if (k % arrays_used == 0) group_start = last_write, group_done = group_start + ou_ns_;
+        const uint32_t n = u.ou_patterns[k];
+        // Room for n results: the oldest patterns must have left the output buffer.
+        double write_at = std::max(group_done, last_write);
+        const long must_release = long(released.size()) + n - output_buffer_;
+        if (must_release > 0) {
+            const double room = released[size_t(must_release - 1)];
+            if (room > write_at) t.stall_ns += room - write_at, write_at = room;
+        }
+        last_write = write_at + access_ns_;
+        for (uint32_t i = 0; i < n; ++i) {
+            const uint32_t fanout = u.fanout[released.size()];
+            fanout_total += fanout;
+            // Read the result and its task length, then one index read and one result write per target.
+            sharing = std::max(sharing, last_write) + access_ns_ * std::max<uint32_t>(1, fanout);
+            released.push_back(sharing);
+        }
+    }
+    t.mvm_ns = last_write;
+    t.sharing_ns = sharing;
+    UnitCounters& c = t.counters;
+    c.writes[int(Buffer::Output)] = u.ous;
+    c.reads[int(Buffer::Output)] = released.size();
+    c.reads[int(Buffer::Task)] = released.size();                 // task length list
+    c.reads[int(Buffer::Index)] = fanout_total;                   // column index list
+    c.writes[int(Buffer::Result)] = fanout_total;                 // single-result writes
+    return t;
+}
+
+// reshare: the pattern buffer decouples the MVM from whole-block writes driven by the task list.
+UnitTiming CuPipeline::run_reshare(const WorkUnit& u) const {
+    UnitTiming t;
+    std::vector<double> written(u.ous);
+    double last_write = 0;
+    for (uint32_t k = 0; k < u.ous; ++k) written[k] = last_write = std::max(last_write, ready_ns(k, u.ous)) + access_ns_;
+    double sharing = 0;
+    uint64_t pattern_reads = 0;
+    for (size_t i = 0; i < u.task_ready_ou.size(); ++i) {
+        // A task waits for its block's last pattern; its pattern-buffer reads bound its duration.
+        sharing = std::max(sharing, written[u.task_ready_ou[i]]) + access_ns_ * std::max<uint16_t>(1, u.task_reads[i]);
+        pattern_reads += u.task_reads[i];
+    }
+    t.mvm_ns = last_write;
+    t.sharing_ns = sharing;
+    UnitCounters& c = t.counters;
+    c.writes[int(Buffer::Pattern)] = u.ous;
+    c.reads[int(Buffer::Pattern)] = pattern_reads;
+    c.reads[int(Buffer::Task)] = u.task_ready_ou.size();
+    c.writes[int(Buffer::Result)] = u.task_ready_ou.size();
+    c.block_writes = u.task_ready_ou.size();
+    return t;
+}
+
+}  // namespace reshare::hw

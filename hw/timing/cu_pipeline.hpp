@@ -1,0 +1,83 @@
+// The CU pipeline's timing, in plain C++: how long one work unit takes for one input vector, and what it does.
+//
+// A work unit is what one CU computes for one input vector in one go: a domain (one OU-row group of one conv
+// group) for dense, rws and reshare; a crossbar-height row tile for orc, whose row indices span a tile.
+// The model (docs/timing.md):
+// - MVM. The unit's stored OUs fire in storage order, each for every input bit (1-bit DAC). One activation
+//   needs ou_cols ADC conversions shared by the array's ADCs; a unit's OUs are spread over up to cu.arrays
+//   arrays that fire in parallel, so OU k's results (summed over input bits by the S+A) are ready at
+//   (k / arrays_used + 1) * input_bits * ou_cols * t_conv / adcs_per_array.
+// - dense, orc: each OU's ou_cols results go to the result buffer in one write; orc first reads the OU's row
+//   indices and gathers its inputs (one index-buffer and one input-buffer access, hidden behind the MVM).
+// - rws: each OU's results are written to the output buffer, which holds rws.output_buffer_results results.
+//   The sharing engine takes patterns in order; per pattern it reads the result and its task length, then per
+//   target one column-index read and one single-result write to the result buffer. A pattern's slot frees when
+//   its last target is written; the MVM stalls while the output buffer lacks room for its next OU.
+// - reshare: each OU's results are written to the pattern buffer in Algorithm 1 order and never overwritten,
+//   so the MVM never waits. Tasks run in order, each once its last pattern is written: one task-buffer read,
+//   one pattern-buffer read per distinct pattern of the block, one block write to the result buffer.
+// Buffer accesses take buffer.access_ns each; the buffers are separate banks, and each engine issues one
+// access at a time. The unit ends when both engines are done.
+#pragma once
+
+#include "common/config.hpp"
+#include "offline/compressed_layer.hpp"
+
+#include <cstdint>
+#include <vector>
+
+namespace reshare::hw {
+
+// What one work unit asks of the CU; it depends only on the weights, so it is built once per layer.
+struct WorkUnit {
+    uint32_t ous = 0;                      // stored OUs
+    uint32_t results = 0;                  // bit-columns of the unit: results it delivers
+    std::vector<uint16_t> ou_patterns;     // rws/reshare: patterns in each OU (the last may be partial)
+    std::vector<uint32_t> fanout;          // rws: task length of each pattern, in order
+    std::vector<uint32_t> task_ready_ou;   // reshare: the OU whose write completes each task's block
+    std::vector<uint16_t> task_reads;      // reshare: distinct patterns each task reads
+};
+
+// Builds a layer's work units from its compressed form, in execution order.
+std::vector<WorkUnit> work_units(const CompressedLayer& layer);
+
+enum class Buffer { Input, Index, Output, Pattern, Task, Result, Count };
+const char* to_string(Buffer b);
+
+struct UnitCounters {
+    uint64_t ou_activations = 0;
+    uint64_t adc_conversions = 0;
+    uint64_t block_writes = 0;             // reshare's whole-block writes to the result buffer
+    uint64_t reads[int(Buffer::Count)] = {};
+    uint64_t writes[int(Buffer::Count)] = {};
+    void add(const UnitCounters& o, uint64_t times = 1);
+};
+
+struct UnitTiming {
+    double mvm_ns = 0;        // when the MVM engine finishes
+    double sharing_ns = 0;    // when the last result reaches the result buffer
+    double total_ns = 0;      // max of the two
+    double stall_ns = 0;      // MVM time lost waiting for output-buffer room (rws)
+    UnitCounters counters;
+};
+
+class CuPipeline {
+public:
+    CuPipeline(const HwConfig& config, Scheme scheme);
+    // Time and events of one unit for one input vector.
+    UnitTiming run(const WorkUnit& unit) const;
+    // Time of one OU activation for all input bits: input_bits * ou_cols conversions over the array's ADCs.
+    double ou_ns() const { return ou_ns_; }
+
+private:
+    UnitTiming run_direct(const WorkUnit& u) const;
+    UnitTiming run_rws(const WorkUnit& u) const;
+    UnitTiming run_reshare(const WorkUnit& u) const;
+    double ready_ns(uint32_t ou, uint32_t ous) const;   // when OU `ou` of a unit with `ous` OUs is computed
+
+    Scheme scheme_;
+    int input_bits_, ou_cols_, arrays_, ous_per_array_, output_buffer_;
+    double ou_ns_, access_ns_;
+};
+
+}  // namespace reshare::hw

@@ -1,0 +1,117 @@
+// The CU pipeline's timing model: hand-computed units, and the mechanisms the ReShare paper is about.
+#include "helpers.hpp"
+
+#include "hw/timing/cu_pipeline.hpp"
+#include "offline/metrics.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace reshare;
+using namespace reshare::hw;
+using reshare::test::random_layer;
+
+namespace {
+
+// One OU = 8 input bits x 8 conversions at 1 ns on one ADC = 64 ns; buffer accesses 1 ns (the defaults).
+HwConfig timing_config(int output_buffer = 32) {
+    HwConfig c;
+    c.rws_output_buffer_results = output_buffer;
+    return c;
+}
+
+WorkUnit shared_unit(std::vector<uint16_t> ou_patterns, std::vector<uint32_t> fanout) {
+    WorkUnit u;
+    u.ous = uint32_t(ou_patterns.size());
+    u.ou_patterns = std::move(ou_patterns);
+    u.fanout = std::move(fanout);
+    return u;
+}
+
+double total_stall(const std::vector<WorkUnit>& units, const CuPipeline& cu) {
+    double s = 0;
+    for (const WorkUnit& u : units) s += cu.run(u).stall_ns;
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("timing: a dense unit fires its OUs back to back and writes each once", "[timing]") {
+    const CuPipeline cu(timing_config(), Scheme::Dense);
+    REQUIRE(cu.ou_ns() == Approx(64.0));
+    const UnitTiming t = cu.run(WorkUnit{3, 24, {}, {}, {}, {}});
+    REQUIRE(t.mvm_ns == Approx(192.0));
+    REQUIRE(t.total_ns == Approx(193.0));   // the last OU's write
+    REQUIRE(t.counters.ou_activations == 24);
+    REQUIRE(t.counters.adc_conversions == 192);
+    REQUIRE(t.counters.writes[int(Buffer::Result)] == 3);
+}
+
+TEST_CASE("timing: the MNSIM ADC convention makes a conversion (bits + 2) / rate", "[timing]") {
+    HwConfig c = timing_config();
+    c.adc_convention = AdcConvention::Mnsim;
+    REQUIRE(c.adc_conversion_ns() == Approx(8.0));   // 6-bit ADC at 1 GS/s
+    REQUIRE(CuPipeline(c, Scheme::Dense).ou_ns() == Approx(512.0));
+}
+
+TEST_CASE("timing: RWS stalls when sharing a hot OU outlasts the output buffer", "[timing]") {
+    // Two OUs of 8 patterns, each pattern going to 20 columns: sharing one OU takes 160 ns, computing one 64 ns.
+    const WorkUnit u = shared_unit({8, 8}, std::vector<uint32_t>(16, 20));
+    // Output buffer of one OU: OU 2 is computed at 65 + 64 = 129 ns but waits for OU 1's last pattern,
+    // shared by 65 + 160 = 225 ns: 96 ns of stall.
+    const UnitTiming small = CuPipeline(timing_config(8), Scheme::Rws).run(u);
+    REQUIRE(small.stall_ns == Approx(96.0));
+    REQUIRE(small.sharing_ns == Approx(226.0 + 160.0));
+    // Room for both OUs: no stall, and sharing alone sets the end.
+    const UnitTiming large = CuPipeline(timing_config(16), Scheme::Rws).run(u);
+    REQUIRE(large.stall_ns == 0.0);
+    REQUIRE(large.total_ns < small.total_ns);
+    REQUIRE(small.counters.writes[int(Buffer::Result)] == 320);   // one single-result write per target
+}
+
+TEST_CASE("timing: ReShare writes a block as soon as its last pattern exists, never stalling", "[timing]") {
+    WorkUnit u;
+    u.ous = 2;
+    u.ou_patterns = {8, 8};
+    u.task_ready_ou = {0, 0, 1};   // two blocks complete with OU 0, one needs OU 1
+    u.task_reads = {3, 2, 4};
+    const UnitTiming t = CuPipeline(timing_config(8), Scheme::ReShare).run(u);
+    REQUIRE(t.stall_ns == 0.0);
+    // OU 0 written at 65 ns: tasks 1 and 2 take 3 + 2 ns; OU 1 written at 129 ns, task 3 takes 4 ns.
+    REQUIRE(t.sharing_ns == Approx(133.0));
+    REQUIRE(t.counters.block_writes == 3);
+    REQUIRE(t.counters.reads[int(Buffer::Pattern)] == 9);
+}
+
+TEST_CASE("timing: RWS stalls grow as its output buffer shrinks while ReShare's stay flat", "[timing]") {
+    HwConfig c;
+    c.encoding = Encoding::Twos;   // fewer zero columns: busier sharing
+    const QuantizedMatrix m = random_layer(256, 64, 1, 11);
+    const auto rws = work_units(compress(m, c, Scheme::Rws));
+    const auto reshare = work_units(compress(m, c, Scheme::ReShare));
+    double previous = -1;
+    for (int buffer : {256, 64, 32, 16, 8}) {
+        const double stall = total_stall(rws, CuPipeline(timing_config(buffer), Scheme::Rws));
+        INFO("output buffer " << buffer << " results: RWS stall " << stall << " ns");
+        REQUIRE(stall >= previous);
+        previous = stall;
+        REQUIRE(total_stall(reshare, CuPipeline(timing_config(buffer), Scheme::ReShare)) == 0.0);
+    }
+    REQUIRE(previous > 0.0);
+}
+
+TEST_CASE("timing: work units carry every stored OU and every distributed result", "[timing]") {
+    const HwConfig c;
+    const QuantizedMatrix m = random_layer(100, 24, 2, 4);
+    for (Scheme s : all_schemes()) {
+        const CompressedLayer l = compress(m, c, s);
+        uint64_t ous = 0;
+        for (const WorkUnit& u : work_units(l)) ous += u.ous;
+        INFO(to_string(s));
+        REQUIRE(ous == measure(l).stored_ous);
+    }
+    const CompressedLayer rws = compress(m, c, Scheme::Rws);
+    uint64_t targets = 0;
+    for (const WorkUnit& u : work_units(rws))
+        for (uint32_t f : u.fanout) targets += f;
+    REQUIRE(targets == rws.column_index.size());
+}
