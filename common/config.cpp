@@ -96,6 +96,10 @@ const std::vector<Key>& schema() {
                    "CACTI 7, 32 nm eDRAM 32 KB: 0.60 ns access, rounded up to one 1 GHz cycle"),
         int_key("rws.output_buffer_results", &HwConfig::rws_output_buffer_results,
                 "ours: 32 results = 64 B (4 OUs of 8 patterns); the paper gives no size"),
+        int_key("pe.cus", &HwConfig::pe_cus, "ReShare Table I: 16 CUs per PE"),
+        int_key("chip.pes", &HwConfig::chip_pes, "ours: 0 = enough PEs to hold the whole network, as the paper's sizing"),
+        double_key("dma.setup_ns", &HwConfig::dma_setup_ns, "ours: one system-bus round trip per burst"),
+        double_key("dma.bytes_per_ns", &HwConfig::dma_bytes_per_ns, "ours: a 128-bit system bus at 1 GHz"),
     };
     return keys;
 }
@@ -214,6 +218,10 @@ void validate(const HwConfig& c) {
     require(c.adc_bits >= 1 && c.adc_bits <= 16, s, "adc.bits", "must be in 1..16");
     require(c.adc_sample_rate_gsps > 0 && c.adc_sample_rate_gsps <= 100, s, "adc.sample_rate_gsps", "must be in (0, 100]");
     require(c.buffer_access_ns > 0 && c.buffer_access_ns <= 1000, s, "buffer.access_ns", "must be in (0, 1000]");
+    require(c.pe_cus >= 1 && c.pe_cus <= 1024, s, "pe.cus", "must be in 1..1024");
+    require(c.chip_pes >= 0 && c.chip_pes <= 65536, s, "chip.pes", "must be in 0..65536 (0 = auto)");
+    require(c.dma_setup_ns >= 0, s, "dma.setup_ns", "must not be negative");
+    require(c.dma_bytes_per_ns > 0, s, "dma.bytes_per_ns", "must be positive");
     require(c.rws_output_buffer_results >= c.ou_cols, s, "rws.output_buffer_results",
             "must hold at least one OU's results (ou.cols)");
 }

@@ -49,6 +49,11 @@ struct HwConfig {
     double buffer_access_ns = 1.0;
     // RWS's output buffer, in pattern results: the buffer the paper says bottlenecks RWS
     int rws_output_buffer_results = 32;
+    // chip organisation and its system-bus DMA
+    int pe_cus = 16;            // ReShare Table I: 16 CUs per PE
+    int chip_pes = 0;           // 0: enough PEs to hold the whole network at once
+    double dma_setup_ns = 100;  // ours: one bus round trip before a burst
+    double dma_bytes_per_ns = 16;   // ours: a 128-bit system bus at 1 GHz
 
     std::string source = "built-in defaults";   // file the values came from
 

@@ -1,0 +1,74 @@
+#include "hw/modules/accelerator.hpp"
+
+#include <algorithm>
+
+namespace reshare::hw {
+namespace {
+
+// CAPABILITIES: bits 0-3 the schemes (dense, orc, rws, reshare), 4-7 OU rows, 8-15 OU columns, 16-23 PEs.
+uint32_t capabilities_of(const HwConfig& c, int pes) {
+    return 0xFu | uint32_t(c.ou_rows & 0xF) << 4 | uint32_t(c.ou_cols & 0xFF) << 8 | uint32_t(std::min(pes, 255)) << 16;
+}
+
+}  // namespace
+
+Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, int n_pes)
+    : sc_core::sc_module(name), regs("regs"), dma("dma"), irq("irq"),
+      controller("controller", config, n_pes, config.pe_cus) {
+    regs.register_b_transport(this, &Accelerator::b_transport);
+    regs.register_transport_dbg(this, &Accelerator::transport_dbg);
+    controller.dma.bind(dma);
+    for (int p = 0; p < n_pes; ++p) {
+        pes.push_back(std::make_unique<ProcessingEngine>(("pe_" + std::to_string(p)).c_str(), config.pe_cus, config.cu_arrays));
+        controller.to_pe.bind(pes.back()->socket);
+    }
+    capabilities.define_reset(capabilities_of(config, n_pes));
+    ctrl.on_write = [this](uint32_t v) {
+        if (v & reg::kCtrlStart) doorbell();
+    };
+    irq_status.on_write = [this](uint32_t) { irq_changed_.notify(sc_core::SC_ZERO_TIME); };
+    irq_enable.on_write = [this](uint32_t) { irq_changed_.notify(sc_core::SC_ZERO_TIME); };
+    irq_set.on_write = [this](uint32_t v) { raise(v & (reg::kIrqDone | reg::kIrqError)); };
+    controller.on_done = [this](JobError e, uint64_t t) { finish(e, t); };
+    SC_HAS_PROCESS(Accelerator);
+    SC_METHOD(drive_irq);
+    sensitive << irq_changed_;
+}
+
+void Accelerator::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    bank.access(gp, false);
+    delay += sc_core::sc_time(1, sc_core::SC_NS);   // one register-file cycle
+}
+
+unsigned int Accelerator::transport_dbg(tlm::tlm_generic_payload& gp) {
+    bank.access(gp, true);
+    return gp.is_response_ok() ? gp.get_data_length() : 0;
+}
+
+void Accelerator::doorbell() {
+    if (controller.busy()) return;   // a doorbell while busy is ignored; STATUS.BUSY tells software
+    status.set(reg::kStatusBusy);
+    error_code.set(0);
+    GlobalController::Job job;
+    job.descriptors = uint64_t(desc_hi.value()) << 32 | desc_lo.value();
+    job.results = uint64_t(result_hi.value()) << 32 | result_lo.value();
+    job.layers = layer_count.value();
+    controller.start(job);
+}
+
+void Accelerator::finish(JobError e, uint64_t time_ns) {
+    time_lo.set(uint32_t(time_ns));
+    time_hi.set(uint32_t(time_ns >> 32));
+    error_code.set(uint32_t(e));
+    status.set(e == JobError::None ? reg::kStatusDone : reg::kStatusDone | reg::kStatusError);
+    raise(e == JobError::None ? reg::kIrqDone : reg::kIrqError);
+}
+
+void Accelerator::raise(uint32_t bits) {
+    irq_status.set(irq_status.value() | bits);
+    irq_changed_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void Accelerator::drive_irq() { irq.write((irq_status.value() & irq_enable.value()) != 0); }
+
+}  // namespace reshare::hw

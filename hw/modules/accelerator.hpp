@@ -1,0 +1,69 @@
+// The accelerator as a virtual-platform component: a 4 KiB register window on a 32-bit TLM target socket, a
+// DMA initiator socket to system memory and a level-sensitive interrupt (docs/registers.md).
+#pragma once
+
+#include "common/config.hpp"
+#include "hw/modules/global_controller.hpp"
+#include "hw/modules/processing_engine.hpp"
+#include "tlm/register_bank.hpp"
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <memory>
+#include <vector>
+
+namespace reshare::hw {
+
+namespace reg {
+constexpr uint32_t kId = 0x52534852;        // "RSHR"
+constexpr uint32_t kVersion = 0x00010000;   // 1.0
+constexpr uint32_t kCtrlStart = 1u << 0;
+constexpr uint32_t kStatusBusy = 1u << 0, kStatusDone = 1u << 1, kStatusError = 1u << 2;
+constexpr uint32_t kIrqDone = 1u << 0, kIrqError = 1u << 1;
+}  // namespace reg
+
+class Accelerator : public sc_core::sc_module {
+public:
+    tlm_utils::simple_target_socket<Accelerator> regs;
+    tlm::tlm_initiator_socket<> dma;
+    sc_core::sc_out<bool> irq;
+
+    // `pes` PEs of config.pe_cus CUs each.
+    Accelerator(sc_core::sc_module_name name, const HwConfig& config, int pes);
+
+    GlobalController controller;
+    std::vector<std::unique_ptr<ProcessingEngine>> pes;
+
+    // The register file, in address order (docs/registers.md).
+    tlmx::RegisterBank bank{4096};
+    tlmx::Register id{bank, "ID", 0x000, tlmx::Access::ReadOnly, reg::kId};
+    tlmx::Register version{bank, "VERSION", 0x004, tlmx::Access::ReadOnly, reg::kVersion};
+    tlmx::Register capabilities{bank, "CAPABILITIES", 0x008, tlmx::Access::ReadOnly};
+    tlmx::Register ctrl{bank, "CTRL", 0x00C, tlmx::Access::WriteOnly};
+    tlmx::Register status{bank, "STATUS", 0x010, tlmx::Access::ReadOnly};
+    tlmx::Register irq_status{bank, "IRQ_STATUS", 0x014, tlmx::Access::WriteOneToClear};
+    tlmx::Register irq_enable{bank, "IRQ_ENABLE", 0x018, tlmx::Access::ReadWrite};
+    tlmx::Register irq_set{bank, "IRQ_SET", 0x01C, tlmx::Access::WriteOnly};
+    tlmx::Register desc_lo{bank, "DESC_ADDR_LO", 0x020, tlmx::Access::ReadWrite};
+    tlmx::Register desc_hi{bank, "DESC_ADDR_HI", 0x024, tlmx::Access::ReadWrite};
+    tlmx::Register result_lo{bank, "RESULT_ADDR_LO", 0x028, tlmx::Access::ReadWrite};
+    tlmx::Register result_hi{bank, "RESULT_ADDR_HI", 0x02C, tlmx::Access::ReadWrite};
+    tlmx::Register layer_count{bank, "LAYER_COUNT", 0x030, tlmx::Access::ReadWrite};
+    tlmx::Register error_code{bank, "ERROR_CODE", 0x034, tlmx::Access::ReadOnly};
+    tlmx::Register time_lo{bank, "TIME_NS_LO", 0x038, tlmx::Access::ReadOnly};
+    tlmx::Register time_hi{bank, "TIME_NS_HI", 0x03C, tlmx::Access::ReadOnly};
+
+private:
+    void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+    unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
+    void doorbell();
+    void finish(JobError e, uint64_t time_ns);
+    void raise(uint32_t bits);
+    void drive_irq();   // irq = OR(IRQ_STATUS & IRQ_ENABLE), at kernel time
+
+    sc_core::sc_event irq_changed_;
+};
+
+}  // namespace reshare::hw

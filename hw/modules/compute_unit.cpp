@@ -1,0 +1,46 @@
+#include "hw/modules/compute_unit.hpp"
+
+#include "tlm/work_extension.hpp"
+
+#include <string>
+
+namespace reshare::hw {
+
+ComputeUnit::ComputeUnit(sc_core::sc_module_name name, int n_arrays) : sc_core::sc_module(name), socket("socket") {
+    socket.register_b_transport(this, &ComputeUnit::b_transport);
+    for (int a = 0; a < n_arrays; ++a) arrays.push_back(std::make_unique<ReramArray>(("array_" + std::to_string(a)).c_str()));
+    for (int b = 0; b < int(Buffer::Count); ++b) buffers.push_back(std::make_unique<EdramBuffer>(to_string(Buffer(b))));
+}
+
+const UnitTiming& ComputeUnit::timing_of(const WorkUnit& unit, const CuPipeline& pipeline) {
+    auto it = cache_.find(&unit);
+    if (it == cache_.end()) it = cache_.emplace(&unit, pipeline.run(unit)).first;
+    return it->second;
+}
+
+void ComputeUnit::account(const UnitTiming& t, uint64_t vectors) {
+    ou_activations += t.counters.ou_activations * vectors;
+    adc_conversions += t.counters.adc_conversions * vectors;
+    block_writes += t.counters.block_writes * vectors;
+    for (int b = 0; b < int(Buffer::Count); ++b) {
+        buffers[b]->reads += t.counters.reads[b] * vectors;
+        buffers[b]->writes += t.counters.writes[b] * vectors;
+    }
+    busy_ns += t.total_ns * double(vectors);
+    stall_ns += t.stall_ns * double(vectors);
+}
+
+void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    auto* work = gp.get_extension<tlmx::WorkExtension>();
+    if (!work || !work->unit || !work->pipeline) {
+        gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+        return;
+    }
+    const UnitTiming& t = timing_of(*work->unit, *work->pipeline);
+    account(t, work->vectors);
+    work->result = t;
+    delay += sc_core::sc_time(t.total_ns * double(work->vectors), sc_core::SC_NS);
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+}  // namespace reshare::hw

@@ -1,0 +1,114 @@
+#include "hw/modules/global_controller.hpp"
+
+#include "common/error.hpp"
+#include "offline/layer_image.hpp"
+#include "tlm/work_extension.hpp"
+
+#include <algorithm>
+
+namespace reshare::hw {
+
+GlobalController::GlobalController(sc_core::sc_module_name name, const HwConfig& config, int pes, int cus_per_pe)
+    : sc_core::sc_module(name), dma("dma"), to_pe("to_pe"), config_(config), pes_(pes), cus_per_pe_(cus_per_pe) {
+    SC_HAS_PROCESS(GlobalController);
+    SC_THREAD(run);
+}
+
+void GlobalController::start(const Job& job) {
+    job_ = job;
+    busy_ = true;
+    start_event_.notify(sc_core::SC_ZERO_TIME);
+}
+
+void GlobalController::run() {
+    for (;;) {
+        wait(start_event_);
+        qk_.reset();
+        const sc_core::sc_time begin = sc_core::sc_time_stamp();
+        const JobError e = run_job(job_);
+        qk_.sync();   // status and interrupt become visible at the job's local time
+        busy_ = false;
+        if (on_done) on_done(e, uint64_t((sc_core::sc_time_stamp() - begin).to_seconds() * 1e9 + 0.5));
+    }
+}
+
+JobError GlobalController::run_job(const Job& job) {
+    if (job.layers == 0) return JobError::NoLayers;
+    for (uint32_t i = 0; i < job.layers; ++i) {
+        LayerDescriptor d;
+        if (!dma_transfer(tlm::TLM_READ_COMMAND, job.descriptors + uint64_t(i) * sizeof d, &d, sizeof d))
+            return JobError::DmaFailed;
+        LayerRecord record{};
+        if (const JobError e = run_layer(d, record); e != JobError::None) return e;
+        if (!dma_transfer(tlm::TLM_WRITE_COMMAND, job.results + uint64_t(i) * sizeof record, &record, sizeof record))
+            return JobError::DmaFailed;
+    }
+    return JobError::None;
+}
+
+JobError GlobalController::run_layer(const LayerDescriptor& d, LayerRecord& record) {
+    std::vector<char> bytes(d.image_bytes);
+    if (!dma_transfer(tlm::TLM_READ_COMMAND, d.image_addr, bytes.data(), bytes.size())) return JobError::DmaFailed;
+    CompressedLayer layer;
+    try {
+        layer = decode_layer_image(bytes, "at 0x" + std::to_string(d.image_addr));
+    } catch (const Error& e) {
+        last_error = e.what();
+        return JobError::BadImage;
+    }
+    const std::vector<WorkUnit> units = work_units(layer);
+    const CuPipeline pipeline(config_, layer.scheme);
+    // Units fill CUs in order, continuing where the previous layer stopped: the whole network stays resident.
+    const int total_cus = pes_ * cus_per_pe_;
+    const uint64_t ous_per_cu = uint64_t(config_.cu_arrays) * config_.ous_per_crossbar();
+    std::vector<double> busy(total_cus, 0.0);
+    uint64_t used = 0;
+    tlm::tlm_generic_payload gp;
+    tlmx::WorkExtension work;
+    gp.set_extension(&work);
+    for (const WorkUnit& u : units) {
+        if (used + u.ous > ous_per_cu && used > 0) next_cu_ = (next_cu_ + 1) % total_cus, used = 0;
+        used += u.ous;
+        work.unit = &u;
+        work.pipeline = &pipeline;
+        work.vectors = d.vectors;
+        work.cu = next_cu_ % cus_per_pe_;
+        gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+        to_pe[next_cu_ / cus_per_pe_]->b_transport(gp, delay);
+        if (gp.get_response_status() != tlm::TLM_OK_RESPONSE) {
+            gp.clear_extension(&work);
+            return JobError::BadImage;
+        }
+        busy[next_cu_] += delay.to_seconds() * 1e9;
+        record.ou_activations += work.result.counters.ou_activations * d.vectors;
+        record.block_writes += work.result.counters.block_writes * d.vectors;
+        record.stall_ns += uint64_t(work.result.stall_ns * d.vectors + 0.5);
+    }
+    gp.clear_extension(&work);
+    next_cu_ = (next_cu_ + 1) % total_cus;
+    const double layer_ns = *std::max_element(busy.begin(), busy.end());
+    record.time_ns = uint64_t(layer_ns + 0.5);
+    qk_.inc(sc_core::sc_time(layer_ns, sc_core::SC_NS));
+    if (qk_.need_sync()) qk_.sync();
+    return JobError::None;
+}
+
+bool GlobalController::dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes) {
+    tlm::tlm_generic_payload gp;
+    gp.set_command(cmd);
+    gp.set_address(addr);
+    gp.set_data_ptr(static_cast<unsigned char*>(data));
+    gp.set_data_length(unsigned(bytes));
+    gp.set_streaming_width(unsigned(bytes));
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    // One burst: setup plus bytes over the bus bandwidth, added to the target's own latency.
+    sc_core::sc_time delay = qk_.get_local_time();
+    dma->b_transport(gp, delay);
+    delay += sc_core::sc_time(config_.dma_setup_ns + double(bytes) / config_.dma_bytes_per_ns, sc_core::SC_NS);
+    qk_.set(delay);
+    if (qk_.need_sync()) qk_.sync();
+    return gp.get_response_status() == tlm::TLM_OK_RESPONSE;
+}
+
+}  // namespace reshare::hw

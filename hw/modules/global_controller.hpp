@@ -1,0 +1,70 @@
+// The global controller: on a doorbell it walks the layer descriptors in system memory, fetches each compressed
+// layer image by DMA, maps its work units onto CUs and issues one coarse transaction per unit; CUs of a layer
+// run in parallel, so a layer takes as long as its busiest CU. The one process of the accelerator.
+#pragma once
+
+#include "common/config.hpp"
+#include "hw/timing/cu_pipeline.hpp"
+#include "offline/compressed_layer.hpp"
+
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace reshare::hw {
+
+// Layer descriptor in system memory (docs/registers.md): 16 bytes, little-endian.
+struct LayerDescriptor {
+    uint64_t image_addr;
+    uint32_t image_bytes;
+    uint32_t vectors;      // input vectors (output positions) the layer computes
+};
+// Per-layer result record the controller writes back: 32 bytes.
+struct LayerRecord {
+    uint64_t time_ns;
+    uint64_t ou_activations;
+    uint64_t stall_ns;
+    uint64_t block_writes;
+};
+
+enum class JobError : uint32_t { None = 0, DmaFailed = 1, BadImage = 2, NoLayers = 3 };
+
+class GlobalController : public sc_core::sc_module {
+public:
+    tlm_utils::simple_initiator_socket<GlobalController> dma;
+    tlm_utils::multi_passthrough_initiator_socket<GlobalController> to_pe;
+
+    struct Job {
+        uint64_t descriptors = 0, results = 0;
+        uint32_t layers = 0;
+    };
+
+    GlobalController(sc_core::sc_module_name name, const HwConfig& config, int pes, int cus_per_pe);
+
+    void start(const Job& job);                                  // from the doorbell
+    std::function<void(JobError, uint64_t time_ns)> on_done;     // the top updates status and the interrupt
+    bool busy() const { return busy_; }
+    std::string last_error;
+
+private:
+    void run();
+    JobError run_job(const Job& job);
+    JobError run_layer(const LayerDescriptor& d, LayerRecord& record);
+    bool dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes);
+
+    HwConfig config_;
+    int pes_, cus_per_pe_;
+    int next_cu_ = 0;
+    Job job_;
+    bool busy_ = false;
+    sc_core::sc_event start_event_;
+    tlm_utils::tlm_quantumkeeper qk_;
+};
+
+}  // namespace reshare::hw

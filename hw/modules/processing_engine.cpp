@@ -1,0 +1,25 @@
+#include "hw/modules/processing_engine.hpp"
+
+#include "tlm/work_extension.hpp"
+
+namespace reshare::hw {
+
+ProcessingEngine::ProcessingEngine(sc_core::sc_module_name name, int cus_per_pe, int arrays_per_cu)
+    : sc_core::sc_module(name), socket("socket"), to_cu("to_cu") {
+    socket.register_b_transport(this, &ProcessingEngine::b_transport);
+    for (int c = 0; c < cus_per_pe; ++c) {
+        cus.push_back(std::make_unique<ComputeUnit>(("cu_" + std::to_string(c)).c_str(), arrays_per_cu));
+        to_cu.bind(cus.back()->socket);
+    }
+}
+
+void ProcessingEngine::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    auto* work = gp.get_extension<tlmx::WorkExtension>();
+    if (!work || work->cu < 0 || work->cu >= int(cus.size())) {
+        gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        return;
+    }
+    to_cu[work->cu]->b_transport(gp, delay);
+}
+
+}  // namespace reshare::hw

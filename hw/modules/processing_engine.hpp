@@ -1,0 +1,23 @@
+// A PE: routes work transactions to its CUs over its own initiator socket (passive: no process).
+#pragma once
+
+#include "hw/modules/compute_unit.hpp"
+
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+namespace reshare::hw {
+
+class ProcessingEngine : public sc_core::sc_module {
+public:
+    tlm_utils::simple_target_socket<ProcessingEngine> socket;
+    tlm_utils::multi_passthrough_initiator_socket<ProcessingEngine> to_cu;
+    std::vector<std::unique_ptr<ComputeUnit>> cus;
+
+    ProcessingEngine(sc_core::sc_module_name name, int cus_per_pe, int arrays_per_cu);
+
+private:
+    void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
+};
+
+}  // namespace reshare::hw

@@ -1,0 +1,34 @@
+// The testbench as a small virtual platform: driver -> router -> {system memory, accelerator registers};
+// the accelerator's DMA goes through the same router.
+#pragma once
+
+#include "hw/modules/accelerator.hpp"
+#include "testbench/platform/driver.hpp"
+#include "testbench/platform/memory.hpp"
+#include "testbench/platform/router.hpp"
+
+namespace reshare::platform {
+
+constexpr uint64_t kMemoryBase = 0x0000'0000, kRegisterBase = 0x4000'0000;
+
+struct Platform {
+    Driver driver{"driver"};
+    Router router{"router"};
+    Memory memory;
+    hw::Accelerator accelerator;
+    sc_core::sc_signal<bool> irq{"irq_line"};
+
+    Platform(const HwConfig& config, int pes, size_t memory_bytes)
+        : memory("memory", memory_bytes), accelerator("accelerator", config, pes) {
+        driver.socket.bind(router.in);
+        accelerator.dma.bind(router.in);
+        router.out.bind(memory.socket);
+        router.map(kMemoryBase, memory_bytes);
+        router.out.bind(accelerator.regs);
+        router.map(kRegisterBase, 4096);
+        accelerator.irq.bind(irq);
+        driver.irq.bind(irq);
+    }
+};
+
+}  // namespace reshare::platform

@@ -1,0 +1,180 @@
+// The accelerator as a platform sees it: registers, interrupt, and a doorbell-to-interrupt job over DMA.
+#include "helpers.hpp"
+
+#include "offline/layer_image.hpp"
+#include "testbench/platform/platform.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace reshare;
+using namespace reshare::platform;
+using reshare::test::random_layer;
+
+namespace {
+
+constexpr uint64_t R = kRegisterBase;
+
+tlm::tlm_response_status read_status(Driver& d, uint64_t offset, unsigned bytes = 4) {
+    uint32_t v = 0;
+    return d.access(tlm::TLM_READ_COMMAND, R + offset, &v, bytes);
+}
+
+// Runs `script` on a fresh platform until it returns.
+void simulate(Platform& p, std::function<void(Driver&)> script) {
+    p.driver.script = std::move(script);
+    sc_core::sc_start();
+}
+
+// Places layer images and their descriptors in memory; returns the descriptor table address.
+uint64_t load_job(Driver& d, const std::vector<std::vector<char>>& images, const std::vector<uint32_t>& vectors) {
+    const uint64_t table = 0x1000;
+    uint64_t at = 0x10000;
+    for (size_t i = 0; i < images.size(); ++i) {
+        d.write_block(at, images[i].data(), images[i].size());
+        const hw::LayerDescriptor desc{at, uint32_t(images[i].size()), vectors[i]};
+        d.write_block(table + i * sizeof desc, &desc, sizeof desc);
+        at += (images[i].size() + 4095) & ~uint64_t(4095);
+    }
+    return table;
+}
+
+void ring(Driver& d, uint64_t table, uint64_t results, uint32_t layers) {
+    d.write32(R + 0x020, uint32_t(table));
+    d.write32(R + 0x024, uint32_t(table >> 32));
+    d.write32(R + 0x028, uint32_t(results));
+    d.write32(R + 0x02C, uint32_t(results >> 32));
+    d.write32(R + 0x030, layers);
+    d.write32(R + 0x018, hw::reg::kIrqDone | hw::reg::kIrqError);
+    d.write32(R + 0x00C, hw::reg::kCtrlStart);
+}
+
+}  // namespace
+
+TEST_CASE("registers: reset values and a quiet interrupt line", "[sim][registers]") {
+    Platform p(HwConfig{}, 1, 1 << 20);
+    simulate(p, [](Driver& d) {
+        CHECK(d.read32(R + 0x000) == hw::reg::kId);
+        CHECK(d.read32(R + 0x004) == hw::reg::kVersion);
+        CHECK((d.read32(R + 0x008) & 0xF) == 0xF);        // all four schemes
+        CHECK(((d.read32(R + 0x008) >> 4) & 0xF) == 8);   // 8-row OUs
+        CHECK(d.read32(R + 0x010) == 0);
+        CHECK(d.read32(R + 0x014) == 0);
+        CHECK(d.read32(R + 0x018) == 0);
+        CHECK(d.read32(R + 0x030) == 0);
+        CHECK(!d.irq.read());
+    });
+}
+
+TEST_CASE("registers: interrupt status is write-1-to-clear and the line follows status AND enable", "[sim][registers]") {
+    Platform p(HwConfig{}, 1, 1 << 20);
+    simulate(p, [](Driver& d) {
+        d.write32(R + 0x01C, hw::reg::kIrqDone | hw::reg::kIrqError);   // IRQ_SET
+        CHECK(d.read32(R + 0x014) == 3);
+        d.pause(1);
+        CHECK(!d.irq.read());                 // not enabled
+        d.write32(R + 0x018, hw::reg::kIrqError);
+        d.pause(1);
+        CHECK(d.irq.read());                  // level, while a status bit is enabled
+        d.write32(R + 0x014, hw::reg::kIrqDone);   // clears DONE only
+        d.pause(1);
+        CHECK(d.read32(R + 0x014) == hw::reg::kIrqError);
+        CHECK(d.irq.read());
+        d.write32(R + 0x014, hw::reg::kIrqError);
+        d.pause(1);
+        CHECK(d.read32(R + 0x014) == 0);
+        CHECK(!d.irq.read());
+    });
+}
+
+TEST_CASE("registers: unsupported accesses get TLM error responses", "[sim][registers]") {
+    Platform p(HwConfig{}, 1, 1 << 20);
+    simulate(p, [](Driver& d) {
+        CHECK(read_status(d, 0x100) == tlm::TLM_ADDRESS_ERROR_RESPONSE);    // hole in the map
+        CHECK(read_status(d, 0xFFC) == tlm::TLM_ADDRESS_ERROR_RESPONSE);    // inside the window, no register
+        CHECK(read_status(d, 0x000, 2) == tlm::TLM_BURST_ERROR_RESPONSE);   // not 32 bits
+        CHECK(read_status(d, 0x002) == tlm::TLM_BURST_ERROR_RESPONSE);      // unaligned
+        CHECK(read_status(d, 0x00C) == tlm::TLM_COMMAND_ERROR_RESPONSE);    // CTRL is write-only
+        uint32_t v = 7;
+        CHECK(d.access(tlm::TLM_WRITE_COMMAND, R + 0x000, &v, 4) == tlm::TLM_COMMAND_ERROR_RESPONSE);   // ID
+        unsigned char enables[4] = {0xff, 0, 0xff, 0xff};
+        CHECK(d.access(tlm::TLM_WRITE_COMMAND, R + 0x018, &v, 4, enables) == tlm::TLM_BYTE_ENABLE_ERROR_RESPONSE);
+        CHECK(d.read32(R + 0x018) == 0);      // nothing was written
+    });
+}
+
+TEST_CASE("registers: debug accesses have no side effects", "[sim][registers]") {
+    Platform p(HwConfig{}, 1, 1 << 20);
+    simulate(p, [](Driver& d) {
+        d.write32(R + 0x01C, hw::reg::kIrqDone);
+        tlm::tlm_generic_payload gp;
+        uint32_t v = hw::reg::kIrqDone;
+        gp.set_command(tlm::TLM_WRITE_COMMAND);
+        gp.set_address(R + 0x014);
+        gp.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
+        gp.set_data_length(4);
+        gp.set_streaming_width(4);
+        CHECK(d.socket->transport_dbg(gp) == 4);
+        CHECK(d.read32(R + 0x014) == hw::reg::kIrqDone);   // a debug write-1 does not clear
+        v = 0;
+        gp.set_command(tlm::TLM_READ_COMMAND);
+        CHECK(d.socket->transport_dbg(gp) == 4);
+        CHECK(v == hw::reg::kIrqDone);
+    });
+}
+
+TEST_CASE("job: doorbell, interrupt, results - timing equals the CU pipeline model", "[sim][job]") {
+    const HwConfig config;
+    const QuantizedMatrix a = random_layer(72, 40, 1, 21), b = random_layer(200, 16, 1, 22);
+    const CompressedLayer la = compress(a, config, Scheme::ReShare), lb = compress(b, config, Scheme::ReShare);
+    // Expected: each layer's units fit one CU (512 OU slots), so the layer time is the sum of its units.
+    auto expected = [&](const CompressedLayer& l, uint32_t vectors) {
+        const hw::CuPipeline cu(config, l.scheme);
+        double ns = 0;
+        uint64_t activations = 0;
+        for (const hw::WorkUnit& u : hw::work_units(l)) {
+            const hw::UnitTiming t = cu.run(u);
+            ns += t.total_ns * vectors;
+            activations += t.counters.ou_activations * vectors;
+        }
+        return std::make_pair(uint64_t(ns + 0.5), activations);
+    };
+    Platform p(config, 1, 1 << 22);
+    std::vector<hw::LayerRecord> records(2);
+    uint32_t status = 0, error = 0, irq_after_clear = 1;
+    simulate(p, [&](Driver& d) {
+        const uint64_t table = load_job(d, {encode_layer_image(la), encode_layer_image(lb)}, {10, 3});
+        ring(d, table, 0x2000, 2);
+        d.wait_for_irq();
+        status = d.read32(R + 0x010);
+        error = d.read32(R + 0x034);
+        d.write32(R + 0x014, hw::reg::kIrqDone);
+        d.pause(1);
+        irq_after_clear = d.irq.read();
+        for (size_t i = 0; i < 2; ++i)
+            d.access(tlm::TLM_READ_COMMAND, 0x2000 + i * sizeof(hw::LayerRecord), &records[i], sizeof(hw::LayerRecord));
+    });
+    CHECK(status == hw::reg::kStatusDone);
+    CHECK(error == 0);
+    CHECK(irq_after_clear == 0);
+    CHECK(records[0].time_ns == expected(la, 10).first);
+    CHECK(records[0].ou_activations == expected(la, 10).second);
+    CHECK(records[1].time_ns == expected(lb, 3).first);
+    CHECK(records[0].stall_ns == 0);
+}
+
+TEST_CASE("job: a damaged layer image ends the job with the error interrupt", "[sim][job]") {
+    std::vector<char> image = encode_layer_image(compress(random_layer(16, 8, 1, 3), HwConfig{}, Scheme::Rws));
+    image[image.size() / 2] ^= 0x40;
+    Platform p(HwConfig{}, 1, 1 << 20);
+    uint32_t status = 0, error = 0, irq_status = 0;
+    simulate(p, [&](Driver& d) {
+        ring(d, load_job(d, {image}, {1}), 0x2000, 1);
+        d.wait_for_irq();
+        status = d.read32(R + 0x010);
+        error = d.read32(R + 0x034);
+        irq_status = d.read32(R + 0x014);
+    });
+    CHECK(status == (hw::reg::kStatusDone | hw::reg::kStatusError));
+    CHECK(error == uint32_t(hw::JobError::BadImage));
+    CHECK(irq_status == hw::reg::kIrqError);
+}

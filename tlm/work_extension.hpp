@@ -1,0 +1,24 @@
+// The payload extension of the controller -> PE -> CU links: one coarse transaction asks a CU to run one
+// work unit for a number of input vectors; the CU answers with the unit's timing and events.
+#pragma once
+
+#include "hw/timing/cu_pipeline.hpp"
+
+#include <tlm>
+
+namespace reshare::tlmx {
+
+struct WorkExtension : tlm::tlm_extension<WorkExtension> {
+    const hw::WorkUnit* unit = nullptr;
+    const hw::CuPipeline* pipeline = nullptr;
+    uint64_t vectors = 1;
+    int cu = 0;                    // the CU inside the PE the transaction is for
+    hw::UnitTiming result;         // filled by the CU: one vector's timing; counters for all vectors
+
+    tlm::tlm_extension_base* clone() const override { return new WorkExtension(*this); }
+    void copy_from(const tlm::tlm_extension_base& other) override {
+        *this = static_cast<const WorkExtension&>(other);
+    }
+};
+
+}  // namespace reshare::tlmx
