@@ -1,6 +1,7 @@
 #include "offline/functional.hpp"
 
 #include "common/error.hpp"
+#include "common/parallel.hpp"
 
 #include <algorithm>
 
@@ -245,6 +246,98 @@ std::vector<int8_t> reconstruct(const CompressedLayer& l) {
             }
     }
     return w;
+}
+
+FastDatapath::FastDatapath(const CompressedLayer& l) : l_(l) {
+    const BitSlicing bs(config_of(l));
+    for (int p = 0; p < l.geo.planes; ++p) significance_.push_back(bs.significance(p));
+    offset_ = bs.offset();
+    pstart_ = offsets(l.domain_patterns);
+    tstart_ = offsets(l.domain_tasks);
+    sstart_ = offsets(l.strip_rows);
+    if (l.scheme == Scheme::Rws) {
+        // Where each domain's column indices start: the sum of its patterns' task lengths.
+        cstart_.assign(1, 0);
+        for (int d = 0; d < l.geo.domains(); ++d) {
+            uint64_t n = 0;
+            for (uint64_t p = pstart_[d]; p < pstart_[d + 1]; ++p) n += l.task_length[p];
+            cstart_.push_back(cstart_.back() + n);
+        }
+    }
+    if (l.scheme == Scheme::Dense) dense_keys_ = all_domain_keys(l, bs);
+}
+
+void FastDatapath::run(const int32_t* vectors, int n, int64_t* acc) const {
+    const size_t in = size_t(l_.geo.groups) * l_.geo.rows, out = size_t(l_.geo.cols);
+    parallel_chunks<char>(n, default_threads(), [&](int begin, int end) {
+        std::vector<int64_t> results(l_.geo.group_bitcols()), values;
+        for (int v = begin; v < end; ++v) run_one(vectors + v * in, acc + v * out, results, values);
+        return char(0);
+    });
+}
+
+void FastDatapath::run_one(const int32_t* x, int64_t* y, std::vector<int64_t>& results, std::vector<int64_t>& values) const {
+    const LayerGeometry& g = l_.geo;
+    const int W = g.group_bitcols(), P = g.planes, cb = g.cell_bits, gc = g.group_cols();
+    std::fill(y, y + g.cols, 0);
+    auto dot = [&](PatternKey key, const int32_t* xs, int count) {
+        int64_t s = 0;
+        for (int i = 0; i < count; ++i) s += int64_t(pattern_cell(key, i, cb)) * xs[i];
+        return s;
+    };
+    auto shift_add = [&](int group) {
+        int64_t* out = y + size_t(group) * gc;
+        for (int col = 0; col < W; ++col)
+            if (results[col]) out[col / P] += significance_[col % P] * results[col];
+    };
+    if (l_.scheme == Scheme::Orc) {
+        for (int t = 0; t < g.groups * g.row_tiles(); ++t) {
+            const int group = t / g.row_tiles(), row0 = (t % g.row_tiles()) * g.xbar_rows;
+            const int32_t* xs = x + size_t(group) * g.rows + row0;
+            std::fill(results.begin(), results.end(), 0);
+            for (int k = 0; k < l_.strips_per_tile(); ++k) {
+                const size_t s = size_t(t) * l_.strips_per_tile() + k;
+                for (uint64_t r = sstart_[s]; r < sstart_[s + 1]; ++r)
+                    for (int c = 0; c < g.ou_cols && k * g.ou_cols + c < W; ++c)
+                        results[k * g.ou_cols + c] += int64_t(pattern_cell(l_.kept_cells[r], c, cb)) * xs[l_.kept_row[r]];
+            }
+            shift_add(group);
+        }
+    } else {
+        for (int d = 0; d < g.domains(); ++d) {
+            const int group = d / g.row_groups(), row0 = (d % g.row_groups()) * g.ou_rows;
+            const int count = std::min(g.ou_rows, g.rows - row0);
+            const int32_t* xs = x + size_t(group) * g.rows + row0;
+            if (l_.scheme == Scheme::Dense) {
+                for (int col = 0; col < W; ++col) results[col] = dot(dense_keys_[size_t(d) * W + col], xs, count);
+                shift_add(group);
+                continue;
+            }
+            values.resize(pstart_[d + 1] - pstart_[d]);
+            for (uint64_t p = pstart_[d]; p < pstart_[d + 1]; ++p) values[p - pstart_[d]] = dot(l_.patterns[p], xs, count);
+            std::fill(results.begin(), results.end(), 0);
+            if (l_.scheme == Scheme::Rws) {
+                uint64_t at = cstart_[d];
+                for (uint64_t p = pstart_[d]; p < pstart_[d + 1]; ++p)
+                    for (uint32_t k = 0; k < l_.task_length[p]; ++k) results[l_.column_index[at++]] = values[p - pstart_[d]];
+            } else {
+                const int B = g.block_results;
+                for (uint64_t t = tstart_[d]; t < tstart_[d + 1]; ++t)
+                    for (int s = 0; s < B; ++s) {
+                        const int col = int(l_.task_block[t]) * B + s;
+                        const uint16_t slot = l_.task_slot[t * B + s];
+                        if (col < W && slot) results[col] = values[slot - 1];
+                    }
+            }
+            shift_add(group);
+        }
+    }
+    if (offset_)
+        for (int group = 0; group < g.groups; ++group) {
+            int64_t xsum = 0;
+            for (int h = 0; h < g.rows; ++h) xsum += x[size_t(group) * g.rows + h];
+            for (int j = 0; j < gc; ++j) y[size_t(group) * gc + j] -= offset_ * xsum;
+        }
 }
 
 }  // namespace reshare

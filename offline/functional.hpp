@@ -25,3 +25,26 @@ std::vector<int64_t> compressed_mvm(const CompressedLayer& layer, const std::vec
 std::vector<int8_t> reconstruct(const CompressedLayer& layer);
 
 }  // namespace reshare
+
+namespace reshare {
+
+// The same datapath as compressed_mvm for many input vectors at once, fast enough for whole networks: per
+// domain each stored pattern's (or kept row's) products with the inputs, distributed through the scheme's
+// tables, shift-added over planes. It folds the input_bits bit-serial activations of a pattern into one
+// integer dot product, which shift-and-add over input bits equals exactly (a test checks the two agree).
+class FastDatapath {
+public:
+    explicit FastDatapath(const CompressedLayer& layer);
+    // vectors: n x (groups * rows) inputs; acc: n x cols results.
+    void run(const int32_t* vectors, int n, int64_t* acc) const;
+
+private:
+    void run_one(const int32_t* x, int64_t* y, std::vector<int64_t>& results, std::vector<int64_t>& values) const;
+    const CompressedLayer& l_;
+    std::vector<int64_t> significance_;
+    int64_t offset_;
+    std::vector<uint64_t> pstart_, tstart_, sstart_, cstart_;   // per-domain / per-strip table offsets
+    std::vector<PatternKey> dense_keys_;                        // dense: every bit-column's key
+};
+
+}  // namespace reshare

@@ -191,3 +191,26 @@ TEST_CASE("ReShare's task list writes each block after its last pattern is compu
     }
     REQUIRE(task == l.task_block.size());
 }
+
+TEST_CASE("The fast datapath equals the bit-serial one and the plain product, for many vectors", "[schemes][exact]") {
+    for (Encoding e : {Encoding::Twos, Encoding::Offset, Encoding::Differential})
+        for (auto [r, c] : std::vector<std::pair<int, int>>{{4, 4}, {8, 8}, {16, 8}}) {
+            const HwConfig config = config_with(e, r, c);
+            const QuantizedMatrix m = random_layer(70, 18, 3, uint32_t(r * 31 + c));
+            const int n = 5;
+            const size_t in = size_t(m.rows) * m.groups;
+            const std::vector<int32_t> x = random_input(in * n, 77);
+            for (Scheme s : all_schemes()) {
+                INFO(to_string(s) << " " << to_string(e) << " OU " << r << "x" << c);
+                const CompressedLayer l = compress(m, config, s);
+                std::vector<int64_t> acc(size_t(n) * m.cols);
+                FastDatapath(l).run(x.data(), n, acc.data());
+                for (int v = 0; v < n; ++v) {
+                    const std::vector<int32_t> one(x.begin() + long(v * in), x.begin() + long((v + 1) * in));
+                    const std::vector<int64_t> got(acc.begin() + long(v) * m.cols, acc.begin() + long(v + 1) * m.cols);
+                    REQUIRE(got == reference_mvm(m, one));
+                    REQUIRE(got == compressed_mvm(l, one));
+                }
+            }
+        }
+}

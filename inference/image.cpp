@@ -1,0 +1,153 @@
+#include "inference/image.hpp"
+
+#include "common/error.hpp"
+
+#include <stb_image.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <string_view>
+
+namespace reshare::inference {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr double kPi = 3.14159265358979323846;
+using Bytes = std::vector<unsigned char>;
+
+Bytes read_file(const std::string& path) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) throw Error("image " + path + ": no such file");
+    if (!fs::is_regular_file(path, ec)) throw Error("image " + path + ": not a regular file");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw Error("image " + path + ": cannot open the file");
+    Bytes b((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) throw Error("image " + path + ": cannot read the file");
+    return b;
+}
+
+bool starts_with(const Bytes& b, std::string_view magic) {
+    return b.size() >= magic.size() && std::equal(magic.begin(), magic.end(), b.begin(),
+                                                  [](char m, unsigned char c) { return (unsigned char)m == c; });
+}
+
+// Position of the last occurrence of `what`, or npos.
+size_t rfind(const Bytes& b, std::string_view what) {
+    const std::string_view all(reinterpret_cast<const char*>(b.data()), b.size());
+    return all.rfind(what);
+}
+
+// stb_image decodes a cut-off file into a partly grey picture without complaint, so completeness is checked
+// here. In a JPEG's entropy-coded data every 0xFF byte is followed by 0x00 or a restart marker, so the last
+// start-of-scan marker is the real one and a whole file has an end-of-image marker after it.
+void check_complete(const Bytes& b, const std::string& path) {
+    using namespace std::string_view_literals;
+    if (starts_with(b, "\xFF\xD8\xFF"sv)) {
+        const size_t sos = rfind(b, "\xFF\xDA"sv), eoi = rfind(b, "\xFF\xD9"sv);
+        if (sos == std::string_view::npos || eoi == std::string_view::npos || eoi < sos)
+            throw Error("image " + path + ": truncated JPEG (no end-of-image marker after the image data)");
+    } else if (starts_with(b, "\x89PNG\r\n\x1A\n"sv)) {
+        if (rfind(b, "IEND"sv) == std::string_view::npos) throw Error("image " + path + ": truncated PNG (no IEND chunk)");
+    } else {
+        throw Error("image " + path + ": not a JPEG or PNG file");
+    }
+}
+
+struct Interp {
+    int lo, hi;
+    float t;
+};
+
+// TF's half-pixel source coordinates: in = (out + 0.5) * in_size / out_size - 0.5, clamped at the borders.
+std::vector<Interp> interpolation(int in_size, int out_size) {
+    std::vector<Interp> out(static_cast<size_t>(out_size));
+    const double scale = double(in_size) / out_size;
+    for (int i = 0; i < out_size; ++i) {
+        const double in = (i + 0.5) * scale - 0.5, lo = std::floor(in);
+        out[i] = {std::max(int(lo), 0), std::min(int(std::ceil(in)), in_size - 1), float(in - lo)};
+    }
+    return out;
+}
+
+uint64_t splitmix64(uint64_t& s) {
+    uint64_t z = (s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+double uniform(uint64_t& s, double lo, double hi) { return lo + (hi - lo) * double(splitmix64(s) >> 11) * 0x1.0p-53; }
+
+}  // namespace
+
+Image load_image(const std::string& path) {
+    const Bytes bytes = read_file(path);
+    check_complete(bytes, path);
+    if (bytes.size() > size_t(std::numeric_limits<int>::max())) throw Error("image " + path + ": file too large");
+    int w = 0, h = 0, channels = 0;
+    const std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
+        stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &channels, 3), stbi_image_free);
+    if (!pixels) throw Error("image " + path + ": cannot decode (" + stbi_failure_reason() + ")");
+    Image img{h, w, std::vector<float>(size_t(h) * w * 3)};
+    std::copy(pixels.get(), pixels.get() + img.rgb.size(), img.rgb.begin());
+    return img;
+}
+
+// The order of TF's kernel: interpolate along x on the two source rows, then between them along y.
+Image resize_bilinear(const Image& img, int h, int w) {
+    if (img.h <= 0 || img.w <= 0 || h <= 0 || w <= 0) throw Error("resize_bilinear: empty image or target size");
+    const std::vector<Interp> ys = interpolation(img.h, h), xs = interpolation(img.w, w);
+    Image out{h, w, std::vector<float>(size_t(h) * w * 3)};
+    auto px = [&](int y, int x, int c) { return img.rgb[(size_t(y) * img.w + x) * 3 + c]; };
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+            for (int c = 0; c < 3; ++c) {
+                const Interp &iy = ys[y], &ix = xs[x];
+                const float top = px(iy.lo, ix.lo, c) + (px(iy.lo, ix.hi, c) - px(iy.lo, ix.lo, c)) * ix.t;
+                const float bottom = px(iy.hi, ix.lo, c) + (px(iy.hi, ix.hi, c) - px(iy.hi, ix.lo, c)) * ix.t;
+                out.rgb[(size_t(y) * w + x) * 3 + c] = top + (bottom - top) * iy.t;
+            }
+    return out;
+}
+
+std::vector<float> network_input(const Image& img, const models::Graph& g) {
+    const models::Shape& s = g.nodes.at(0).out;
+    if (s.c != 3) throw Error("graph " + g.name + ": input has " + std::to_string(s.c) + " channels, not RGB");
+    const Image sized = img.h == s.h && img.w == s.w ? img : resize_bilinear(img, s.h, s.w);
+    std::vector<float> x(sized.rgb.size());
+    for (size_t i = 0; i < x.size(); ++i) x[i] = (sized.rgb[i] - g.input_norm.mean[i % 3]) * g.input_norm.scale;
+    return x;
+}
+
+Image synthetic_image(int h, int w, uint64_t seed) {
+    constexpr int kWaves = 4;
+    struct Wave {
+        double amp, fy, fx, phase;
+    };
+    uint64_t state = seed;
+    Image img{h, w, std::vector<float>(size_t(h) * w * 3)};
+    for (int c = 0; c < 3; ++c) {
+        std::vector<Wave> waves;
+        double total = 0;
+        for (int k = 0; k < kWaves; ++k) {
+            // At most 3 cycles across the picture: smooth like a photo, not like noise.
+            waves.push_back({uniform(state, 0.5, 1), uniform(state, -3, 3), uniform(state, -3, 3),
+                             uniform(state, 0, 2 * kPi)});
+            total += waves.back().amp;
+        }
+        for (int y = 0; y < h; ++y)
+            for (int x = 0; x < w; ++x) {
+                double v = 0;
+                for (const Wave& wv : waves) v += wv.amp * std::cos(2 * kPi * (wv.fy * y / h + wv.fx * x / w) + wv.phase);
+                img.rgb[(size_t(y) * w + x) * 3 + c] = float(127.5 + 127.5 * v / total);
+            }
+    }
+    return img;
+}
+
+}  // namespace reshare::inference
