@@ -40,5 +40,6 @@ nlohmann::ordered_json header_json(const models::Model& m, const HwConfig& c);
 void register_stats(CLI::App& app);
 void register_compress(CLI::App& app);
 void register_fit(CLI::App& app);
+void register_run(CLI::App& app);
 
 }  // namespace reshare::cli

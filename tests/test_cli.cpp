@@ -135,3 +135,37 @@ TEST_CASE("cli: a malformed manifest is a one-line error", "[cli]") {
     std::ofstream(dir / "m.json") << "[{\"paths\": [\"w.bin\"], \"weights\": [{\"name\": \"k\", \"shape\": [2, 2], ";
     require_one_line_error(run_reshare("stats --model " + (dir / "m.json").string()), "m.json");
 }
+
+TEST_CASE("cli: run computes face_recognition bit-exact through every scheme and reports the contract's keys",
+          "[cli][real][run]") {
+    const std::string photo = reshare::models::model_dir() + "/../demo/sample1.jpg";
+    REQUIRE(fs::exists(photo));
+    for (const char* scheme : {"dense", "orc", "rws", "reshare"}) {
+        INFO(scheme);
+        const fs::path report = fresh_dir(std::string("run-") + scheme + ".json");
+        const Run r = run_reshare(std::string("run --model face_recognition --scheme ") + scheme + " --image " + photo +
+                                  " --layers 0:4 --report " + report.string());
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        const json j = json::parse(std::ifstream(report));
+        REQUIRE(j["bit_exact"] == true);
+        REQUIRE(j["weights"] == "real");
+        REQUIRE(j["input"] == photo);
+        for (const char* k : {"cycles", "time_ns", "ou_activations", "adc_conversions", "buffer_accesses",
+                              "stall_cycles", "crossbars", "cells", "storage_bits"})
+            REQUIRE(j["totals"].contains(k));
+        REQUIRE(j["layers"].size() == 5);
+        REQUIRE(j["layers"][0]["vectors"] == 73 * 73);   // conv32_down: 150x150, 7x7 stride 2, VALID
+        REQUIRE(j["totals"]["time_ns"].get<uint64_t>() > 0);
+        if (std::string(scheme) == "reshare") REQUIRE(j["totals"]["stall_cycles"] == 0);
+    }
+}
+
+TEST_CASE("cli: run refuses a bad image and a bad layer range in one line", "[cli][run]") {
+    const fs::path dir = fresh_dir("badimage");
+    fs::create_directories(dir);
+    std::ofstream(dir / "x.jpg") << "not a picture";
+    require_one_line_error(run_reshare("run --model googlenet --scheme reshare --image " + (dir / "x.jpg").string()),
+                           "x.jpg");
+    require_one_line_error(run_reshare("run --model googlenet --scheme reshare --layers 9:2"), "--layers");
+}

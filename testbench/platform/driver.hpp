@@ -58,9 +58,9 @@ public:
     }
 
 private:
+    // When the script ends nothing else is scheduled (the controller waits for a doorbell): sc_start returns.
     void run() {
         if (script) script(*this);
-        sc_core::sc_stop();
     }
 };
 

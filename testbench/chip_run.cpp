@@ -1,0 +1,85 @@
+#include "testbench/chip_run.hpp"
+
+#include "common/error.hpp"
+#include "testbench/platform/platform.hpp"
+
+namespace reshare::testbench {
+namespace {
+
+constexpr uint64_t kTable = 0x1000, kResults = 0x100000, kImages = 0x200000;
+
+uint64_t align(uint64_t v) { return (v + 4095) & ~uint64_t(4095); }
+
+hw::UnitCounters collect(const hw::Accelerator& a, double& stall_ns) {
+    hw::UnitCounters c;
+    for (const auto& pe : a.pes)
+        for (const auto& cu : pe->cus) {
+            c.ou_activations += cu->ou_activations;
+            c.adc_conversions += cu->adc_conversions;
+            c.block_writes += cu->block_writes;
+            for (int b = 0; b < int(hw::Buffer::Count); ++b) {
+                c.reads[b] += cu->buffers[b]->reads;
+                c.writes[b] += cu->buffers[b]->writes;
+            }
+            stall_ns += cu->stall_ns;
+        }
+    return c;
+}
+
+}  // namespace
+
+int pes_to_hold(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers) {
+    const uint64_t ous_per_cu = uint64_t(config.cu_arrays) * config.ous_per_crossbar();
+    int cus = 0;
+    for (const auto& units : layers) {
+        uint64_t used = 0;
+        for (const hw::WorkUnit& u : units) {
+            if (used + u.ous > ous_per_cu && used > 0) ++cus, used = 0;
+            used += u.ous;
+        }
+        ++cus;
+    }
+    return std::max(1, (cus + config.pe_cus - 1) / config.pe_cus);
+}
+
+ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<ChipLayer>& layers) {
+    uint64_t memory = kImages;
+    for (const ChipLayer& l : layers) memory += align(l.image.size());
+    if (layers.size() * sizeof(hw::LayerDescriptor) > kResults - kTable || layers.size() * sizeof(hw::LayerRecord) > kImages - kResults)
+        throw Error("too many layers for the platform's memory map", ExitCode::Failure);
+    platform::Platform p(config, pes, memory);
+    ChipResult out;
+    out.pes = pes;
+    out.cus = pes * config.pe_cus;
+    out.records.resize(layers.size());
+    const uint64_t R = platform::kRegisterBase;
+    p.driver.script = [&](platform::Driver& d) {
+        uint64_t at = kImages;
+        for (size_t i = 0; i < layers.size(); ++i) {
+            // Loading memory is the host's job before the doorbell: done through the debug interface, untimed.
+            std::memcpy(&p.memory.data[at], layers[i].image.data(), layers[i].image.size());
+            const hw::LayerDescriptor desc{at, uint32_t(layers[i].image.size()), layers[i].vectors};
+            std::memcpy(&p.memory.data[kTable + i * sizeof desc], &desc, sizeof desc);
+            at += align(layers[i].image.size());
+        }
+        d.write32(R + 0x020, uint32_t(kTable));
+        d.write32(R + 0x024, 0);
+        d.write32(R + 0x028, uint32_t(kResults));
+        d.write32(R + 0x02C, 0);
+        d.write32(R + 0x030, uint32_t(layers.size()));
+        d.write32(R + 0x018, hw::reg::kIrqDone | hw::reg::kIrqError);
+        d.write32(R + 0x00C, hw::reg::kCtrlStart);
+        d.wait_for_irq();
+        out.error = d.read32(R + 0x034);
+        out.job_time_ns = uint64_t(d.read32(R + 0x03C)) << 32 | d.read32(R + 0x038);
+        d.write32(R + 0x014, d.read32(R + 0x014));
+        std::memcpy(out.records.data(), &p.memory.data[kResults], layers.size() * sizeof(hw::LayerRecord));
+    };
+    sc_core::sc_start();
+    out.counters = collect(p.accelerator, out.stall_ns);
+    if (out.error) throw Error("accelerator job failed with error code " + std::to_string(out.error) + ": " +
+                               p.accelerator.controller.last_error, ExitCode::Failure);
+    return out;
+}
+
+}  // namespace reshare::testbench

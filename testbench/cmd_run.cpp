@@ -1,0 +1,194 @@
+// reshare run: a whole network on the accelerator model, layer by layer, on a real image: every layer's
+// outputs computed through the compressed datapath and checked bit for bit against the reference integer
+// inference; timing from the SystemC model; a JSON report.
+#include "testbench/cli_common.hpp"
+
+#include "common/error.hpp"
+#include "hw/timing/cu_pipeline.hpp"
+#include "inference/engine.hpp"
+#include "inference/image.hpp"
+#include "offline/functional.hpp"
+#include "offline/layer_image.hpp"
+#include "offline/metrics.hpp"
+#include "testbench/chip_run.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <regex>
+
+namespace reshare::cli {
+namespace {
+
+struct RunOptions {
+    ModelOptions model;
+    std::string scheme;
+    std::string image;
+    std::string report;
+    std::string layers;   // FROM:TO, weight-layer indices, inclusive
+};
+
+struct Progress {
+    bool tty = isatty(STDERR_FILENO);
+    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+    void show(const std::string& what, size_t done, size_t total) const {
+        if (!tty) return;
+        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        std::fprintf(stderr, "\r%-40.40s %3zu%%  %6.1f s", what.c_str(), total ? 100 * done / total : 100, s);
+        std::fflush(stderr);
+    }
+    void end() const {
+        if (tty) std::fprintf(stderr, "\n");
+    }
+};
+
+std::pair<size_t, size_t> layer_range(const std::string& spec, size_t n) {
+    if (spec.empty()) return {0, n - 1};
+    std::smatch m;
+    if (!std::regex_match(spec, m, std::regex("([0-9]+):([0-9]+)")))
+        throw Error("--layers: expected FROM:TO (weight-layer indices), got '" + spec + "'");
+    const size_t a = std::stoul(m[1]), b = std::stoul(m[2]);
+    if (a > b || b >= n) throw Error("--layers: " + spec + " is outside 0:" + std::to_string(n - 1));
+    return {a, b};
+}
+
+// Compares the compressed datapath's accumulators with the reference; the first difference is an error.
+void check_layer(const std::string& name, Scheme scheme, const std::vector<int64_t>& got,
+                 const std::vector<int64_t>& want, int cols) {
+    for (size_t i = 0; i < want.size(); ++i)
+        if (got[i] != want[i])
+            throw Error("layer " + name + ": output " + std::to_string(i / cols) + "," + std::to_string(i % cols) +
+                            " is " + std::to_string(got[i]) + " through the " + to_string(scheme) +
+                            " datapath but " + std::to_string(want[i]) + " in the reference inference",
+                        ExitCode::Failure);
+}
+
+nlohmann::ordered_json buffers_json(const hw::UnitCounters& c) {
+    nlohmann::ordered_json j;
+    for (int b = 0; b < int(hw::Buffer::Count); ++b)
+        j[hw::to_string(hw::Buffer(b))] = {{"reads", c.reads[b]}, {"writes", c.writes[b]}};
+    return j;
+}
+
+nlohmann::ordered_json figures_json(uint64_t time_ns, const hw::UnitCounters& c, double stall_ns,
+                                    const LayerMetrics& m) {
+    nlohmann::ordered_json j;
+    j["cycles"] = time_ns;   // 1 GHz: one cycle per ns
+    j["time_ns"] = time_ns;
+    j["ou_activations"] = c.ou_activations;
+    j["adc_conversions"] = c.adc_conversions;
+    j["buffer_accesses"] = buffers_json(c);
+    j["block_writes"] = c.block_writes;
+    j["stall_cycles"] = uint64_t(stall_ns + 0.5);
+    j["crossbars"] = m.crossbars;
+    j["cells"] = m.cells;
+    nlohmann::ordered_json storage;
+    for (const auto& [name, bits] : m.storage_bits) storage[name] = bits;
+    storage["total"] = m.storage_total();
+    j["storage_bits"] = storage;
+    return j;
+}
+
+void run(const RunOptions& o) {
+    const HwConfig config = resolve_config(o.model);
+    const Scheme scheme = parse_scheme(o.scheme);
+    const models::Model model = models::load_model(o.model.model, o.model.seed);
+    if (!model.graph) throw Error("model " + model.name + " has no layer graph: run needs a zoo model or its manifest");
+    const int threads = thread_count(o.model);
+    const auto [first, last] = layer_range(o.layers, model.layers.size());
+    Progress progress;
+
+    const models::Graph& g = *model.graph;
+    const inference::Image image = o.image.empty() ? inference::synthetic_image(g.nodes[0].out.h, g.nodes[0].out.w, o.model.seed)
+                                                   : inference::load_image(o.image);
+    const std::string input_label = o.image.empty() ? "synthetic (seed " + std::to_string(o.model.seed) + ")" : o.image;
+    const std::vector<float> input = inference::network_input(image, g);
+    const inference::Calibration calibration = inference::calibrate(model, input);
+    const inference::QuantizedModel quantized(model, config);
+
+    std::vector<CompressedLayer> layers(model.layers.size());
+    for (size_t i = 0; i < layers.size(); ++i) {
+        progress.show("compressing " + model.layers[i].name, i, layers.size());
+        layers[i] = compress(quantized.weights(i), config, scheme, threads);
+    }
+    const inference::MvmFn through_hardware = [&](size_t i, const QuantizedMatrix& w, const std::vector<int32_t>& vectors,
+                                                  int n, std::vector<int64_t>& acc) {
+        progress.show("layer " + w.name, i, layers.size());
+        inference::integer_mvm(w, vectors, n, acc, threads);
+        std::vector<int64_t> got(acc.size());
+        FastDatapath(layers[i]).run(vectors.data(), n, got.data());
+        check_layer(w.name, scheme, got, acc, w.cols);
+    };
+    const inference::IntResult result = inference::run_int(quantized, calibration, input, through_hardware);
+
+    progress.show("timing on the SystemC model", 0, 1);
+    std::vector<testbench::ChipLayer> chip;
+    std::vector<std::vector<hw::WorkUnit>> units;
+    for (size_t i = first; i <= last; ++i) {
+        chip.push_back({encode_layer_image(layers[i]), uint32_t(result.layers[i].n_vectors)});
+        units.push_back(hw::work_units(layers[i]));
+    }
+    const int pes = config.chip_pes > 0 ? config.chip_pes : testbench::pes_to_hold(config, units);
+    const testbench::ChipResult sim = testbench::simulate_chip(config, pes, chip);
+    progress.end();
+
+    nlohmann::ordered_json report = header_json(model, config);
+    report["scheme"] = to_string(scheme);
+    report["input"] = input_label;
+    report["bit_exact"] = true;   // run_int would have thrown at the first differing output
+    report["pes"] = sim.pes;
+    report["config"] = config_json(config);
+    LayerMetrics total_metrics;
+    nlohmann::ordered_json per_layer = nlohmann::ordered_json::array();
+    for (size_t i = first; i <= last; ++i) {
+        const hw::CuPipeline cu(config, scheme);
+        hw::UnitCounters c;
+        double stall = 0;
+        for (const hw::WorkUnit& u : units[i - first]) {
+            const hw::UnitTiming t = cu.run(u);
+            c.add(t.counters, result.layers[i].n_vectors);
+            stall += t.stall_ns * result.layers[i].n_vectors;
+        }
+        const LayerMetrics m = measure(layers[i]);
+        total_metrics.add(m);
+        nlohmann::ordered_json l;
+        l["name"] = layers[i].name;
+        l["vectors"] = result.layers[i].n_vectors;
+        l.update(figures_json(sim.records[i - first].time_ns, c, stall, m));
+        per_layer.push_back(l);
+    }
+    uint64_t time_ns = 0;
+    for (const auto& r : sim.records) time_ns += r.time_ns;
+    report["totals"] = figures_json(time_ns, sim.counters, sim.stall_ns, total_metrics);
+    report["totals"]["job_time_ns"] = sim.job_time_ns;   // including DMA of descriptors and images
+    report["layers"] = per_layer;
+
+    if (!o.report.empty()) {
+        std::ofstream f(o.report + ".partial");
+        f << report.dump(2) << "\n";
+        if (!f) throw Error("cannot write report " + o.report, ExitCode::Failure);
+        f.close();
+        std::rename((o.report + ".partial").c_str(), o.report.c_str());
+    }
+    std::printf("%s (%s weights), scheme %s, input %s: bit-exact over %zu layers; %llu ns simulated on %d PEs\n",
+                model.name.c_str(), model.weights.c_str(), to_string(scheme), input_label.c_str(), model.layers.size(),
+                (unsigned long long)time_ns, sim.pes);
+}
+
+}  // namespace
+
+void register_run(CLI::App& app) {
+    auto opts = std::make_shared<RunOptions>();
+    CLI::App* cmd = app.add_subcommand("run", "run a whole network on the accelerator model, bit-exact, with timing");
+    add_model_options(*cmd, opts->model);
+    cmd->add_option("-s,--scheme", opts->scheme, "dense, orc, rws or reshare")->required();
+    cmd->add_option("--image", opts->image, "JPEG or PNG input (default: a seeded synthetic image, labeled)");
+    cmd->add_option("--report", opts->report, "write the JSON report here");
+    cmd->add_option("--layers", opts->layers, "FROM:TO weight layers to time and report (all are computed)");
+    cmd->callback([opts] { run(*opts); });
+}
+
+}  // namespace reshare::cli
