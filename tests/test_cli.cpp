@@ -155,7 +155,7 @@ TEST_CASE("cli: run computes face_recognition bit-exact through every scheme and
                               "stall_cycles", "crossbars", "cells", "storage_bits"})
             REQUIRE(j["totals"].contains(k));
         REQUIRE(j["layers"].size() == 5);
-        REQUIRE(j["layers"][0]["vectors"] == 73 * 73);   // conv32_down: 150x150, 7x7 stride 2, VALID
+        REQUIRE(j["layers"][0]["vectors"] == 72 * 72);   // conv32_down: (150 - 7) / 2 + 1 = 72, VALID
         REQUIRE(j["totals"]["time_ns"].get<uint64_t>() > 0);
         if (std::string(scheme) == "reshare") REQUIRE(j["totals"]["stall_cycles"] == 0);
     }
