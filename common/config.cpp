@@ -97,6 +97,18 @@ const std::vector<Key>& schema() {
         int_key("rws.output_buffer_results", &HwConfig::rws_output_buffer_results,
                 "ours: 32 results = 64 B (4 OUs of 8 patterns); the paper gives no size"),
         int_key("pe.cus", &HwConfig::pe_cus, "ReShare Table I: 16 CUs per PE"),
+        double_key("energy.adc_mw", &HwConfig::adc_mw, "ReShare Table I: 8 ADCs, 12.1 mW"),
+        double_key("energy.dac_mw", &HwConfig::dac_mw, "ReShare Table I: 8 x 32 DACs, 1.0 mW"),
+        int_key("energy.dacs", &HwConfig::cu_dacs, "ReShare Table I: 8 x 32 DACs per CU"),
+        double_key("energy.arrays_mw", &HwConfig::arrays_mw, "ReShare Table I: 8 arrays, 0.51 mW"),
+        double_key("energy.sample_hold_mw", &HwConfig::sample_hold_mw, "ReShare Table I: 8 x 128 S+H, 10 uW"),
+        int_key("energy.sample_holds", &HwConfig::cu_sample_holds, "ReShare Table I: 8 x 128 S+H per CU"),
+        double_key("energy.shift_add_mw", &HwConfig::shift_add_mw, "ReShare Table I: 4 S+A, 0.2 mW"),
+        int_key("energy.shift_adds", &HwConfig::cu_shift_adds, "ReShare Table I: 4 S+A per CU"),
+        double_key("energy.buffer_access_pj", &HwConfig::buffer_access_pj,
+                   "CACTI 7, 32 nm eDRAM 32 KB, 16 B block: 10.0 pJ per read; writes taken equal (component-numbers.md)"),
+        double_key("energy.buffer_leakage_mw", &HwConfig::buffer_leakage_mw,
+                   "CACTI 7, 32 nm eDRAM 32 KB: 1.50 mW leakage (component-numbers.md)"),
         int_key("chip.pes", &HwConfig::chip_pes, "ours: 0 = enough PEs to hold the whole network, as the paper's sizing"),
         double_key("dma.setup_ns", &HwConfig::dma_setup_ns, "ours: one system-bus round trip per burst"),
         double_key("dma.bytes_per_ns", &HwConfig::dma_bytes_per_ns, "ours: a 128-bit system bus at 1 GHz"),
@@ -218,6 +230,13 @@ void validate(const HwConfig& c) {
     require(c.adc_bits >= 1 && c.adc_bits <= 16, s, "adc.bits", "must be in 1..16");
     require(c.adc_sample_rate_gsps > 0 && c.adc_sample_rate_gsps <= 100, s, "adc.sample_rate_gsps", "must be in (0, 100]");
     require(c.buffer_access_ns > 0 && c.buffer_access_ns <= 1000, s, "buffer.access_ns", "must be in (0, 1000]");
+    for (const auto& [key, v] : std::vector<std::pair<const char*, double>>{
+             {"energy.adc_mw", c.adc_mw}, {"energy.dac_mw", c.dac_mw}, {"energy.arrays_mw", c.arrays_mw},
+             {"energy.sample_hold_mw", c.sample_hold_mw}, {"energy.shift_add_mw", c.shift_add_mw},
+             {"energy.buffer_access_pj", c.buffer_access_pj}, {"energy.buffer_leakage_mw", c.buffer_leakage_mw}})
+        require(v >= 0, s, key, "must not be negative");
+    require(c.cu_dacs >= 1 && c.cu_sample_holds >= 1 && c.cu_shift_adds >= 1, s, "energy.dacs",
+            "energy.dacs, energy.sample_holds and energy.shift_adds must be at least 1");
     require(c.pe_cus >= 1 && c.pe_cus <= 1024, s, "pe.cus", "must be in 1..1024");
     require(c.chip_pes >= 0 && c.chip_pes <= 65536, s, "chip.pes", "must be in 0..65536 (0 = auto)");
     require(c.dma_setup_ns >= 0, s, "dma.setup_ns", "must not be negative");

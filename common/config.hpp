@@ -55,6 +55,18 @@ struct HwConfig {
     double dma_setup_ns = 100;  // ours: one bus round trip before a burst
     double dma_bytes_per_ns = 16;   // ours: a 128-bit system bus at 1 GHz
 
+    // powers per CU (ReShare Table I) and buffer energies (CACTI 7): turned into energy per event in hw/timing/energy
+    double adc_mw = 12.1;            // all cu.adcs ADCs of a CU
+    double dac_mw = 1.0;             // the CU's 8 x 32 DACs
+    int cu_dacs = 256;
+    double arrays_mw = 0.51;         // all cu.arrays arrays of a CU
+    double sample_hold_mw = 0.01;    // the CU's 8 x 128 S+H
+    int cu_sample_holds = 1024;
+    double shift_add_mw = 0.2;       // the CU's 4 S+A
+    int cu_shift_adds = 4;
+    double buffer_access_pj = 10.0;  // one 16 B eDRAM access
+    double buffer_leakage_mw = 1.5;  // one CU's 32 KB eDRAM
+
     std::string source = "built-in defaults";   // file the values came from
 
     int results_per_block() const { return block_bytes * 8 / result_bits; }

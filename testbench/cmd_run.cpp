@@ -5,6 +5,7 @@
 
 #include "common/error.hpp"
 #include "hw/timing/cu_pipeline.hpp"
+#include "hw/timing/energy.hpp"
 #include "inference/engine.hpp"
 #include "inference/image.hpp"
 #include "offline/functional.hpp"
@@ -73,11 +74,19 @@ nlohmann::ordered_json buffers_json(const hw::UnitCounters& c) {
     return j;
 }
 
+nlohmann::ordered_json energy_json(const hw::EnergyBreakdown& e) {
+    nlohmann::ordered_json j;
+    for (const auto& [name, pj] : e.pj) j[name] = pj;
+    j["total"] = e.total();
+    return j;
+}
+
 nlohmann::ordered_json figures_json(uint64_t time_ns, const hw::UnitCounters& c, double stall_ns,
-                                    const LayerMetrics& m) {
+                                    const LayerMetrics& m, const hw::EnergyBreakdown& e) {
     nlohmann::ordered_json j;
     j["cycles"] = time_ns;   // 1 GHz: one cycle per ns
     j["time_ns"] = time_ns;
+    j["energy_pj"] = energy_json(e);
     j["ou_activations"] = c.ou_activations;
     j["adc_conversions"] = c.adc_conversions;
     j["buffer_accesses"] = buffers_json(c);
@@ -142,6 +151,7 @@ void run(const RunOptions& o) {
     report["pes"] = sim.pes;
     report["config"] = config_json(config);
     LayerMetrics total_metrics;
+    hw::EnergyBreakdown total_energy;
     nlohmann::ordered_json per_layer = nlohmann::ordered_json::array();
     for (size_t i = first; i <= last; ++i) {
         const hw::CuPipeline cu(config, scheme);
@@ -157,12 +167,15 @@ void run(const RunOptions& o) {
         nlohmann::ordered_json l;
         l["name"] = layers[i].name;
         l["vectors"] = result.layers[i].n_vectors;
-        l.update(figures_json(sim.records[i - first].time_ns, c, stall, m));
+        const uint64_t t = sim.records[i - first].time_ns;
+        const hw::EnergyBreakdown e = hw::energy(config, c, double(t), sim.cus);
+        total_energy.add(e);
+        l.update(figures_json(t, c, stall, m, e));
         per_layer.push_back(l);
     }
     uint64_t time_ns = 0;
     for (const auto& r : sim.records) time_ns += r.time_ns;
-    report["totals"] = figures_json(time_ns, sim.counters, sim.stall_ns, total_metrics);
+    report["totals"] = figures_json(time_ns, sim.counters, sim.stall_ns, total_metrics, total_energy);
     report["totals"]["job_time_ns"] = sim.job_time_ns;   // including DMA of descriptors and images
     report["layers"] = per_layer;
 

@@ -151,7 +151,8 @@ TEST_CASE("cli: run computes face_recognition bit-exact through every scheme and
         REQUIRE(j["bit_exact"] == true);
         REQUIRE(j["weights"] == "real");
         REQUIRE(j["input"] == photo);
-        for (const char* k : {"cycles", "time_ns", "ou_activations", "adc_conversions", "buffer_accesses",
+        REQUIRE(j["totals"]["energy_pj"]["total"].get<double>() > 0);
+        for (const char* k : {"cycles", "time_ns", "energy_pj", "ou_activations", "adc_conversions", "buffer_accesses",
                               "stall_cycles", "crossbars", "cells", "storage_bits"})
             REQUIRE(j["totals"].contains(k));
         REQUIRE(j["layers"].size() == 5);

@@ -2,6 +2,7 @@
 #include "helpers.hpp"
 
 #include "hw/timing/cu_pipeline.hpp"
+#include "hw/timing/energy.hpp"
 #include "offline/metrics.hpp"
 
 #include <catch2/catch.hpp>
@@ -114,4 +115,29 @@ TEST_CASE("timing: work units carry every stored OU and every distributed result
     for (const WorkUnit& u : work_units(rws))
         for (uint32_t f : u.fanout) targets += f;
     REQUIRE(targets == rws.column_index.size());
+}
+
+TEST_CASE("timing: energy charges Table I powers for the time each event keeps a component busy", "[timing][energy]") {
+    const HwConfig c;   // 1 ns conversions, one ADC per array: an activation lasts 8 ns
+    UnitCounters n;
+    n.ou_activations = 10;
+    n.adc_conversions = 80;
+    n.reads[int(Buffer::Pattern)] = 3;
+    n.writes[int(Buffer::Result)] = 2;
+    const EnergyBreakdown e = energy(c, n, 100.0, 2);
+    auto part = [&](const std::string& name) {
+        for (const auto& [k, v] : e.pj)
+            if (k == name) return v;
+        FAIL("no component " << name);
+        return 0.0;
+    };
+    CHECK(part("adc") == Approx(80 * 12.1 / 8 * 1.0));             // 1.5125 pJ per conversion
+    CHECK(part("dac") == Approx(10 * 8 * (1.0 / 256) * 8.0));       // 8 DACs for 8 ns per activation
+    CHECK(part("crossbar") == Approx(10 * (0.51 / 8) * 8.0));
+    CHECK(part("shift_add") == Approx(80 * (0.2 / 4) * 1.0));
+    CHECK(part("buffers") == Approx(5 * 10.0));
+    CHECK(part("leakage") == Approx(1.5 * 100.0 * 2));
+    double sum = 0;
+    for (const auto& kv : e.pj) sum += kv.second;
+    CHECK(e.total() == Approx(sum));
 }

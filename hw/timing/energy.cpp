@@ -1,0 +1,39 @@
+#include "hw/timing/energy.hpp"
+
+namespace reshare::hw {
+
+double EnergyBreakdown::total() const {
+    double t = 0;
+    for (const auto& kv : pj) t += kv.second;
+    return t;
+}
+
+void EnergyBreakdown::add(const EnergyBreakdown& o) {
+    if (pj.empty()) {
+        pj = o.pj;
+        return;
+    }
+    for (size_t i = 0; i < pj.size(); ++i) pj[i].second += o.pj[i].second;
+}
+
+EnergyBreakdown energy(const HwConfig& c, const UnitCounters& n, double time_ns, int cus) {
+    const double t_conv = c.adc_conversion_ns();
+    // One activation (one input bit of one OU) keeps its array, DACs and S+H busy while its columns convert.
+    const double t_activation = c.ou_cols * t_conv / (c.cu_adcs / c.cu_arrays);
+    const double activations = double(n.ou_activations), conversions = double(n.adc_conversions);
+    uint64_t accesses = 0;
+    for (int b = 0; b < int(Buffer::Count); ++b) accesses += n.reads[b] + n.writes[b];
+    EnergyBreakdown e;
+    e.pj = {
+        {"adc", conversions * (c.adc_mw / c.cu_adcs) * t_conv},
+        {"dac", activations * c.ou_rows * (c.dac_mw / c.cu_dacs) * t_activation},
+        {"crossbar", activations * (c.arrays_mw / c.cu_arrays) * t_activation},
+        {"sample_hold", activations * c.ou_cols * (c.sample_hold_mw / c.cu_sample_holds) * t_activation},
+        {"shift_add", conversions * (c.shift_add_mw / c.cu_shift_adds) * t_conv},
+        {"buffers", double(accesses) * c.buffer_access_pj},
+        {"leakage", c.buffer_leakage_mw * time_ns * cus},
+    };
+    return e;
+}
+
+}  // namespace reshare::hw
