@@ -41,5 +41,6 @@ void register_stats(CLI::App& app);
 void register_compress(CLI::App& app);
 void register_fit(CLI::App& app);
 void register_run(CLI::App& app);
+void register_compare(CLI::App& app);
 
 }  // namespace reshare::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     reshare::cli::register_compress(app);
     reshare::cli::register_fit(app);
     reshare::cli::register_run(app);
+    reshare::cli::register_compare(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

@@ -170,3 +170,20 @@ TEST_CASE("cli: run refuses a bad image and a bad layer range in one line", "[cl
                            "x.jpg");
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --layers 9:2"), "--layers");
 }
+
+TEST_CASE("cli: compare runs each scheme in its own process and normalizes to the baseline", "[cli][real][compare]") {
+    const Run r = run_reshare("compare --model face_recognition --schemes orc,rws,reshare --baseline rws --json");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const json j = json::parse(r.out);
+    REQUIRE(j["baseline"] == "rws");
+    REQUIRE(j["schemes"].size() == 3);
+    for (const char* k : {"speedup", "energy_ratio", "crossbar_ratio", "storage_ratio", "report"})
+        REQUIRE(j["schemes"]["reshare"].contains(k));
+    REQUIRE(j["schemes"]["rws"]["speedup"] == 1.0);
+    REQUIRE(j["schemes"]["rws"]["energy_ratio"] == 1.0);
+    // Same patterns stored: ReShare and RWS use the same crossbars; ORC stores far more.
+    REQUIRE(j["schemes"]["reshare"]["crossbar_ratio"] == 1.0);
+    REQUIRE(j["schemes"]["orc"]["crossbar_ratio"].get<double>() > 2.0);
+    REQUIRE(j["schemes"]["reshare"]["report"]["bit_exact"] == true);
+}
