@@ -3,6 +3,8 @@
 #include "common/error.hpp"
 #include "testbench/platform/platform.hpp"
 
+#include <memory>
+
 namespace reshare::testbench {
 namespace {
 
@@ -28,7 +30,7 @@ hw::UnitCounters collect(const hw::Accelerator& a, double& stall_ns) {
 
 }  // namespace
 
-int pes_to_hold(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers) {
+int cus_used(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers) {
     const uint64_t ous_per_cu = uint64_t(config.cu_arrays) * config.ous_per_crossbar();
     int cus = 0;
     for (const auto& units : layers) {
@@ -39,15 +41,27 @@ int pes_to_hold(const HwConfig& config, const std::vector<std::vector<hw::WorkUn
         }
         ++cus;
     }
-    return std::max(1, (cus + config.pe_cus - 1) / config.pe_cus);
+    return cus;
 }
 
-ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<ChipLayer>& layers) {
+int pes_to_hold(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers) {
+    return std::max(1, (cus_used(config, layers) + config.pe_cus - 1) / config.pe_cus);
+}
+
+ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<ChipLayer>& layers, const std::string& vcd,
+                         int traced_cus, int first_layer) {
     uint64_t memory = kImages;
     for (const ChipLayer& l : layers) memory += align(l.image.size());
     if (layers.size() * sizeof(hw::LayerDescriptor) > kResults - kTable || layers.size() * sizeof(hw::LayerRecord) > kImages - kResults)
         throw Error("too many layers for the platform's memory map", ExitCode::Failure);
     platform::Platform p(config, pes, memory);
+    std::unique_ptr<hw::Waveform> waveform;
+    if (!vcd.empty()) {
+        std::vector<int> cus(std::min(traced_cus, pes * config.pe_cus));
+        for (size_t i = 0; i < cus.size(); ++i) cus[i] = int(i);
+        waveform = std::make_unique<hw::Waveform>("waveform", vcd, cus, config.pe_cus, &p.irq, first_layer);
+        p.accelerator.controller.waveform = waveform.get();
+    }
     ChipResult out;
     out.pes = pes;
     out.cus = pes * config.pe_cus;

@@ -28,6 +28,11 @@ struct ChipResult {
 // PEs needed to hold every layer at once, with the controller's own mapping (docs/timing.md).
 int pes_to_hold(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers);
 
-ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<ChipLayer>& layers);
+// CUs the controller's mapping uses for these layers.
+int cus_used(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers);
+
+// `vcd`: write a waveform of the job there, tracing the first `traced_cus` CUs ("" = no waveform).
+ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<ChipLayer>& layers,
+                         const std::string& vcd = "", int traced_cus = 0, int first_layer = 0);
 
 }  // namespace reshare::testbench

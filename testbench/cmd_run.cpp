@@ -30,7 +30,11 @@ struct RunOptions {
     std::string image;
     std::string report;
     std::string layers;   // FROM:TO, weight-layer indices, inclusive
+    std::string vcd;
 };
+
+// A whole-chip trace would be huge: the waveform follows at most this many CUs (the first ones mapped).
+constexpr int kMaxTracedCus = 256;
 
 struct Progress {
     bool tty = isatty(STDERR_FILENO);
@@ -141,7 +145,8 @@ void run(const RunOptions& o) {
         units.push_back(hw::work_units(layers[i]));
     }
     const int pes = config.chip_pes > 0 ? config.chip_pes : testbench::pes_to_hold(config, units);
-    const testbench::ChipResult sim = testbench::simulate_chip(config, pes, chip);
+    const int traced = std::min(kMaxTracedCus, testbench::cus_used(config, units));
+    const testbench::ChipResult sim = testbench::simulate_chip(config, pes, chip, o.vcd, traced, int(first));
     progress.end();
 
     nlohmann::ordered_json report = header_json(model, config);
@@ -186,7 +191,7 @@ void run(const RunOptions& o) {
         f.close();
         std::rename((o.report + ".partial").c_str(), o.report.c_str());
     }
-    std::printf("%s (%s weights), scheme %s, input %s: bit-exact over %zu layers; %llu ns simulated on %d PEs\n",
+    std::printf("%s (%s weights), scheme %s, input %s: bit-exact over %zu layers; %llu ns simulated on %d PE(s)\n",
                 model.name.c_str(), model.weights.c_str(), to_string(scheme), input_label.c_str(), model.layers.size(),
                 (unsigned long long)time_ns, sim.pes);
 }
@@ -200,7 +205,8 @@ void register_run(CLI::App& app) {
     cmd->add_option("-s,--scheme", opts->scheme, "dense, orc, rws or reshare")->required();
     cmd->add_option("--image", opts->image, "JPEG or PNG input (default: a seeded synthetic image, labeled)");
     cmd->add_option("--report", opts->report, "write the JSON report here");
-    cmd->add_option("--layers", opts->layers, "FROM:TO weight layers to time and report (all are computed)");
+    cmd->add_option("--layers", opts->layers, "FROM:TO weight layers to time, trace and report (all are computed)");
+    cmd->add_option("--vcd", opts->vcd, "write a VCD waveform of the timed layers (open with docs/reshare.gtkw)");
     cmd->callback([opts] { run(*opts); });
 }
 

@@ -2,15 +2,18 @@
 #include "common/error.hpp"
 #include "testbench/cli_common.hpp"
 
+#include <systemc>
+
 #include <cstdlib>
 #include <iostream>
 
 // libsystemc calls sc_main from its own main(); this tool has its own main and starts the kernel itself
 // (reshare run), so sc_main only has to exist.
-extern "C" int sc_main(int, char**) { return 0; }
+int sc_main(int, char**) { return 0; }
 
 int main(int argc, char** argv) {
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);   // keep stderr for our own one-line errors
+    sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     CLI::App app{"reshare - OU pattern-sharing ReRAM accelerator tools (ReShare, RWS, ORC, dense)"};
     app.require_subcommand(1);
     reshare::cli::register_stats(app);

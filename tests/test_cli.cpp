@@ -187,3 +187,28 @@ TEST_CASE("cli: compare runs each scheme in its own process and normalizes to th
     REQUIRE(j["schemes"]["orc"]["crossbar_ratio"].get<double>() > 2.0);
     REQUIRE(j["schemes"]["reshare"]["report"]["bit_exact"] == true);
 }
+
+TEST_CASE("cli: run --vcd writes a 1 ns waveform with the layer, the interrupt and per-CU busy and stall", "[cli][real][vcd]") {
+    const std::string photo = reshare::models::model_dir() + "/../demo/sample1.jpg";
+    const fs::path vcd = fresh_dir("trace.vcd");
+    const Run r = run_reshare("run --model face_recognition --scheme rws --image " + photo + " --layers 2:3 --vcd " +
+                              vcd.string());
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    REQUIRE(r.err.empty());   // no SystemC warnings (e.g. times off the 1 ns grid)
+    std::stringstream text;
+    text << std::ifstream(vcd).rdbuf();
+    const std::string s = text.str();
+    REQUIRE(s.find("$timescale\n     1 ns") != std::string::npos);
+    for (const char* name : {"layer [31:0]", "irq", "$scope module cu_0", "busy", "stalled_ns [63:0]"}) {
+        INFO(name);
+        REQUIRE(s.find(name) != std::string::npos);
+    }
+    // The two traced layers appear by their network index (2 = b10, 3 = b11) as values of `layer`.
+    REQUIRE(s.find("\nb10 ") != std::string::npos);
+    REQUIRE(s.find("\nb11 ") != std::string::npos);
+    // The save file in the repository names signals the trace has.
+    std::stringstream gtkw;
+    gtkw << std::ifstream(RESHARE_SOURCE_DIR "/docs/reshare.gtkw").rdbuf();
+    REQUIRE(gtkw.str().find("SystemC.accelerator.pe_0.cu_0.busy") != std::string::npos);
+}

@@ -5,6 +5,7 @@
 #include "tlm/work_extension.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace reshare::hw {
 
@@ -27,6 +28,7 @@ void GlobalController::run() {
         const sc_core::sc_time begin = sc_core::sc_time_stamp();
         const JobError e = run_job(job_);
         qk_.sync();   // status and interrupt become visible at the job's local time
+        if (waveform) waveform->set_layer(0, -1);
         busy_ = false;
         if (on_done) on_done(e, uint64_t((sc_core::sc_time_stamp() - begin).to_seconds() * 1e9 + 0.5));
     }
@@ -39,14 +41,14 @@ JobError GlobalController::run_job(const Job& job) {
         if (!dma_transfer(tlm::TLM_READ_COMMAND, job.descriptors + uint64_t(i) * sizeof d, &d, sizeof d))
             return JobError::DmaFailed;
         LayerRecord record{};
-        if (const JobError e = run_layer(d, record); e != JobError::None) return e;
+        if (const JobError e = run_layer(i, d, record); e != JobError::None) return e;
         if (!dma_transfer(tlm::TLM_WRITE_COMMAND, job.results + uint64_t(i) * sizeof record, &record, sizeof record))
             return JobError::DmaFailed;
     }
     return JobError::None;
 }
 
-JobError GlobalController::run_layer(const LayerDescriptor& d, LayerRecord& record) {
+JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, LayerRecord& record) {
     std::vector<char> bytes(d.image_bytes);
     if (!dma_transfer(tlm::TLM_READ_COMMAND, d.image_addr, bytes.data(), bytes.size())) return JobError::DmaFailed;
     CompressedLayer layer;
@@ -61,7 +63,7 @@ JobError GlobalController::run_layer(const LayerDescriptor& d, LayerRecord& reco
     // Units fill CUs in order, continuing where the previous layer stopped: the whole network stays resident.
     const int total_cus = pes_ * cus_per_pe_;
     const uint64_t ous_per_cu = uint64_t(config_.cu_arrays) * config_.ous_per_crossbar();
-    std::vector<double> busy(total_cus, 0.0);
+    std::vector<double> busy(total_cus, 0.0), stall(total_cus, 0.0);
     uint64_t used = 0;
     tlm::tlm_generic_payload gp;
     tlmx::WorkExtension work;
@@ -81,17 +83,31 @@ JobError GlobalController::run_layer(const LayerDescriptor& d, LayerRecord& reco
             return JobError::BadImage;
         }
         busy[next_cu_] += delay.to_seconds() * 1e9;
+        stall[next_cu_] += work.result.stall_ns * d.vectors;
         record.ou_activations += work.result.counters.ou_activations * d.vectors;
         record.block_writes += work.result.counters.block_writes * d.vectors;
         record.stall_ns += uint64_t(work.result.stall_ns * d.vectors + 0.5);
     }
     gp.clear_extension(&work);
     next_cu_ = (next_cu_ + 1) % total_cus;
-    const double layer_ns = *std::max_element(busy.begin(), busy.end());
+    const double layer_ns = std::ceil(*std::max_element(busy.begin(), busy.end()));
     record.time_ns = uint64_t(layer_ns + 0.5);
+    if (waveform) trace_layer(index, busy, stall);
     qk_.inc(sc_core::sc_time(layer_ns, sc_core::SC_NS));
     if (qk_.need_sync()) qk_.sync();
     return JobError::None;
+}
+
+// The layer starts at the controller's local time: sync so the waveform's changes are scheduled from there.
+void GlobalController::trace_layer(uint32_t index, const std::vector<double>& busy, const std::vector<double>& stall) {
+    qk_.sync();
+    waveform->set_layer(0, int(index));
+    for (int cu = 0; cu < int(busy.size()); ++cu) {
+        if (busy[cu] <= 0 || !waveform->traces_cu(cu)) continue;
+        waveform->set_busy(0, cu, true);
+        waveform->set_busy(busy[cu], cu, false);
+        waveform->add_stall(busy[cu], cu, uint64_t(stall[cu] + 0.5));
+    }
 }
 
 bool GlobalController::dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes) {
@@ -105,7 +121,8 @@ bool GlobalController::dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* d
     // One burst: setup plus bytes over the bus bandwidth, added to the target's own latency.
     sc_core::sc_time delay = qk_.get_local_time();
     dma->b_transport(gp, delay);
-    delay += sc_core::sc_time(config_.dma_setup_ns + double(bytes) / config_.dma_bytes_per_ns, sc_core::SC_NS);
+    // Whole nanoseconds keep every event on the 1 ns grid of the waveforms.
+    delay += sc_core::sc_time(std::ceil(config_.dma_setup_ns + double(bytes) / config_.dma_bytes_per_ns), sc_core::SC_NS);
     qk_.set(delay);
     if (qk_.need_sync()) qk_.sync();
     return gp.get_response_status() == tlm::TLM_OK_RESPONSE;

@@ -5,6 +5,7 @@
 
 #include "common/config.hpp"
 #include "hw/timing/cu_pipeline.hpp"
+#include "hw/modules/waveform.hpp"
 #include "offline/compressed_layer.hpp"
 
 #include <systemc>
@@ -51,11 +52,13 @@ public:
     std::function<void(JobError, uint64_t time_ns)> on_done;     // the top updates status and the interrupt
     bool busy() const { return busy_; }
     std::string last_error;
+    Waveform* waveform = nullptr;   // opt-in tracing
 
 private:
     void run();
     JobError run_job(const Job& job);
-    JobError run_layer(const LayerDescriptor& d, LayerRecord& record);
+    JobError run_layer(uint32_t index, const LayerDescriptor& d, LayerRecord& record);
+    void trace_layer(uint32_t index, const std::vector<double>& busy, const std::vector<double>& stall);
     bool dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes);
 
     HwConfig config_;

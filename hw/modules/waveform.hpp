@@ -1,0 +1,46 @@
+// Opt-in VCD waveforms (1 ns timescale): the current layer, the interrupt, and per traced CU whether it is busy
+// and how much MVM time it has lost to stalls so far. The controller schedules value changes at kernel times
+// (it works ahead of the kernel under temporal decoupling), so changes land where they happen, not at quantum
+// edges. Only CUs and layers asked for are traced, to keep a whole-network trace small.
+#pragma once
+
+#include <systemc>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace reshare::hw {
+
+class Waveform : public sc_core::sc_module {
+public:
+    // `cus`: global CU indices to trace; `pe_cus` names them pe_<i / pe_cus>.cu_<i % pe_cus>.
+    // `first_layer`: the network's index of the job's first layer, so `layer` shows network layer indices.
+    Waveform(sc_core::sc_module_name name, const std::string& vcd_path, const std::vector<int>& cus, int pe_cus,
+             sc_core::sc_signal<bool>* irq, int first_layer = 0);
+    ~Waveform() override;
+
+    bool traces_cu(int cu) const { return index_.count(cu) > 0; }
+    // Value changes `offset_ns` after the current kernel time.
+    void set_layer(double offset_ns, int layer);
+    void set_busy(double offset_ns, int cu, bool busy);
+    void add_stall(double offset_ns, int cu, uint64_t stall_ns);
+
+private:
+    void schedule(double offset_ns, std::function<void()> change);
+    void apply();
+
+    sc_core::sc_trace_file* file_;
+    int first_layer_;
+    sc_core::sc_signal<int> layer_{"layer", -1};
+    std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> busy_;
+    std::vector<std::unique_ptr<sc_core::sc_signal<uint64_t>>> stalled_;
+    std::vector<uint64_t> stall_total_;
+    std::map<int, size_t> index_;
+    std::multimap<sc_core::sc_time, std::function<void()>> pending_;
+    sc_core::sc_event_queue wake_;
+};
+
+}  // namespace reshare::hw
