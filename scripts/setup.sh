@@ -19,6 +19,9 @@ fi
 "$root/scripts/fetch-models.sh"
 "$root/scripts/build.sh"
 
-# A real job: pattern statistics and a ReShare compression of the real face_recognition weights.
+# A real job: pattern statistics, a ReShare compression, and a bit-exact run on a real photo of the real
+# face_recognition network.
 "$root/build/testbench/reshare" stats --model face_recognition | tail -n 3
 "$root/build/testbench/reshare" compress --model face_recognition --scheme reshare -o "$root/out/face_recognition-reshare"
+"$root/build/testbench/reshare" run --model face_recognition --scheme reshare \
+  --image "$root/.cache/face-api/package/demo/sample1.jpg" --report "$root/out/face_recognition-reshare.json"
