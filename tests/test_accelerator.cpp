@@ -160,6 +160,9 @@ TEST_CASE("job: doorbell, interrupt, results - timing equals the CU pipeline mod
     CHECK(records[0].ou_activations == expected(la, 10).second);
     CHECK(records[1].time_ns == expected(lb, 3).first);
     CHECK(records[0].stall_ns == 0);
+    // The driver's 4 block writes and 2 record reads are the only bus transactions to memory: the
+    // controller fetched descriptors and images and wrote its records through the memory's DMI pointer.
+    CHECK(p.memory.transactions == 6);
 }
 
 TEST_CASE("job: a damaged layer image ends the job with the error interrupt", "[sim][job]") {

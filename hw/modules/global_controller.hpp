@@ -60,6 +60,8 @@ private:
     JobError run_layer(uint32_t index, const LayerDescriptor& d, LayerRecord& record);
     void trace_layer(uint32_t index, const std::vector<double>& busy, const std::vector<double>& stall);
     bool dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes);
+    bool dmi_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes, sc_core::sc_time& delay);
+    void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
 
     HwConfig config_;
     int pes_, cus_per_pe_;
@@ -68,6 +70,9 @@ private:
     bool busy_ = false;
     sc_core::sc_event start_event_;
     tlm_utils::tlm_quantumkeeper qk_;
+    tlm::tlm_dmi dmi_;          // the system memory's direct pointer, once granted
+    bool dmi_valid_ = false;
+    bool dmi_refused_ = false;  // asked once; a target that refuses is served by b_transport
 };
 
 }  // namespace reshare::hw

@@ -22,6 +22,7 @@ public:
     }
 
     std::vector<unsigned char> data;
+    uint64_t transactions = 0;   // b_transport calls served (DMI copies bypass them)
 
 private:
     bool in_range(const tlm::tlm_generic_payload& gp) const {
@@ -39,6 +40,7 @@ private:
             return;
         }
         copy(gp);
+        ++transactions;
         delay += latency_;
         gp.set_dmi_allowed(true);
         gp.set_response_status(tlm::TLM_OK_RESPONSE);

@@ -6,6 +6,7 @@
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/multi_passthrough_target_socket.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace reshare::platform {
@@ -18,6 +19,7 @@ public:
     explicit Router(sc_core::sc_module_name name) : sc_core::sc_module(name), in("in"), out("out") {
         in.register_b_transport(this, &Router::b_transport);
         in.register_transport_dbg(this, &Router::transport_dbg);
+        in.register_get_direct_mem_ptr(this, &Router::get_direct_mem_ptr);
     }
 
     // Target `out[i]` (bound in the order of map calls) answers [base, base + size).
@@ -51,6 +53,20 @@ private:
         const unsigned int n = t < 0 ? 0 : out[t]->transport_dbg(gp);
         gp.set_address(address);
         return n;
+    }
+    // DMI regions come back in the target's addresses: shift them into the system map, clipped to the window.
+    bool get_direct_mem_ptr(int, tlm::tlm_generic_payload& gp, tlm::tlm_dmi& dmi) {
+        const uint64_t address = gp.get_address();
+        const int t = decode(gp);
+        bool ok = false;
+        if (t >= 0 && out[t]->get_direct_mem_ptr(gp, dmi)) {
+            const Window& w = windows_[t];
+            dmi.set_start_address(dmi.get_start_address() + w.base);
+            dmi.set_end_address(std::min<uint64_t>(dmi.get_end_address() + w.base, w.base + w.size - 1));
+            ok = true;
+        }
+        gp.set_address(address);
+        return ok;
     }
     std::vector<Window> windows_;
 };
