@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <memory>
 #include <iostream>
 #include <regex>
 
@@ -66,10 +68,15 @@ nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& st
     summary["config"] = config_json(config);
     LayerMetrics total;
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+    // Each image is written in the background while the next layer is compressed; at most one write is pending.
+    std::future<void> writing;
     for_each_layer(model, config, threads, [&](size_t i, const QuantizedMatrix& q) {
-        const CompressedLayer layer = compress(q, config, scheme, threads);
-        write_layer_image((staging / image_name(i)).string(), layer);
-        const LayerMetrics m = measure(layer);
+        auto layer = std::make_shared<CompressedLayer>(compress(q, config, scheme, threads));
+        const LayerMetrics m = measure(*layer);
+        if (writing.valid()) writing.get();
+        writing = std::async(std::launch::async, [layer, path = (staging / image_name(i)).string()] {
+            write_layer_image(path, *layer);
+        });
         total.add(m);
         nlohmann::ordered_json l;
         l["name"] = q.name;
@@ -80,6 +87,7 @@ nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& st
         l.update(metrics_json(m));
         layers.push_back(l);
     });
+    if (writing.valid()) writing.get();
     summary["totals"] = metrics_json(total);
     summary["layers"] = layers;
     return summary;
