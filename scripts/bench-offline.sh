@@ -10,32 +10,20 @@ models="${2:-vgg16 face_recognition}"
 bin="$root/build/testbench/reshare"
 [[ -x "$bin" ]] || { echo "bench-offline: build first (scripts/build.sh)" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "bench-offline: needs GNU time (apt-get install time)" >&2; exit 1; }
+# shellcheck source=scripts/bench-lib.sh
+source "$root/scripts/bench-lib.sh"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
-
-# Runs one command `repeats` times; prints "median_seconds max_peak_MiB".
-measure() {
-  local times=() peak=0
-  for ((i = 0; i < repeats; i++)); do
-    /usr/bin/time -f "%e %M" -o "$out/time" "$@" >/dev/null
-    read -r t kb <"$out/time"
-    times+=("$t")
-    ((kb > peak)) && peak=$kb
-  done
-  local median
-  median="$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')"
-  echo "$median $((peak / 1024))"
-}
 
 echo "| model | command | median wall s | peak MiB |"
 echo "|---|---|---:|---:|"
 for m in $models; do
-  read -r t mb < <(measure "$bin" stats --model "$m" --json)
+  read -r t mb < <(measure "$repeats" "$bin" stats --model "$m" --json)
   echo "| $m | stats | $t | $mb |"
   for s in dense orc rws reshare; do
-    read -r t mb < <(measure "$bin" compress --model "$m" --scheme "$s" -o "$out/$m-$s")
+    read -r t mb < <(measure "$repeats" "$bin" compress --model "$m" --scheme "$s" -o "$out/$m-$s")
     echo "| $m | compress --scheme $s | $t | $mb |"
   done
 done
 echo
-echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $repeats runs each"
+echo "$(machine); $repeats runs each"

@@ -9,6 +9,8 @@ bin="$root/build/testbench/reshare"
 photo="$root/.cache/face-api/package/demo/sample1.jpg"
 [[ -x "$bin" ]] || { echo "bench-run: build first (scripts/build.sh)" >&2; exit 1; }
 [[ -x /usr/bin/time ]] || { echo "bench-run: needs GNU time (apt-get install time)" >&2; exit 1; }
+# shellcheck source=scripts/bench-lib.sh
+source "$root/scripts/bench-lib.sh"
 out="$(mktemp -d)"
 trap 'rm -rf "$out"' EXIT
 
@@ -18,18 +20,11 @@ for m in resnet50 face_recognition; do
   args=(--model "$m")
   [[ "$m" == face_recognition ]] && args+=(--image "$photo")
   for s in dense orc rws reshare; do
-    times=() peak=0
-    for ((i = 0; i < repeats; i++)); do
-      /usr/bin/time -f "%e %M" -o "$out/time" "$bin" run "${args[@]}" --scheme "$s" --report "$out/r.json" >/dev/null
-      read -r t kb <"$out/time"
-      times+=("$t")
-      ((kb > peak)) && peak=$kb
-    done
-    median="$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')"
+    read -r median mb < <(measure "$repeats" "$bin" run "${args[@]}" --scheme "$s" --report "$out/r.json")
     sim="$(grep -m1 '"time_ns"' <(sed -n '/"totals"/,$p' "$out/r.json") | tr -dc '0-9')"
     exact="$(grep -m1 '"bit_exact"' "$out/r.json" | grep -q true && echo yes || echo NO)"
-    echo "| $m | $s | $median | $((peak / 1024)) | $(awk -v n="$sim" 'BEGIN {printf "%.1f", n / 1e6}') | $exact |"
+    echo "| $m | $s | $median | $mb | $(awk -v n="$sim" 'BEGIN {printf "%.1f", n / 1e6}') | $exact |"
   done
 done
 echo
-echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $repeats runs each"
+echo "$(machine); $repeats runs each"

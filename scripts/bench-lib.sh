@@ -1,0 +1,21 @@
+# Shared by the benchmark scripts (sourced): `measure REPEATS CMD...` runs CMD REPEATS times and prints
+# "median_wall_seconds peak_MiB" measured by GNU time.
+measure() {
+  local repeats="$1" times=() peak=0 t kb
+  shift
+  local log
+  log="$(mktemp)"
+  for ((i = 0; i < repeats; i++)); do
+    /usr/bin/time -f "%e %M" -o "$log" "$@" >/dev/null
+    read -r t kb <"$log"
+    times+=("$t")
+    ((kb > peak)) && peak=$kb
+  done
+  rm -f "$log"
+  printf '%s\n' "${times[@]}" | sort -g |
+    awk -v peak="$peak" '{a[NR]=$1} END {printf "%s %d\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2, peak / 1024}'
+}
+
+machine() {
+  echo "$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+}
