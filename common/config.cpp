@@ -97,6 +97,8 @@ const std::vector<Key>& schema() {
         int_key("rws.output_buffer_results", &HwConfig::rws_output_buffer_results,
                 "ours: 32 results = 64 B (4 OUs of 8 patterns); the paper gives no size"),
         int_key("pe.cus", &HwConfig::pe_cus, "ReShare Table I: 16 CUs per PE"),
+        enum_key("sim.mode", &HwConfig::sim_mode, parse_sim_mode, to_string,
+                 "ours: batched (one transaction per work unit); detailed = one event per OU group and buffer access"),
         double_key("energy.adc_mw", &HwConfig::adc_mw, "ReShare Table I: 8 ADCs, 12.1 mW"),
         double_key("energy.dac_mw", &HwConfig::dac_mw, "ReShare Table I: 8 x 32 DACs, 1.0 mW"),
         int_key("energy.dacs", &HwConfig::cu_dacs, "ReShare Table I: 8 x 32 DACs per CU"),
@@ -167,6 +169,14 @@ AdcConvention parse_adc_convention(const std::string& s) {
     if (s == "power-over-rate") return AdcConvention::PowerOverRate;
     if (s == "mnsim") return AdcConvention::Mnsim;
     throw Error("unknown ADC convention '" + s + "' (expected power-over-rate or mnsim)");
+}
+
+const char* to_string(SimMode m) { return m == SimMode::Detailed ? "detailed" : "batched"; }
+
+SimMode parse_sim_mode(const std::string& s) {
+    if (s == "batched") return SimMode::Batched;
+    if (s == "detailed") return SimMode::Detailed;
+    throw Error("unknown simulation mode '" + s + "' (expected batched or detailed)");
 }
 
 const char* to_string(QuantGranularity q) { return q == QuantGranularity::PerTensor ? "per-tensor" : "per-channel"; }

@@ -13,6 +13,9 @@ namespace reshare {
 enum class Encoding { Twos, Offset, Differential };
 // How one ADC conversion is timed: 1 / sample rate, or MNSIM's (bits + 2) / sample rate.
 enum class AdcConvention { PowerOverRate, Mnsim };
+// batched: one transaction per work unit, timed by the plain-C++ pipeline model; detailed: every OU activation
+// group and buffer access is a simulation event (small layers; for checking the batched model).
+enum class SimMode { Batched, Detailed };
 enum class QuantGranularity { PerTensor, PerChannel };
 
 const char* to_string(Encoding e);
@@ -20,6 +23,8 @@ const char* to_string(QuantGranularity q);
 const char* to_string(AdcConvention a);
 Encoding parse_encoding(const std::string& s);              // throws Error naming the value
 AdcConvention parse_adc_convention(const std::string& s);
+const char* to_string(SimMode m);
+SimMode parse_sim_mode(const std::string& s);
 QuantGranularity parse_quant(const std::string& s);
 
 struct HwConfig {
@@ -66,6 +71,8 @@ struct HwConfig {
     int cu_shift_adds = 4;
     double buffer_access_pj = 10.0;  // one 16 B eDRAM access
     double buffer_leakage_mw = 1.5;  // one CU's 32 KB eDRAM
+
+    SimMode sim_mode = SimMode::Batched;
 
     std::string source = "built-in defaults";   // file the values came from
 

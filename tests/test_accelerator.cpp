@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 using namespace reshare;
 using namespace reshare::platform;
 using reshare::test::random_layer;
@@ -180,4 +182,41 @@ TEST_CASE("job: a damaged layer image ends the job with the error interrupt", "[
     CHECK(status == (hw::reg::kStatusDone | hw::reg::kStatusError));
     CHECK(error == uint32_t(hw::JobError::BadImage));
     CHECK(irq_status == hw::reg::kIrqError);
+}
+
+TEST_CASE("job: detailed mode (an event per OU group and buffer access) gives the batched model's times", "[sim][job]") {
+    HwConfig config;
+    config.encoding = Encoding::Twos;          // fewer zero patterns: busier sharing
+    config.rws_output_buffer_results = 8;      // one OU of results: RWS stalls
+    config.sim_mode = SimMode::Detailed;
+    const QuantizedMatrix m = random_layer(96, 40, 1, 31);
+    std::vector<CompressedLayer> layers;
+    for (Scheme s : all_schemes()) layers.push_back(compress(m, config, s));
+    const uint32_t vectors = 3;
+    std::vector<std::pair<uint64_t, uint64_t>> expected;   // time, stall from the plain-C++ pipeline model
+    for (const CompressedLayer& l : layers) {
+        const hw::CuPipeline cu(config, l.scheme);
+        double ns = 0, stall = 0;
+        for (const hw::WorkUnit& u : hw::work_units(l)) {
+            const hw::UnitTiming t = cu.run(u);
+            ns += t.total_ns * vectors;
+            stall += t.stall_ns * vectors;
+        }
+        expected.emplace_back(uint64_t(std::ceil(ns)), uint64_t(stall + 0.5));
+    }
+    REQUIRE(expected[2].second > 0);   // the RWS layer does stall
+    Platform p(config, 1, 1 << 22);
+    std::vector<hw::LayerRecord> records(layers.size());
+    simulate(p, [&](Driver& d) {
+        std::vector<std::vector<char>> images;
+        for (const CompressedLayer& l : layers) images.push_back(encode_layer_image(l));
+        ring(d, load_job(d, images, std::vector<uint32_t>(layers.size(), vectors)), 0x2000, uint32_t(layers.size()));
+        d.wait_for_irq();
+        d.access(tlm::TLM_READ_COMMAND, 0x2000, records.data(), unsigned(records.size() * sizeof(hw::LayerRecord)));
+    });
+    for (size_t i = 0; i < layers.size(); ++i) {
+        INFO(to_string(layers[i].scheme));
+        CHECK(records[i].time_ns == expected[i].first);
+        CHECK(records[i].stall_ns == expected[i].second);
+    }
 }

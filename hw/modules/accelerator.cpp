@@ -19,7 +19,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, i
     regs.register_transport_dbg(this, &Accelerator::transport_dbg);
     controller.dma.bind(dma);
     for (int p = 0; p < n_pes; ++p) {
-        pes.push_back(std::make_unique<ProcessingEngine>(("pe_" + std::to_string(p)).c_str(), config.pe_cus, config.cu_arrays));
+        pes.push_back(std::make_unique<ProcessingEngine>(("pe_" + std::to_string(p)).c_str(), config));
         controller.to_pe.bind(pes.back()->socket);
     }
     capabilities.define_reset(capabilities_of(config, n_pes));

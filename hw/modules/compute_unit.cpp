@@ -6,7 +6,9 @@
 
 namespace reshare::hw {
 
-ComputeUnit::ComputeUnit(sc_core::sc_module_name name, int n_arrays) : sc_core::sc_module(name), socket("socket") {
+ComputeUnit::ComputeUnit(sc_core::sc_module_name name, int n_arrays, const HwConfig* detailed)
+    : sc_core::sc_module(name), socket("socket") {
+    if (detailed) engine = std::make_unique<DetailedEngine>("engine", *detailed);
     socket.register_b_transport(this, &ComputeUnit::b_transport);
     for (int a = 0; a < n_arrays; ++a) arrays.push_back(std::make_unique<ReramArray>(("array_" + std::to_string(a)).c_str()));
     for (int b = 0; b < int(Buffer::Count); ++b) buffers.push_back(std::make_unique<EdramBuffer>(to_string(Buffer(b))));
@@ -36,10 +38,24 @@ void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
         gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
         return;
     }
-    const UnitTiming& t = timing_of(*work->unit, *work->pipeline);
+    UnitTiming t = timing_of(*work->unit, *work->pipeline);
+    if (engine) {
+        // Detailed: live through every vector's events; the elapsed kernel time is the latency.
+        wait(delay);
+        delay = sc_core::SC_ZERO_TIME;
+        double total = 0, stall = 0;
+        for (uint64_t v = 0; v < work->vectors; ++v) {
+            const UnitTiming d = engine->run(*work->unit, work->pipeline->scheme());
+            total += d.total_ns;
+            stall += d.stall_ns;
+        }
+        t.total_ns = total / double(work->vectors);
+        t.stall_ns = stall / double(work->vectors);
+    } else {
+        delay += sc_core::sc_time(t.total_ns * double(work->vectors), sc_core::SC_NS);
+    }
     account(t, work->vectors);
     work->result = t;
-    delay += sc_core::sc_time(t.total_ns * double(work->vectors), sc_core::SC_NS);
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

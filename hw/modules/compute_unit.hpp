@@ -1,6 +1,7 @@
 // A CU: ReRAM arrays, eDRAM buffers and S+A, answering coarse work transactions (a passive target: no process).
 #pragma once
 
+#include "hw/modules/detailed_engine.hpp"
 #include "hw/timing/cu_pipeline.hpp"
 
 #include <systemc>
@@ -29,10 +30,12 @@ class ComputeUnit : public sc_core::sc_module {
 public:
     tlm_utils::simple_target_socket<ComputeUnit> socket;
 
-    ComputeUnit(sc_core::sc_module_name name, int arrays);
+    // `detailed`: also build the event-driven engine and time every transaction with it.
+    ComputeUnit(sc_core::sc_module_name name, int arrays, const HwConfig* detailed = nullptr);
 
     std::vector<std::unique_ptr<ReramArray>> arrays;
     std::vector<std::unique_ptr<EdramBuffer>> buffers;   // indexed by hw::Buffer
+    std::unique_ptr<DetailedEngine> engine;              // detailed mode only
     uint64_t ou_activations = 0, adc_conversions = 0, block_writes = 0;
     double busy_ns = 0, stall_ns = 0;
 

@@ -1,4 +1,5 @@
 #include "hw/modules/global_controller.hpp"
+#include "hw/modules/sim_time.hpp"
 
 #include "common/error.hpp"
 #include "offline/layer_image.hpp"
@@ -59,7 +60,7 @@ void GlobalController::run() {
         qk_.sync();   // status and interrupt become visible at the job's local time
         if (waveform) waveform->set_layer(0, -1);
         busy_ = false;
-        if (on_done) on_done(e, uint64_t((sc_core::sc_time_stamp() - begin).to_seconds() * 1e9 + 0.5));
+        if (on_done) on_done(e, uint64_t(to_ns(sc_core::sc_time_stamp() - begin) + 0.5));
     }
 }
 
@@ -97,6 +98,9 @@ JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, L
     tlm::tlm_generic_payload gp;
     tlmx::WorkExtension work;
     gp.set_extension(&work);
+    // Detailed CUs live through their events in kernel time, one after another: start them from the layer's start.
+    const bool detailed = config_.sim_mode == SimMode::Detailed;
+    if (detailed) qk_.sync();
     for (const WorkUnit& u : units) {
         if (used + u.ous > ous_per_cu && used > 0) next_cu_ = (next_cu_ + 1) % total_cus, used = 0;
         used += u.ous;
@@ -106,12 +110,14 @@ JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, L
         work.cu = next_cu_ % cus_per_pe_;
         gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
         sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+        const sc_core::sc_time sent = sc_core::sc_time_stamp();
         to_pe[next_cu_ / cus_per_pe_]->b_transport(gp, delay);
+        delay += sc_core::sc_time_stamp() - sent;   // non-zero only for detailed CUs
         if (gp.get_response_status() != tlm::TLM_OK_RESPONSE) {
             gp.clear_extension(&work);
             return JobError::BadImage;
         }
-        busy[next_cu_] += delay.to_seconds() * 1e9;
+        busy[next_cu_] += to_ns(delay);
         stall[next_cu_] += work.result.stall_ns * d.vectors;
         record.ou_activations += work.result.counters.ou_activations * d.vectors;
         record.block_writes += work.result.counters.block_writes * d.vectors;
@@ -122,7 +128,7 @@ JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, L
     const double layer_ns = std::ceil(*std::max_element(busy.begin(), busy.end()));
     record.time_ns = uint64_t(layer_ns + 0.5);
     if (waveform) trace_layer(index, busy, stall);
-    qk_.inc(sc_core::sc_time(layer_ns, sc_core::SC_NS));
+    if (!detailed) qk_.inc(sc_core::sc_time(layer_ns, sc_core::SC_NS));
     if (qk_.need_sync()) qk_.sync();
     return JobError::None;
 }

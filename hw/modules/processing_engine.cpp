@@ -4,11 +4,12 @@
 
 namespace reshare::hw {
 
-ProcessingEngine::ProcessingEngine(sc_core::sc_module_name name, int cus_per_pe, int arrays_per_cu)
+ProcessingEngine::ProcessingEngine(sc_core::sc_module_name name, const HwConfig& config)
     : sc_core::sc_module(name), socket("socket"), to_cu("to_cu") {
     socket.register_b_transport(this, &ProcessingEngine::b_transport);
-    for (int c = 0; c < cus_per_pe; ++c) {
-        cus.push_back(std::make_unique<ComputeUnit>(("cu_" + std::to_string(c)).c_str(), arrays_per_cu));
+    const HwConfig* detailed = config.sim_mode == SimMode::Detailed ? &config : nullptr;
+    for (int c = 0; c < config.pe_cus; ++c) {
+        cus.push_back(std::make_unique<ComputeUnit>(("cu_" + std::to_string(c)).c_str(), config.cu_arrays, detailed));
         to_cu.bind(cus.back()->socket);
     }
 }

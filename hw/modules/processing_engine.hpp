@@ -14,7 +14,7 @@ public:
     tlm_utils::multi_passthrough_initiator_socket<ProcessingEngine> to_cu;
     std::vector<std::unique_ptr<ComputeUnit>> cus;
 
-    ProcessingEngine(sc_core::sc_module_name name, int cus_per_pe, int arrays_per_cu);
+    ProcessingEngine(sc_core::sc_module_name name, const HwConfig& config);
 
 private:
     void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);

@@ -68,6 +68,7 @@ public:
     UnitTiming run(const WorkUnit& unit) const;
     // Time of one OU activation for all input bits: input_bits * ou_cols conversions over the array's ADCs.
     double ou_ns() const { return ou_ns_; }
+    Scheme scheme() const { return scheme_; }
 
 private:
     UnitTiming run_direct(const WorkUnit& u) const;

@@ -1,0 +1,42 @@
+// The detailed mode of a CU: every OU activation group and every buffer access is its own simulation event,
+// in three threads (MVM, result writes, sharing) that wait on each other the way the hardware does. It is a
+// second, event-driven implementation of the rules in hw/timing/cu_pipeline.hpp, for small layers; tests check
+// that both give the same times.
+#pragma once
+
+#include "common/config.hpp"
+#include "hw/timing/cu_pipeline.hpp"
+
+#include <systemc>
+
+#include <deque>
+
+namespace reshare::hw {
+
+class DetailedEngine : public sc_core::sc_module {
+public:
+    DetailedEngine(sc_core::sc_module_name name, const HwConfig& config);
+
+    // Runs one unit for one input vector from the current time; returns its duration and stall. Call from a thread.
+    UnitTiming run(const WorkUnit& unit, Scheme scheme);
+
+private:
+    void mvm_thread();
+    void write_thread();
+    void sharing_thread();
+    void write_and_share(uint32_t ou);
+    uint32_t arrays_used() const;
+
+    HwConfig config_;
+    sc_core::sc_time t_ou_, t_acc_;
+    const WorkUnit* unit_ = nullptr;
+    Scheme scheme_ = Scheme::Dense;
+    sc_core::sc_event start_, computed_, written_, shared_, mvm_done_, writes_done_, sharing_done_;
+    std::deque<uint32_t> to_write_;        // OUs computed, not yet written
+    std::vector<sc_core::sc_time> written_at_;
+    uint32_t ous_written_ = 0, patterns_written_ = 0, patterns_shared_ = 0;
+    bool mvm_busy_ = false, writes_busy_ = false, sharing_busy_ = false;
+    sc_core::sc_time stall_;
+};
+
+}  // namespace reshare::hw
