@@ -97,6 +97,9 @@ const std::vector<Key>& schema() {
         int_key("rws.output_buffer_results", &HwConfig::rws_output_buffer_results,
                 "ours: 32 results = 64 B (4 OUs of 8 patterns); the paper gives no size"),
         int_key("pe.cus", &HwConfig::pe_cus, "ReShare Table I: 16 CUs per PE"),
+        double_key("programming.pulse_ns", &HwConfig::program_pulse_ns,
+                   "NVSim sample_RRAM.cell: 10 ns set and reset pulses; one crossbar row per pulse"),
+        double_key("programming.cell_pj", &HwConfig::program_cell_pj, "NVSim sample_RRAM.cell: 0.6 pJ set and reset energy"),
         enum_key("sim.mode", &HwConfig::sim_mode, parse_sim_mode, to_string,
                  "ours: batched (one transaction per work unit); detailed = one event per OU group and buffer access"),
         double_key("energy.adc_mw", &HwConfig::adc_mw, "ReShare Table I: 8 ADCs, 12.1 mW"),
@@ -249,6 +252,8 @@ void validate(const HwConfig& c) {
             "energy.dacs, energy.sample_holds and energy.shift_adds must be at least 1");
     require(c.pe_cus >= 1 && c.pe_cus <= 1024, s, "pe.cus", "must be in 1..1024");
     require(c.chip_pes >= 0 && c.chip_pes <= 65536, s, "chip.pes", "must be in 0..65536 (0 = auto)");
+    require(c.program_pulse_ns >= 0 && c.program_cell_pj >= 0, s, "programming.pulse_ns",
+            "programming.pulse_ns and programming.cell_pj must not be negative");
     require(c.dma_setup_ns >= 0, s, "dma.setup_ns", "must not be negative");
     require(c.dma_bytes_per_ns > 0, s, "dma.bytes_per_ns", "must be positive");
     require(c.rws_output_buffer_results >= c.ou_cols, s, "rws.output_buffer_results",

@@ -73,6 +73,9 @@ struct HwConfig {
     double buffer_leakage_mw = 1.5;  // one CU's 32 KB eDRAM
 
     SimMode sim_mode = SimMode::Batched;
+    // writing weights into crossbars (NVSim's sample_RRAM.cell: 10 ns set/reset pulses of 0.6 pJ)
+    double program_pulse_ns = 10;
+    double program_cell_pj = 0.6;
 
     std::string source = "built-in defaults";   // file the values came from
 

@@ -85,6 +85,13 @@ nlohmann::ordered_json energy_json(const hw::EnergyBreakdown& e) {
     return j;
 }
 
+// Writing the weights into the crossbars: before the run when the network fits, inside the layers' time when
+// too few CUs force reprogramming (docs/timing.md).
+nlohmann::ordered_json programming_json(const hw::LayerRecord& r, const HwConfig& c) {
+    return {{"time_ns", r.programming_ns}, {"energy_pj", double(r.cells_programmed) * c.program_cell_pj},
+            {"cells", r.cells_programmed}};
+}
+
 nlohmann::ordered_json figures_json(uint64_t time_ns, const hw::UnitCounters& c, double stall_ns,
                                     const LayerMetrics& m, const hw::EnergyBreakdown& e) {
     nlohmann::ordered_json j;
@@ -176,12 +183,19 @@ void run(const RunOptions& o) {
         const hw::EnergyBreakdown e = hw::energy(config, c, double(t), sim.cus);
         total_energy.add(e);
         l.update(figures_json(t, c, stall, m, e));
+        l["programming"] = programming_json(sim.records[i - first], config);
         per_layer.push_back(l);
     }
     uint64_t time_ns = 0;
     for (const auto& r : sim.records) time_ns += r.time_ns;
     report["totals"] = figures_json(time_ns, sim.counters, sim.stall_ns, total_metrics, total_energy);
     report["totals"]["job_time_ns"] = sim.job_time_ns;   // including DMA of descriptors and images
+    hw::LayerRecord all{};
+    for (const auto& r : sim.records) {
+        all.programming_ns += r.programming_ns;
+        all.cells_programmed += r.cells_programmed;
+    }
+    report["totals"]["programming"] = programming_json(all, config);
     report["layers"] = per_layer;
 
     if (!o.report.empty()) {

@@ -2,6 +2,7 @@
 #include "helpers.hpp"
 
 #include "offline/layer_image.hpp"
+#include "offline/metrics.hpp"
 #include "testbench/platform/platform.hpp"
 
 #include <catch2/catch.hpp>
@@ -219,4 +220,31 @@ TEST_CASE("job: detailed mode (an event per OU group and buffer access) gives th
         CHECK(records[i].time_ns == expected[i].first);
         CHECK(records[i].stall_ns == expected[i].second);
     }
+}
+
+TEST_CASE("job: with too few CUs the controller reprograms crossbars and the layers pay for it", "[sim][job]") {
+    HwConfig config;
+    config.pe_cus = 1;   // one CU for the whole network: every layer after the first overwrites the weights
+    const QuantizedMatrix a = random_layer(40, 16, 1, 41), b = random_layer(48, 16, 1, 42);
+    const CompressedLayer la = compress(a, config, Scheme::ReShare), lb = compress(b, config, Scheme::ReShare);
+    auto compute_ns = [&](const CompressedLayer& l) {
+        const hw::CuPipeline cu(config, l.scheme);
+        double ns = 0;
+        for (const hw::WorkUnit& u : hw::work_units(l)) ns += cu.run(u).total_ns;
+        return uint64_t(std::ceil(ns));
+    };
+    Platform p(config, 1, 1 << 22);
+    std::vector<hw::LayerRecord> records(3);
+    simulate(p, [&](Driver& d) {
+        const auto ia = encode_layer_image(la), ib = encode_layer_image(lb);
+        ring(d, load_job(d, {ia, ib, ia}, {1, 1, 1}), 0x2000, 3);
+        d.wait_for_irq();
+        d.access(tlm::TLM_READ_COMMAND, 0x2000, records.data(), unsigned(records.size() * sizeof(hw::LayerRecord)));
+    });
+    const uint64_t reprogram = 32 * 10;   // 32 rows, one 10 ns pulse each
+    CHECK(records[0].time_ns == compute_ns(la));                 // programmed before the job
+    CHECK(records[1].time_ns == compute_ns(lb) + reprogram);     // overwrites layer 0's weights first
+    CHECK(records[2].time_ns == compute_ns(la) + reprogram);
+    for (const auto& r : records) CHECK(r.programming_ns == reprogram);
+    CHECK(records[0].cells_programmed == measure(la).cells);
 }

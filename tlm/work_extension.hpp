@@ -12,6 +12,7 @@ struct WorkExtension : tlm::tlm_extension<WorkExtension> {
     const hw::WorkUnit* unit = nullptr;
     const hw::CuPipeline* pipeline = nullptr;
     uint64_t vectors = 1;
+    uint64_t layer = 0;            // changes with every layer the controller runs: units are per layer
     int cu = 0;                    // the CU inside the PE the transaction is for
     hw::UnitTiming result;         // filled by the CU: one vector's timing; counters for all vectors
 

@@ -14,7 +14,9 @@ ComputeUnit::ComputeUnit(sc_core::sc_module_name name, int n_arrays, const HwCon
     for (int b = 0; b < int(Buffer::Count); ++b) buffers.push_back(std::make_unique<EdramBuffer>(to_string(Buffer(b))));
 }
 
-const UnitTiming& ComputeUnit::timing_of(const WorkUnit& unit, const CuPipeline& pipeline) {
+const UnitTiming& ComputeUnit::timing_of(const WorkUnit& unit, const CuPipeline& pipeline, uint64_t layer) {
+    // Units live as long as their layer: a later layer's unit may reuse an address.
+    if (layer != cached_layer_) cache_.clear(), cached_layer_ = layer;
     auto it = cache_.find(&unit);
     if (it == cache_.end()) it = cache_.emplace(&unit, pipeline.run(unit)).first;
     return it->second;
@@ -38,7 +40,7 @@ void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
         gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
         return;
     }
-    UnitTiming t = timing_of(*work->unit, *work->pipeline);
+    UnitTiming t = timing_of(*work->unit, *work->pipeline, work->layer);
     if (engine) {
         // Detailed: live through every vector's events; the elapsed kernel time is the latency.
         wait(delay);

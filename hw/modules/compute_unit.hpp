@@ -41,9 +41,10 @@ public:
 
 private:
     void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-    const UnitTiming& timing_of(const WorkUnit& unit, const CuPipeline& pipeline);
+    const UnitTiming& timing_of(const WorkUnit& unit, const CuPipeline& pipeline, uint64_t layer);
     void account(const UnitTiming& t, uint64_t vectors);
     std::unordered_map<const WorkUnit*, UnitTiming> cache_;   // a unit's timing depends only on its weights
+    uint64_t cached_layer_ = ~uint64_t(0);                    // the cache holds this layer's units only
 };
 
 }  // namespace reshare::hw

@@ -66,6 +66,8 @@ void GlobalController::run() {
 
 JobError GlobalController::run_job(const Job& job) {
     if (job.layers == 0) return JobError::NoLayers;
+    resident_.assign(size_t(pes_) * cus_per_pe_, -1);
+    next_cu_ = 0;
     for (uint32_t i = 0; i < job.layers; ++i) {
         LayerDescriptor d;
         if (!dma_transfer(tlm::TLM_READ_COMMAND, job.descriptors + uint64_t(i) * sizeof d, &d, sizeof d))
@@ -101,12 +103,25 @@ JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, L
     // Detailed CUs live through their events in kernel time, one after another: start them from the layer's start.
     const bool detailed = config_.sim_mode == SimMode::Detailed;
     if (detailed) qk_.sync();
+    // A CU that holds nothing yet is programmed before the job (reported, not timed); one that holds another
+    // layer's weights (too few CUs for the network) is reprogrammed first, which the layer waits for.
+    const double program_ns = config_.xbar_rows * config_.program_pulse_ns;   // arrays write row by row, in parallel
+    bool programmed = false;
+    auto claim = [&](int cu) {
+        if (resident_[cu] == int(index)) return;
+        if (resident_[cu] >= 0) busy[cu] += program_ns;
+        resident_[cu] = int(index);
+        programmed = true;
+    };
     for (const WorkUnit& u : units) {
         if (used + u.ous > ous_per_cu && used > 0) next_cu_ = (next_cu_ + 1) % total_cus, used = 0;
         used += u.ous;
+        claim(next_cu_);
+        record.cells_programmed += uint64_t(u.ous) * config_.ou_rows * config_.ou_cols;
         work.unit = &u;
         work.pipeline = &pipeline;
         work.vectors = d.vectors;
+        work.layer = layers_run_;
         work.cu = next_cu_ % cus_per_pe_;
         gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
         sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
@@ -124,9 +139,11 @@ JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, L
         record.stall_ns += uint64_t(work.result.stall_ns * d.vectors + 0.5);
     }
     gp.clear_extension(&work);
+    ++layers_run_;
     next_cu_ = (next_cu_ + 1) % total_cus;
     const double layer_ns = std::ceil(*std::max_element(busy.begin(), busy.end()));
     record.time_ns = uint64_t(layer_ns + 0.5);
+    record.programming_ns = programmed ? uint64_t(std::ceil(program_ns)) : 0;
     if (waveform) trace_layer(index, busy, stall);
     if (!detailed) qk_.inc(sc_core::sc_time(layer_ns, sc_core::SC_NS));
     if (qk_.need_sync()) qk_.sync();

@@ -26,12 +26,14 @@ struct LayerDescriptor {
     uint32_t image_bytes;
     uint32_t vectors;      // input vectors (output positions) the layer computes
 };
-// Per-layer result record the controller writes back: 32 bytes.
+// Per-layer result record the controller writes back: 48 bytes.
 struct LayerRecord {
     uint64_t time_ns;
     uint64_t ou_activations;
     uint64_t stall_ns;
     uint64_t block_writes;
+    uint64_t programming_ns;     // writing this layer's weights into crossbars (docs/timing.md)
+    uint64_t cells_programmed;
 };
 
 enum class JobError : uint32_t { None = 0, DmaFailed = 1, BadImage = 2, NoLayers = 3 };
@@ -66,6 +68,8 @@ private:
     HwConfig config_;
     int pes_, cus_per_pe_;
     int next_cu_ = 0;
+    uint64_t layers_run_ = 0;     // tags work transactions so CUs know when a new layer's units arrive
+    std::vector<int> resident_;   // per CU: the job's layer whose weights it holds, -1 = none yet
     Job job_;
     bool busy_ = false;
     sc_core::sc_event start_event_;
