@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "testbench/platform/platform.hpp"
 
+#include <cstdio>
 #include <memory>
 
 namespace reshare::testbench {
@@ -91,6 +92,8 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<Chip
     };
     sc_core::sc_start();
     out.counters = collect(p.accelerator, out.stall_ns);
+    waveform.reset();   // closes the VCD
+    if (out.error && !vcd.empty()) std::remove(vcd.c_str());   // nothing half-written
     if (out.error) throw Error("accelerator job failed with error code " + std::to_string(out.error) + ": " +
                                p.accelerator.controller.last_error, ExitCode::Failure);
     return out;

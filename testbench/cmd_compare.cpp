@@ -85,15 +85,18 @@ void run(const CompareOptions& o) {
     const fs::path dir = fs::temp_directory_path() / ("reshare-compare-" + std::to_string(::getpid()));
     fs::create_directories(dir);
     std::map<std::string, nlohmann::json> reports;
-    for (const std::string& s : schemes) {
-        if (!o.json && isatty(STDERR_FILENO)) std::fprintf(stderr, "running %s ...\n", s.c_str());
-        const fs::path report = dir / (s + ".json");
-        if (const int status = run_self(run_args(o, s, report)); status != 0) {
-            fs::remove_all(dir);
-            throw Error("compare: reshare run --scheme " + s + " failed (exit " + std::to_string(status) + ")",
-                        ExitCode(status == 2 ? 2 : 1));
+    try {
+        for (const std::string& s : schemes) {
+            if (!o.json && isatty(STDERR_FILENO)) std::fprintf(stderr, "running %s ...\n", s.c_str());
+            const fs::path report = dir / (s + ".json");
+            if (const int status = run_self(run_args(o, s, report)); status != 0)
+                throw Error("compare: reshare run --scheme " + s + " failed (exit " + std::to_string(status) + ")",
+                            ExitCode(status == 2 ? 2 : 1));
+            reports[s] = nlohmann::json::parse(std::ifstream(report));
         }
-        reports[s] = nlohmann::json::parse(std::ifstream(report));
+    } catch (...) {
+        fs::remove_all(dir);
+        throw;
     }
     fs::remove_all(dir);
 
