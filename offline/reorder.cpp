@@ -35,17 +35,20 @@ struct Blocks {
     }
 };
 
-// Which blocks hold each pattern (CSR).
+// Which blocks hold each pattern (CSR). Blocks of one distinct pattern are left out: selecting their pattern
+// completes them without changing anyone else's value, so they only count in the initial values.
 struct PatternBlocks {
     std::vector<int> start, block;
     PatternBlocks(const Blocks& b, int n_patterns) : start(n_patterns + 1, 0) {
         for (int k = 0; k < b.count; ++k)
-            for (int e = 0; e < b.distinct[k]; ++e) ++start[b.pattern[size_t(k) * b.stride + e] + 1];
+            if (b.distinct[k] > 1)
+                for (int e = 0; e < b.distinct[k]; ++e) ++start[b.pattern[size_t(k) * b.stride + e] + 1];
         for (int p = 0; p < n_patterns; ++p) start[p + 1] += start[p];
         block.resize(start.back());
         std::vector<int> at(start.begin(), start.end() - 1);
         for (int k = 0; k < b.count; ++k)
-            for (int e = 0; e < b.distinct[k]; ++e) block[at[b.pattern[size_t(k) * b.stride + e]]++] = k;
+            if (b.distinct[k] > 1)
+                for (int e = 0; e < b.distinct[k]; ++e) block[at[b.pattern[size_t(k) * b.stride + e]]++] = k;
     }
 };
 
