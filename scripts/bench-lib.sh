@@ -1,5 +1,12 @@
-# Shared by the benchmark scripts (sourced): `measure REPEATS CMD...` runs CMD REPEATS times and prints
+# Shared by the benchmark scripts (sourced after `root` is set): the reshare binary, a scratch folder `out`
+# removed on exit, and `measure REPEATS CMD...`, which runs CMD REPEATS times and prints
 # "median_wall_seconds peak_MiB" measured by GNU time.
+bin="$root/build/testbench/reshare"
+[[ -x "$bin" ]] || { echo "${0##*/}: build first (scripts/build.sh)" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || { echo "${0##*/}: needs GNU time (apt-get install time)" >&2; exit 1; }
+out="$(mktemp -d)"
+trap 'rm -rf "$out"' EXIT
+
 measure() {
   local repeats="$1" times=() peak=0 t kb
   shift

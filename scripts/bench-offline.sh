@@ -7,13 +7,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 repeats="${1:-3}"
 models="${2:-vgg16 face_recognition}"
-bin="$root/build/testbench/reshare"
-[[ -x "$bin" ]] || { echo "bench-offline: build first (scripts/build.sh)" >&2; exit 1; }
-[[ -x /usr/bin/time ]] || { echo "bench-offline: needs GNU time (apt-get install time)" >&2; exit 1; }
 # shellcheck source=scripts/bench-lib.sh
 source "$root/scripts/bench-lib.sh"
-out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
 
 echo "| model | command | median wall s | peak MiB |"
 echo "|---|---|---:|---:|"

@@ -5,14 +5,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 repeats="${1:-3}"
-bin="$root/build/testbench/reshare"
 photo="$root/.cache/face-api/package/demo/sample1.jpg"
-[[ -x "$bin" ]] || { echo "bench-run: build first (scripts/build.sh)" >&2; exit 1; }
-[[ -x /usr/bin/time ]] || { echo "bench-run: needs GNU time (apt-get install time)" >&2; exit 1; }
 # shellcheck source=scripts/bench-lib.sh
 source "$root/scripts/bench-lib.sh"
-out="$(mktemp -d)"
-trap 'rm -rf "$out"' EXIT
 
 echo "| model | scheme | median wall s | peak MiB | simulated ms | bit-exact |"
 echo "|---|---|---:|---:|---:|---|"
