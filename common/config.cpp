@@ -100,6 +100,14 @@ const std::vector<Key>& schema() {
         double_key("programming.pulse_ns", &HwConfig::program_pulse_ns,
                    "NVSim sample_RRAM.cell: 10 ns set and reset pulses; one crossbar row per pulse"),
         double_key("programming.cell_pj", &HwConfig::program_cell_pj, "NVSim sample_RRAM.cell: 0.6 pJ set and reset energy"),
+        int_key("global_buffer.width_bytes", &HwConfig::global_buffer_width_bytes, "ISAAC (ISCA 2016): 256-bit eDRAM bus"),
+        double_key("energy.global_buffer_access_pj", &HwConfig::global_buffer_access_pj,
+                   "Accelergy's ISAAC tables: ~20.45 pJ per 256-bit eDRAM access (component-numbers.md)"),
+        double_key("energy.accumulate_pj", &HwConfig::accumulate_pj,
+                   "Accelergy's ISAAC tables: shift-and-add ~0.021 pJ per op (component-numbers.md)"),
+        int_key("activation.lanes", &HwConfig::activation_lanes, "ours: 16 requantizations per ns"),
+        int_key("pooling.lanes", &HwConfig::pooling_lanes, "ours: 16 pooled reads per ns"),
+        double_key("energy.pooling_mw", &HwConfig::pooling_mw, "ISAAC (ISCA 2016) Table I: max-pool 0.4 mW per tile"),
         enum_key("sim.mode", &HwConfig::sim_mode, parse_sim_mode, to_string,
                  "ours: batched (one transaction per work unit); detailed = one event per OU group and buffer access"),
         double_key("energy.adc_mw", &HwConfig::adc_mw, "ReShare Table I: 8 ADCs, 12.1 mW"),
@@ -252,6 +260,11 @@ void validate(const HwConfig& c) {
             "energy.dacs, energy.sample_holds and energy.shift_adds must be at least 1");
     require(c.pe_cus >= 1 && c.pe_cus <= 1024, s, "pe.cus", "must be in 1..1024");
     require(c.chip_pes >= 0 && c.chip_pes <= 65536, s, "chip.pes", "must be in 0..65536 (0 = auto)");
+    require(c.global_buffer_width_bytes >= 1, s, "global_buffer.width_bytes", "must be at least 1");
+    require(c.activation_lanes >= 1 && c.pooling_lanes >= 1, s, "activation.lanes",
+            "activation.lanes and pooling.lanes must be at least 1");
+    require(c.global_buffer_access_pj >= 0 && c.accumulate_pj >= 0 && c.pooling_mw >= 0, s,
+            "energy.global_buffer_access_pj", "energies must not be negative");
     require(c.program_pulse_ns >= 0 && c.program_cell_pj >= 0, s, "programming.pulse_ns",
             "programming.pulse_ns and programming.cell_pj must not be negative");
     require(c.dma_setup_ns >= 0, s, "dma.setup_ns", "must not be negative");

@@ -72,6 +72,13 @@ struct HwConfig {
     double buffer_access_pj = 10.0;  // one 16 B eDRAM access
     double buffer_leakage_mw = 1.5;  // one CU's 32 KB eDRAM
 
+    // the shared units around the PEs
+    int global_buffer_width_bytes = 32;      // ISAAC: 256-bit eDRAM bus
+    double global_buffer_access_pj = 20.45;  // Accelergy's ISAAC tables: 256-bit eDRAM access
+    double accumulate_pj = 0.021;            // Accelergy's ISAAC tables: shift-and-add per op
+    int activation_lanes = 16;               // ours: 16 requantizations per ns
+    int pooling_lanes = 16;                  // ours: 16 pooled reads per ns
+    double pooling_mw = 0.4;                 // ISAAC: max-pool unit 0.4 mW
     SimMode sim_mode = SimMode::Batched;
     // writing weights into crossbars (NVSim's sample_RRAM.cell: 10 ns set/reset pulses of 0.6 pJ)
     double program_pulse_ns = 10;

@@ -73,7 +73,8 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<Chip
         for (size_t i = 0; i < layers.size(); ++i) {
             // Loading memory is the host's job before the doorbell: done through the debug interface, untimed.
             std::memcpy(&p.memory.data[at], layers[i].image.data(), layers[i].image.size());
-            const hw::LayerDescriptor desc{at, uint32_t(layers[i].image.size()), layers[i].vectors};
+            const hw::LayerDescriptor desc{at, uint32_t(layers[i].image.size()), layers[i].vectors,
+                                           layers[i].input_bytes, layers[i].pool_reads};
             std::memcpy(&p.memory.data[kTable + i * sizeof desc], &desc, sizeof desc);
             at += align(layers[i].image.size());
         }
@@ -92,6 +93,8 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<Chip
     };
     sc_core::sc_start();
     out.counters = collect(p.accelerator, out.stall_ns);
+    out.periphery = {p.accelerator.global_buffer.accesses, p.accelerator.accumulators.ops,
+                     p.accelerator.pooling_unit.busy_ns};
     waveform.reset();   // closes the VCD
     if (out.error && !vcd.empty()) std::remove(vcd.c_str());   // nothing half-written
     if (out.error) throw Error("accelerator job failed with error code " + std::to_string(out.error) + ": " +

@@ -5,6 +5,7 @@
 #include "common/config.hpp"
 #include "hw/modules/global_controller.hpp"
 #include "hw/timing/cu_pipeline.hpp"
+#include "hw/timing/energy.hpp"
 
 #include <string>
 #include <vector>
@@ -14,6 +15,8 @@ namespace reshare::testbench {
 struct ChipLayer {
     std::vector<char> image;   // encoded layer image
     uint32_t vectors = 0;      // output positions
+    uint32_t input_bytes = 0;  // input feature map
+    uint32_t pool_reads = 0;   // values pooled after the layer
 };
 
 struct ChipResult {
@@ -22,6 +25,7 @@ struct ChipResult {
     uint32_t error = 0;
     int pes = 0, cus = 0;
     hw::UnitCounters counters;   // summed over every CU module
+    hw::PeripheryCounters periphery;
     double stall_ns = 0;
 };
 

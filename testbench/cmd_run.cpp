@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -112,6 +113,30 @@ nlohmann::ordered_json figures_json(uint64_t time_ns, const hw::UnitCounters& c,
     return j;
 }
 
+// Values each weight layer's following pooling nodes read (a pool is charged to the last weight layer before it).
+std::vector<uint32_t> pool_reads(const models::Graph& g, const inference::IntResult& r) {
+    std::vector<uint32_t> reads(r.layers.size(), 0);
+    size_t layer = 0;
+    for (int n = 0; n < int(g.nodes.size()); ++n) {
+        while (layer + 1 < r.layers.size() && r.layers[layer + 1].node <= n) ++layer;
+        const models::Node& node = g.nodes[n];
+        if (node.kind == models::OpKind::MaxPool || node.kind == models::OpKind::AvgPool ||
+            node.kind == models::OpKind::GlobalAvgPool)
+            reads[layer] += uint32_t(node.out.elements() * node.kh * node.kw);
+    }
+    return reads;
+}
+
+// The shared units' work for one layer, as the controller asks it of them.
+hw::PeripheryCounters periphery_of(const HwConfig& c, const CompressedLayer& l, const testbench::ChipLayer& chip) {
+    const uint64_t width = uint64_t(c.global_buffer_width_bytes), outputs = uint64_t(chip.vectors) * l.geo.cols;
+    hw::PeripheryCounters p;
+    p.global_buffer_accesses = (chip.input_bytes + width - 1) / width + (outputs + width - 1) / width;
+    p.accumulations = uint64_t(chip.vectors) * l.geo.domains() * l.geo.group_bitcols();
+    p.pooling_ns = std::ceil(double(chip.pool_reads) / c.pooling_lanes);
+    return p;
+}
+
 void run(const RunOptions& o) {
     const HwConfig config = resolve_config(o.model);
     const Scheme scheme = parse_scheme(o.scheme);
@@ -147,8 +172,11 @@ void run(const RunOptions& o) {
     progress.show("timing on the SystemC model", 0, 1);
     std::vector<testbench::ChipLayer> chip;
     std::vector<std::vector<hw::WorkUnit>> units;
+    const std::vector<uint32_t> pooled = pool_reads(g, result);
     for (size_t i = first; i <= last; ++i) {
-        chip.push_back({encode_layer_image(layers[i]), uint32_t(result.layers[i].n_vectors)});
+        const models::Node& node = g.nodes[result.layers[i].node];
+        chip.push_back({encode_layer_image(layers[i]), uint32_t(result.layers[i].n_vectors),
+                        uint32_t(g.nodes[node.inputs[0]].out.elements()), pooled[i]});
         units.push_back(hw::work_units(layers[i]));
     }
     const int pes = config.chip_pes > 0 ? config.chip_pes : testbench::pes_to_hold(config, units);
@@ -180,7 +208,7 @@ void run(const RunOptions& o) {
         l["name"] = layers[i].name;
         l["vectors"] = result.layers[i].n_vectors;
         const uint64_t t = sim.records[i - first].time_ns;
-        const hw::EnergyBreakdown e = hw::energy(config, c, double(t), sim.cus);
+        const hw::EnergyBreakdown e = hw::energy(config, c, double(t), sim.cus, periphery_of(config, layers[i], chip[i - first]));
         total_energy.add(e);
         l.update(figures_json(t, c, stall, m, e));
         l["programming"] = programming_json(sim.records[i - first], config);

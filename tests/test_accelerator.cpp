@@ -248,3 +248,29 @@ TEST_CASE("job: with too few CUs the controller reprograms crossbars and the lay
     for (const auto& r : records) CHECK(r.programming_ns == reprogram);
     CHECK(records[0].cells_programmed == measure(la).cells);
 }
+
+TEST_CASE("job: the shared units run pipelined with the CUs; the slowest stage sets the layer time", "[sim][job]") {
+    const HwConfig config;
+    const CompressedLayer l = compress(random_layer(16, 8, 1, 51), config, Scheme::ReShare);
+    double cu_ns = 0;
+    for (const hw::WorkUnit& u : hw::work_units(l)) cu_ns += hw::CuPipeline(config, l.scheme).run(u).total_ns;
+    const uint32_t pool_reads = 1'000'000;   // 16 lanes: 62500 ns, far beyond the CU's time
+    REQUIRE(cu_ns < 62500);
+    Platform p(config, 1, 1 << 22);
+    hw::LayerRecord record{};
+    simulate(p, [&](Driver& d) {
+        const std::vector<char> image = encode_layer_image(l);
+        d.write_block(0x10000, image.data(), image.size());
+        const hw::LayerDescriptor desc{0x10000, uint32_t(image.size()), 1, 4096, pool_reads};
+        d.write_block(0x1000, &desc, sizeof desc);
+        ring(d, 0x1000, 0x2000, 1);
+        d.wait_for_irq();
+        d.access(tlm::TLM_READ_COMMAND, 0x2000, &record, sizeof record);
+    });
+    CHECK(record.time_ns == 62500);
+    CHECK(p.accelerator.pooling_unit.ops == pool_reads);
+    CHECK(p.accelerator.global_buffer.read_bytes == 4096);
+    CHECK(p.accelerator.global_buffer.written_bytes == 8);                  // one vector of 8 int8 outputs
+    CHECK(p.accelerator.global_buffer.accesses == 4096 / 32 + 1);
+    CHECK(p.accelerator.accumulators.ops == uint64_t(l.geo.domains()) * l.geo.group_bitcols());
+}

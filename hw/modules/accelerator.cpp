@@ -14,10 +14,16 @@ uint32_t capabilities_of(const HwConfig& c, int pes) {
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, int n_pes)
     : sc_core::sc_module(name), regs("regs"), dma("dma"), irq("irq"),
-      controller("controller", config, n_pes, config.pe_cus) {
+      controller("controller", config, n_pes, config.pe_cus),
+      global_buffer("global_buffer", config.global_buffer_width_bytes, config.buffer_access_ns),
+      accumulators("accumulators"), activation_unit("activation_unit"), pooling_unit("pooling_unit") {
     regs.register_b_transport(this, &Accelerator::b_transport);
     regs.register_transport_dbg(this, &Accelerator::transport_dbg);
     controller.dma.bind(dma);
+    controller.to_global_buffer.bind(global_buffer.socket);
+    controller.to_accumulators.bind(accumulators.socket);
+    controller.to_activation.bind(activation_unit.socket);
+    controller.to_pooling.bind(pooling_unit.socket);
     for (int p = 0; p < n_pes; ++p) {
         pes.push_back(std::make_unique<ProcessingEngine>(("pe_" + std::to_string(p)).c_str(), config));
         controller.to_pe.bind(pes.back()->socket);

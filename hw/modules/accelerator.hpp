@@ -34,6 +34,8 @@ public:
     Accelerator(sc_core::sc_module_name name, const HwConfig& config, int pes);
 
     GlobalController controller;
+    GlobalBuffer global_buffer;
+    ThroughputUnit accumulators, activation_unit, pooling_unit;
     std::vector<std::unique_ptr<ProcessingEngine>> pes;
 
     // The register file, in address order (docs/registers.md).

@@ -12,7 +12,9 @@
 namespace reshare::hw {
 
 GlobalController::GlobalController(sc_core::sc_module_name name, const HwConfig& config, int pes, int cus_per_pe)
-    : sc_core::sc_module(name), dma("dma"), to_pe("to_pe"), config_(config), pes_(pes), cus_per_pe_(cus_per_pe) {
+    : sc_core::sc_module(name), dma("dma"), to_pe("to_pe"), to_global_buffer("to_global_buffer"),
+      to_accumulators("to_accumulators"), to_activation("to_activation"), to_pooling("to_pooling"), config_(config),
+      pes_(pes), cus_per_pe_(cus_per_pe) {
     dma.register_invalidate_direct_mem_ptr(this, &GlobalController::invalidate_dmi);
     SC_HAS_PROCESS(GlobalController);
     SC_THREAD(run);
@@ -141,13 +143,37 @@ JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, L
     gp.clear_extension(&work);
     ++layers_run_;
     next_cu_ = (next_cu_ + 1) % total_cus;
-    const double layer_ns = std::ceil(*std::max_element(busy.begin(), busy.end()));
+    // The shared units work on the layer's data pipelined with the CUs: the slowest stage sets the layer's time.
+    const LayerGeometry& g = layer.geo;
+    const uint64_t outputs = uint64_t(d.vectors) * g.cols;
+    const uint64_t cus = uint64_t(std::count_if(busy.begin(), busy.end(), [](double b) { return b > 0; }));
+    const double periphery = std::max({
+        stage_ns(to_global_buffer, d.input_bytes, outputs, 0, 1),
+        stage_ns(to_accumulators, 0, 0, uint64_t(d.vectors) * g.domains() * g.group_bitcols(),
+                 std::max<uint64_t>(1, cus) * config_.cu_shift_adds),
+        stage_ns(to_activation, 0, 0, outputs, uint64_t(config_.activation_lanes)),
+        stage_ns(to_pooling, 0, 0, d.pool_reads, uint64_t(config_.pooling_lanes)),
+    });
+    const double layer_ns = std::ceil(std::max(periphery, *std::max_element(busy.begin(), busy.end())));
     record.time_ns = uint64_t(layer_ns + 0.5);
     record.programming_ns = programmed ? uint64_t(std::ceil(program_ns)) : 0;
     if (waveform) trace_layer(index, busy, stall);
     if (!detailed) qk_.inc(sc_core::sc_time(layer_ns, sc_core::SC_NS));
     if (qk_.need_sync()) qk_.sync();
     return JobError::None;
+}
+
+double GlobalController::stage_ns(tlm_utils::simple_initiator_socket<GlobalController>& unit, uint64_t reads,
+                                  uint64_t writes, uint64_t ops, uint64_t lanes) {
+    TrafficExtension t;
+    t.reads = reads, t.writes = writes, t.ops = ops, t.lanes = lanes;
+    tlm::tlm_generic_payload gp;
+    gp.set_extension(&t);
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    unit->b_transport(gp, delay);
+    gp.clear_extension(&t);
+    return to_ns(delay);
 }
 
 // The layer starts at the controller's local time: sync so the waveform's changes are scheduled from there.

@@ -5,6 +5,7 @@
 
 #include "common/config.hpp"
 #include "hw/timing/cu_pipeline.hpp"
+#include "hw/modules/periphery.hpp"
 #include "hw/modules/waveform.hpp"
 #include "offline/compressed_layer.hpp"
 
@@ -20,11 +21,13 @@
 
 namespace reshare::hw {
 
-// Layer descriptor in system memory (docs/registers.md): 16 bytes, little-endian.
+// Layer descriptor in system memory (docs/registers.md): 24 bytes, little-endian.
 struct LayerDescriptor {
     uint64_t image_addr;
     uint32_t image_bytes;
     uint32_t vectors;      // input vectors (output positions) the layer computes
+    uint32_t input_bytes;  // the layer's input feature map, read from the global buffer
+    uint32_t pool_reads;   // values the pooling unit reads after this layer (0: no pooling)
 };
 // Per-layer result record the controller writes back: 48 bytes.
 struct LayerRecord {
@@ -42,6 +45,7 @@ class GlobalController : public sc_core::sc_module {
 public:
     tlm_utils::simple_initiator_socket<GlobalController> dma;
     tlm_utils::multi_passthrough_initiator_socket<GlobalController> to_pe;
+    tlm_utils::simple_initiator_socket<GlobalController> to_global_buffer, to_accumulators, to_activation, to_pooling;
 
     struct Job {
         uint64_t descriptors = 0, results = 0;
@@ -60,6 +64,8 @@ private:
     void run();
     JobError run_job(const Job& job);
     JobError run_layer(uint32_t index, const LayerDescriptor& d, LayerRecord& record);
+    double stage_ns(tlm_utils::simple_initiator_socket<GlobalController>& unit, uint64_t reads, uint64_t writes,
+                    uint64_t ops, uint64_t lanes);
     void trace_layer(uint32_t index, const std::vector<double>& busy, const std::vector<double>& stall);
     bool dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes);
     bool dmi_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes, sc_core::sc_time& delay);

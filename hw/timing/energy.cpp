@@ -16,7 +16,7 @@ void EnergyBreakdown::add(const EnergyBreakdown& o) {
     for (size_t i = 0; i < pj.size(); ++i) pj[i].second += o.pj[i].second;
 }
 
-EnergyBreakdown energy(const HwConfig& c, const UnitCounters& n, double time_ns, int cus) {
+EnergyBreakdown energy(const HwConfig& c, const UnitCounters& n, double time_ns, int cus, const PeripheryCounters& p) {
     const double t_conv = c.adc_conversion_ns();
     // One activation (one input bit of one OU) keeps its array, DACs and S+H busy while its columns convert.
     const double t_activation = c.ou_cols * t_conv / (c.cu_adcs / c.cu_arrays);
@@ -32,6 +32,9 @@ EnergyBreakdown energy(const HwConfig& c, const UnitCounters& n, double time_ns,
         {"shift_add", conversions * (c.shift_add_mw / c.cu_shift_adds) * t_conv},
         {"buffers", double(accesses) * c.buffer_access_pj},
         {"leakage", c.buffer_leakage_mw * time_ns * cus},
+        {"global_buffer", double(p.global_buffer_accesses) * c.global_buffer_access_pj},
+        {"accumulators", double(p.accumulations) * c.accumulate_pj},
+        {"pooling", p.pooling_ns * c.pooling_mw},
     };
     return e;
 }

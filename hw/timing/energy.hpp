@@ -17,7 +17,15 @@ struct EnergyBreakdown {
     void add(const EnergyBreakdown& o);
 };
 
-// Energy of the events in `c` plus the buffers' leakage over `time_ns` on `cus` CUs.
-EnergyBreakdown energy(const HwConfig& config, const UnitCounters& c, double time_ns, int cus);
+// Work of the shared units around the PEs (hw/modules/periphery.hpp).
+struct PeripheryCounters {
+    uint64_t global_buffer_accesses = 0;
+    uint64_t accumulations = 0;
+    double pooling_ns = 0;
+};
+
+// Energy of the events in `c` and `p` plus the CU buffers' leakage over `time_ns` on `cus` CUs.
+EnergyBreakdown energy(const HwConfig& config, const UnitCounters& c, double time_ns, int cus,
+                       const PeripheryCounters& p = {});
 
 }  // namespace reshare::hw
