@@ -62,6 +62,11 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<Chip
         for (size_t i = 0; i < cus.size(); ++i) cus[i] = int(i);
         waveform = std::make_unique<hw::Waveform>("waveform", vcd, cus, config.pe_cus, &p.irq, first_layer);
         p.accelerator.controller.waveform = waveform.get();
+        // Detailed CUs report their sharing buffer's occupancy as it changes.
+        for (int cu : cus) {
+            auto& unit = *p.accelerator.pes[cu / config.pe_cus]->cus[cu % config.pe_cus];
+            if (unit.engine) unit.engine->on_occupancy = [w = waveform.get(), cu](uint64_t r) { w->set_occupancy(cu, r); };
+        }
     }
     ChipResult out;
     out.pes = pes;

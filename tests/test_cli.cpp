@@ -212,3 +212,31 @@ TEST_CASE("cli: run --vcd writes a 1 ns waveform with the layer, the interrupt a
     gtkw << std::ifstream(RESHARE_SOURCE_DIR "/docs/reshare.gtkw").rdbuf();
     REQUIRE(gtkw.str().find("SystemC.accelerator.pe_0.cu_0.busy") != std::string::npos);
 }
+
+TEST_CASE("cli: in detailed mode the waveform follows each CU's sharing-buffer occupancy", "[cli][real][vcd]") {
+    const std::string photo = reshare::models::model_dir() + "/../demo/sample1.jpg";
+    const fs::path dir = fresh_dir("detailed");
+    fs::create_directories(dir);
+    std::ofstream(dir / "detailed.yaml") << "sim:\n  mode: detailed\n";
+    const fs::path vcd = dir / "fc.vcd";
+    const Run r = run_reshare("run --model face_recognition --scheme rws --image " + photo + " --layers 29:29 -c " +
+                              (dir / "detailed.yaml").string() + " --vcd " + vcd.string());
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    std::stringstream text;
+    text << std::ifstream(vcd).rdbuf();
+    const std::string s = text.str();
+    const size_t var = s.find("sharing_buffer [63:0]");
+    REQUIRE(var != std::string::npos);
+    // The variable's VCD identifier, then a non-zero value written to it.
+    const size_t id_end = s.rfind("  sharing_buffer", var);
+    const size_t id_start = s.rfind(' ', id_end - 1) + 1;
+    const std::string id = s.substr(id_start, id_end - id_start);
+    bool nonzero = false;
+    std::istringstream lines(s.substr(s.find("$enddefinitions")));
+    for (std::string line; std::getline(lines, line);)
+        if (line.size() > id.size() + 2 && line[0] == 'b' && line.compare(line.size() - id.size(), id.size(), id) == 0 &&
+            line.find('1') < line.size() - id.size())
+            nonzero = true;
+    REQUIRE(nonzero);
+}

@@ -83,6 +83,13 @@ void DetailedEngine::write_and_share(uint32_t ou) {
     ++ous_written_;
     if (!unit_->ou_patterns.empty()) patterns_written_ += unit_->ou_patterns[ou];
     written_.notify(sc_core::SC_ZERO_TIME);
+    report_occupancy();
+}
+
+// rws holds a pattern until it is shared; reshare keeps every pattern of the unit until the unit ends.
+void DetailedEngine::report_occupancy() {
+    if (!on_occupancy || scheme_ == Scheme::Dense || scheme_ == Scheme::Orc) return;
+    on_occupancy(scheme_ == Scheme::Rws ? patterns_written_ - patterns_shared_ : patterns_written_);
 }
 
 // rws: one pattern at a time in order, max(1, fanout) accesses each; reshare: one task at a time in order,
@@ -96,6 +103,7 @@ void DetailedEngine::sharing_thread() {
                 wait(t_acc_ * double(std::max<uint32_t>(1, unit_->fanout[p])));
                 ++patterns_shared_;
                 shared_.notify(sc_core::SC_ZERO_TIME);
+                report_occupancy();
             }
         } else if (scheme_ == Scheme::ReShare) {
             for (size_t t = 0; t < unit_->task_ready_ou.size(); ++t) {
@@ -105,6 +113,7 @@ void DetailedEngine::sharing_thread() {
         }
         sharing_busy_ = false;
         sharing_done_.notify(sc_core::SC_ZERO_TIME);
+        if (on_occupancy) on_occupancy(0);   // the unit is over: its buffer is free again
     }
 }
 

@@ -10,6 +10,7 @@
 #include <systemc>
 
 #include <deque>
+#include <functional>
 
 namespace reshare::hw {
 
@@ -19,12 +20,16 @@ public:
 
     // Runs one unit for one input vector from the current time; returns its duration and stall. Call from a thread.
     UnitTiming run(const WorkUnit& unit, Scheme scheme);
+    // Called whenever the sharing buffer's occupancy changes (results held: rws output buffer, reshare pattern
+    // buffer), at the kernel time it changes: the waveform's buffer trace.
+    std::function<void(uint64_t results)> on_occupancy;
 
 private:
     void mvm_thread();
     void write_thread();
     void sharing_thread();
     void write_and_share(uint32_t ou);
+    void report_occupancy();
     uint32_t arrays_used() const;
 
     HwConfig config_;

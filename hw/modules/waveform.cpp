@@ -19,9 +19,11 @@ Waveform::Waveform(sc_core::sc_module_name name, const std::string& vcd_path, co
         index_[cu] = busy_.size();
         busy_.push_back(std::make_unique<sc_core::sc_signal<bool>>((object + "_busy").c_str()));
         stalled_.push_back(std::make_unique<sc_core::sc_signal<uint64_t>>((object + "_stalled_ns").c_str()));
+        occupancy_.push_back(std::make_unique<sc_core::sc_signal<uint64_t>>((object + "_sharing_buffer").c_str()));
         stall_total_.push_back(0);
         sc_core::sc_trace(file_, *busy_.back(), prefix + ".busy");
         sc_core::sc_trace(file_, *stalled_.back(), prefix + ".stalled_ns");
+        sc_core::sc_trace(file_, *occupancy_.back(), prefix + ".sharing_buffer");
     }
     SC_HAS_PROCESS(Waveform);
     SC_METHOD(apply);
@@ -54,6 +56,13 @@ void Waveform::set_layer(double offset_ns, int layer) {
 void Waveform::set_busy(double offset_ns, int cu, bool busy) {
     const size_t i = index_.at(cu);
     schedule(offset_ns, [this, i, busy] { busy_[i]->write(busy); });
+}
+
+void Waveform::set_occupancy(int cu, uint64_t results) {
+    const auto it = index_.find(cu);
+    if (it == index_.end()) return;
+    const size_t i = it->second;
+    schedule(0, [this, i, results] { occupancy_[i]->write(results); });
 }
 
 void Waveform::add_stall(double offset_ns, int cu, uint64_t stall_ns) {

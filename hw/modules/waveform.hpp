@@ -27,6 +27,7 @@ public:
     void set_layer(double offset_ns, int layer);
     void set_busy(double offset_ns, int cu, bool busy);
     void add_stall(double offset_ns, int cu, uint64_t stall_ns);
+    void set_occupancy(int cu, uint64_t results);   // now (detailed mode only), through apply(): one writer
 
 private:
     void schedule(double offset_ns, std::function<void()> change);
@@ -36,7 +37,7 @@ private:
     int first_layer_;
     sc_core::sc_signal<int> layer_{"layer", -1};
     std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> busy_;
-    std::vector<std::unique_ptr<sc_core::sc_signal<uint64_t>>> stalled_;
+    std::vector<std::unique_ptr<sc_core::sc_signal<uint64_t>>> stalled_, occupancy_;
     std::vector<uint64_t> stall_total_;
     std::map<int, size_t> index_;
     std::multimap<sc_core::sc_time, std::function<void()>> pending_;
