@@ -108,6 +108,8 @@ const std::vector<Key>& schema() {
         int_key("activation.lanes", &HwConfig::activation_lanes, "ours: 16 requantizations per ns"),
         int_key("pooling.lanes", &HwConfig::pooling_lanes, "ours: 16 pooled reads per ns"),
         double_key("energy.pooling_mw", &HwConfig::pooling_mw, "ISAAC (ISCA 2016) Table I: max-pool 0.4 mW per tile"),
+        double_key("sim.quantum_ns", &HwConfig::quantum_ns,
+                   "VCML's default quantum, 1 us (systemc-notes.md); the testbench platform sets it globally"),
         enum_key("sim.mode", &HwConfig::sim_mode, parse_sim_mode, to_string,
                  "ours: batched (one transaction per work unit); detailed = one event per OU group and buffer access"),
         double_key("energy.adc_mw", &HwConfig::adc_mw, "ReShare Table I: 8 ADCs, 12.1 mW"),
@@ -260,6 +262,7 @@ void validate(const HwConfig& c) {
             "energy.dacs, energy.sample_holds and energy.shift_adds must be at least 1");
     require(c.pe_cus >= 1 && c.pe_cus <= 1024, s, "pe.cus", "must be in 1..1024");
     require(c.chip_pes >= 0 && c.chip_pes <= 65536, s, "chip.pes", "must be in 0..65536 (0 = auto)");
+    require(c.quantum_ns > 0, s, "sim.quantum_ns", "must be positive");
     require(c.global_buffer_width_bytes >= 1, s, "global_buffer.width_bytes", "must be at least 1");
     require(c.activation_lanes >= 1 && c.pooling_lanes >= 1, s, "activation.lanes",
             "activation.lanes and pooling.lanes must be at least 1");

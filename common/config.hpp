@@ -80,6 +80,7 @@ struct HwConfig {
     int pooling_lanes = 16;                  // ours: 16 pooled reads per ns
     double pooling_mw = 0.4;                 // ISAAC: max-pool unit 0.4 mW
     SimMode sim_mode = SimMode::Batched;
+    double quantum_ns = 1000;                // temporal-decoupling quantum of the platform (VCML's 1 us)
     // writing weights into crossbars (NVSim's sample_RRAM.cell: 10 ns set/reset pulses of 0.6 pJ)
     double program_pulse_ns = 10;
     double program_cell_pj = 0.6;

@@ -21,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <regex>
+#include <sstream>
 
 namespace reshare::cli {
 namespace {
@@ -30,6 +31,7 @@ struct RunOptions {
     std::string scheme;
     std::string image;
     std::string report;
+    std::string csv;
     std::string layers;   // FROM:TO, weight-layer indices, inclusive
     std::string vcd;
 };
@@ -104,6 +106,8 @@ nlohmann::ordered_json figures_json(uint64_t time_ns, const hw::UnitCounters& c,
     j["buffer_accesses"] = buffers_json(c);
     j["block_writes"] = c.block_writes;
     j["stall_cycles"] = uint64_t(stall_ns + 0.5);
+    // The one stall the model has: rws's MVM waiting for room in the output buffer (docs/timing.md).
+    j["stall_causes"] = {{"output_buffer_full", uint64_t(stall_ns + 0.5)}};
     j["crossbars"] = m.crossbars;
     j["cells"] = m.cells;
     nlohmann::ordered_json storage;
@@ -135,6 +139,50 @@ hw::PeripheryCounters periphery_of(const HwConfig& c, const CompressedLayer& l, 
     p.accumulations = uint64_t(chip.vectors) * l.geo.domains() * l.geo.group_bitcols();
     p.pooling_ns = std::ceil(double(chip.pool_reads) / c.pooling_lanes);
     return p;
+}
+
+// Nested JSON objects as dotted column names: {"energy_pj": {"adc": 1}} -> energy_pj.adc = 1.
+void flatten(const nlohmann::ordered_json& j, const std::string& prefix, std::vector<std::pair<std::string, std::string>>& out) {
+    for (const auto& [k, v] : j.items()) {
+        const std::string name = prefix.empty() ? k : prefix + "." + k;
+        if (v.is_object())
+            flatten(v, name, out);
+        else
+            out.push_back({name, v.is_string() ? v.get<std::string>() : v.dump()});
+    }
+}
+
+// One row per layer and a total row, the columns of the layers' JSON objects.
+std::string csv_of(const nlohmann::ordered_json& report) {
+    std::vector<std::pair<std::string, std::string>> header;
+    flatten(report["layers"][0], "", header);
+    std::ostringstream out;
+    for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i].first;
+    out << "\n";
+    auto row = [&](const nlohmann::ordered_json& j, const std::string& name) {
+        std::vector<std::pair<std::string, std::string>> cells;
+        flatten(j, "", cells);
+        for (size_t i = 0; i < header.size(); ++i) {
+            std::string v = header[i].first == "name" ? name : "";
+            for (const auto& [k, x] : cells)
+                if (k == header[i].first && k != "name") v = x;
+            out << (i ? "," : "") << v;
+        }
+        out << "\n";
+    };
+    for (const auto& l : report["layers"]) row(l, l["name"].get<std::string>());
+    row(report["totals"], "total");
+    return out.str();
+}
+
+// Written beside the target and renamed into place: a failed run leaves no half-written file.
+void write_whole(const std::string& path, const std::string& text) {
+    {
+        std::ofstream f(path + ".partial");
+        f << text;
+        if (!f) throw Error("cannot write " + path, ExitCode::Failure);
+    }
+    std::rename((path + ".partial").c_str(), path.c_str());
 }
 
 void run(const RunOptions& o) {
@@ -226,13 +274,8 @@ void run(const RunOptions& o) {
     report["totals"]["programming"] = programming_json(all, config);
     report["layers"] = per_layer;
 
-    if (!o.report.empty()) {
-        std::ofstream f(o.report + ".partial");
-        f << report.dump(2) << "\n";
-        if (!f) throw Error("cannot write report " + o.report, ExitCode::Failure);
-        f.close();
-        std::rename((o.report + ".partial").c_str(), o.report.c_str());
-    }
+    if (!o.report.empty()) write_whole(o.report, report.dump(2) + "\n");
+    if (!o.csv.empty()) write_whole(o.csv, csv_of(report));
     std::printf("%s (%s weights), scheme %s, input %s: bit-exact over %zu layers; %llu ns simulated on %d PE(s)\n",
                 model.name.c_str(), model.weights.c_str(), to_string(scheme), input_label.c_str(), model.layers.size(),
                 (unsigned long long)time_ns, sim.pes);
@@ -247,6 +290,7 @@ void register_run(CLI::App& app) {
     cmd->add_option("-s,--scheme", opts->scheme, "dense, orc, rws or reshare")->required();
     cmd->add_option("--image", opts->image, "JPEG or PNG input (default: a seeded synthetic image, labeled)");
     cmd->add_option("--report", opts->report, "write the JSON report here");
+    cmd->add_option("--csv", opts->csv, "write the per-layer figures as CSV here (one row per layer, then the total)");
     cmd->add_option("--layers", opts->layers, "FROM:TO weight layers to time, trace and report (all are computed)");
     cmd->add_option("--vcd", opts->vcd, "write a VCD waveform of the timed layers (open with docs/reshare.gtkw)");
     cmd->callback([opts] { run(*opts); });

@@ -143,8 +143,9 @@ TEST_CASE("cli: run computes face_recognition bit-exact through every scheme and
     for (const char* scheme : {"dense", "orc", "rws", "reshare"}) {
         INFO(scheme);
         const fs::path report = fresh_dir(std::string("run-") + scheme + ".json");
+        const fs::path csv = fresh_dir(std::string("run-") + scheme + ".csv");
         const Run r = run_reshare(std::string("run --model face_recognition --scheme ") + scheme + " --image " + photo +
-                                  " --layers 0:4 --report " + report.string());
+                                  " --layers 0:4 --report " + report.string() + " --csv " + csv.string());
         INFO(r.err);
         REQUIRE(r.status == 0);
         const json j = json::parse(std::ifstream(report));
@@ -159,6 +160,14 @@ TEST_CASE("cli: run computes face_recognition bit-exact through every scheme and
         REQUIRE(j["layers"][0]["vectors"] == 72 * 72);   // conv32_down: (150 - 7) / 2 + 1 = 72, VALID
         REQUIRE(j["totals"]["time_ns"].get<uint64_t>() > 0);
         if (std::string(scheme) == "reshare") REQUIRE(j["totals"]["stall_cycles"] == 0);
+        // CSV: a header, five layers, the total; the columns include the dotted nested keys.
+        std::ifstream c(csv);
+        std::vector<std::string> lines;
+        for (std::string line; std::getline(c, line);) lines.push_back(line);
+        REQUIRE(lines.size() == 7);
+        REQUIRE(lines[0].rfind("name,vectors,cycles,time_ns,energy_pj.adc", 0) == 0);
+        REQUIRE(lines[1].rfind("conv32_down,5184,", 0) == 0);
+        REQUIRE(lines[6].rfind("total,", 0) == 0);
     }
 }
 

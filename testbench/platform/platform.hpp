@@ -7,6 +7,8 @@
 #include "testbench/platform/memory.hpp"
 #include "testbench/platform/router.hpp"
 
+#include <tlm_utils/tlm_quantumkeeper.h>
+
 namespace reshare::platform {
 
 constexpr uint64_t kMemoryBase = 0x0000'0000, kRegisterBase = 0x4000'0000;
@@ -18,8 +20,10 @@ struct Platform {
     hw::Accelerator accelerator;
     sc_core::sc_signal<bool> irq{"irq_line"};
 
+    // The global quantum belongs to the platform, not to the accelerator: a virtual platform sets its own.
     Platform(const HwConfig& config, int pes, size_t memory_bytes)
         : memory("memory", memory_bytes), accelerator("accelerator", config, pes) {
+        tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(config.quantum_ns, sc_core::SC_NS));
         driver.socket.bind(router.in);
         accelerator.dma.bind(router.in);
         router.out.bind(memory.socket);
