@@ -47,15 +47,21 @@ void for_each_layer(const models::Model& model, const HwConfig& config, int thre
     }
 }
 
+// Every key's value, and under "sources" where each default comes from: a report carries its configuration.
 nlohmann::ordered_json config_json(const HwConfig& c) {
-    nlohmann::ordered_json j;
+    nlohmann::ordered_json j, sources;
     j["file"] = c.source;
     for (const ConfigEntry& e : describe(c)) {
-        if (e.numeric)
+        const bool integral = e.value.find_first_of(".eE") == std::string::npos;
+        if (!e.numeric)
+            j[e.key] = e.value;
+        else if (integral)
             j[e.key] = std::stoll(e.value);
         else
-            j[e.key] = e.value;
+            j[e.key] = std::stod(e.value);
+        sources[e.key] = e.source;
     }
+    j["sources"] = sources;
     return j;
 }
 

@@ -71,6 +71,8 @@ TEST_CASE("cli: stats --json on real weights has the contract's keys", "[cli][re
     REQUIRE(j["layers"][0]["name"] == "conv32_down");
     REQUIRE(j["layers"][0]["rows"] == 147);
     REQUIRE(j["config"]["sharing.block_bytes"] == 16);
+    REQUIRE(j["config"]["energy.arrays_mw"] == Approx(0.51));   // fractional values stay fractional
+    REQUIRE(j["config"]["sources"]["energy.arrays_mw"].get<std::string>().find("Table I") != std::string::npos);
 }
 
 TEST_CASE("cli: synthetic models say so", "[cli]") {
