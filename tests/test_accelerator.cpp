@@ -274,3 +274,26 @@ TEST_CASE("job: the shared units run pipelined with the CUs; the slowest stage s
     CHECK(p.accelerator.global_buffer.accesses == 4096 / 32 + 1);
     CHECK(p.accelerator.accumulators.ops == uint64_t(l.geo.domains()) * l.geo.group_bitcols());
 }
+
+TEST_CASE("job: a CU tells its arrays and buffers what it did over its own sockets", "[sim][job]") {
+    const HwConfig config;
+    const CompressedLayer l = compress(random_layer(40, 24, 1, 61), config, Scheme::ReShare);
+    hw::UnitCounters want;
+    const hw::CuPipeline cu(config, l.scheme);
+    for (const hw::WorkUnit& u : hw::work_units(l)) want.add(cu.run(u).counters, 2);
+    Platform p(config, 1, 1 << 22);
+    simulate(p, [&](Driver& d) {
+        ring(d, load_job(d, {encode_layer_image(l)}, {2}), 0x2000, 1);
+        d.wait_for_irq();
+    });
+    const hw::ComputeUnit& c = *p.accelerator.pes[0]->cus[0];
+    uint64_t activations = 0;
+    for (const auto& a : c.arrays) activations += a->activations;
+    CHECK(activations == want.ou_activations);
+    for (int b = 0; b < int(hw::Buffer::Count); ++b) {
+        INFO(hw::to_string(hw::Buffer(b)));
+        CHECK(c.buffers[b]->reads == want.reads[b]);
+        CHECK(c.buffers[b]->writes == want.writes[b]);
+    }
+    CHECK(std::string(c.buffers[int(hw::Buffer::Pattern)]->name()) == "accelerator.pe_0.cu_0.pattern_buffer");
+}

@@ -2,16 +2,40 @@
 
 #include "tlm/work_extension.hpp"
 
+#include <algorithm>
 #include <string>
 
 namespace reshare::hw {
 
-ComputeUnit::ComputeUnit(sc_core::sc_module_name name, int n_arrays, const HwConfig* detailed)
-    : sc_core::sc_module(name), socket("socket") {
+CuPart::CuPart(sc_core::sc_module_name name) : sc_core::sc_module(name), socket("socket") {
+    socket.register_b_transport(this, &CuPart::b_transport);
+}
+
+void CuPart::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
+    const auto* a = gp.get_extension<AccessExtension>();
+    if (!a) {
+        gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+        return;
+    }
+    reads += a->reads;
+    writes += a->writes;
+    activations += a->activations;
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+ComputeUnit::ComputeUnit(sc_core::sc_module_name name, int n_arrays, int ous_per_array, const HwConfig* detailed)
+    : sc_core::sc_module(name), socket("socket"), to_arrays("to_arrays"), to_buffers("to_buffers"),
+      ous_per_array_(ous_per_array) {
     if (detailed) engine = std::make_unique<DetailedEngine>("engine", *detailed);
     socket.register_b_transport(this, &ComputeUnit::b_transport);
-    for (int a = 0; a < n_arrays; ++a) arrays.push_back(std::make_unique<ReramArray>(("array_" + std::to_string(a)).c_str()));
-    for (int b = 0; b < int(Buffer::Count); ++b) buffers.push_back(std::make_unique<EdramBuffer>(to_string(Buffer(b))));
+    for (int a = 0; a < n_arrays; ++a) {
+        arrays.push_back(std::make_unique<ReramArray>(("array_" + std::to_string(a)).c_str()));
+        to_arrays.bind(arrays.back()->socket);
+    }
+    for (int b = 0; b < int(Buffer::Count); ++b) {
+        buffers.push_back(std::make_unique<EdramBuffer>(to_string(Buffer(b))));
+        to_buffers.bind(buffers.back()->socket);
+    }
 }
 
 const UnitTiming& ComputeUnit::timing_of(const WorkUnit& unit, const CuPipeline& pipeline, uint64_t layer) {
@@ -22,13 +46,33 @@ const UnitTiming& ComputeUnit::timing_of(const WorkUnit& unit, const CuPipeline&
     return it->second;
 }
 
-void ComputeUnit::account(const UnitTiming& t, uint64_t vectors) {
+void ComputeUnit::tell(tlm_utils::multi_passthrough_initiator_socket<ComputeUnit>& to, int index,
+                       const AccessExtension& what) {
+    AccessExtension e = what;
+    tlm::tlm_generic_payload gp;
+    gp.set_extension(&e);
+    sc_core::sc_time none = sc_core::SC_ZERO_TIME;
+    to[index]->b_transport(gp, none);
+    gp.clear_extension(&e);
+}
+
+// The transaction's events, told to the arrays (OUs dealt round-robin over the arrays in use) and buffers.
+void ComputeUnit::account(const WorkUnit& unit, const UnitTiming& t, uint64_t vectors) {
     ou_activations += t.counters.ou_activations * vectors;
     adc_conversions += t.counters.adc_conversions * vectors;
     block_writes += t.counters.block_writes * vectors;
+    const uint64_t used = std::min<uint64_t>(arrays.size(), std::max<uint64_t>(1, (unit.ous + ous_per_array_ - 1) / ous_per_array_));
+    const uint64_t per_ou = unit.ous ? t.counters.ou_activations / unit.ous : 0;
+    for (uint64_t a = 0; a < used && unit.ous; ++a) {
+        AccessExtension e;
+        e.activations = per_ou * vectors * ((unit.ous - a + used - 1) / used);   // OUs a, a + used, ...
+        tell(to_arrays, int(a), e);
+    }
     for (int b = 0; b < int(Buffer::Count); ++b) {
-        buffers[b]->reads += t.counters.reads[b] * vectors;
-        buffers[b]->writes += t.counters.writes[b] * vectors;
+        AccessExtension e;
+        e.reads = t.counters.reads[b] * vectors;
+        e.writes = t.counters.writes[b] * vectors;
+        if (e.reads || e.writes) tell(to_buffers, b, e);
     }
     busy_ns += t.total_ns * double(vectors);
     stall_ns += t.stall_ns * double(vectors);
@@ -56,7 +100,7 @@ void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
     } else {
         delay += sc_core::sc_time(t.total_ns * double(work->vectors), sc_core::SC_NS);
     }
-    account(t, work->vectors);
+    account(*work->unit, t, work->vectors);
     work->result = t;
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }

@@ -6,6 +6,7 @@
 
 #include <systemc>
 #include <tlm>
+#include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
 #include <memory>
@@ -14,24 +15,34 @@
 
 namespace reshare::hw {
 
-// A crossbar array: how many of its OU slots hold weights (for programming cost and occupancy).
-struct ReramArray : sc_core::sc_module {
-    explicit ReramArray(sc_core::sc_module_name name) : sc_core::sc_module(name) {}
-    uint64_t programmed_ous = 0;
+// What a CU's transaction to one of its arrays or buffers carries: the events of one work transaction there.
+struct AccessExtension : tlm::tlm_extension<AccessExtension> {
+    uint64_t reads = 0, writes = 0, activations = 0;
+    tlm::tlm_extension_base* clone() const override { return new AccessExtension(*this); }
+    void copy_from(const tlm::tlm_extension_base& o) override { *this = static_cast<const AccessExtension&>(o); }
 };
 
-// One of the CU's eDRAM buffers: its accesses, for energy and the report.
-struct EdramBuffer : sc_core::sc_module {
-    explicit EdramBuffer(sc_core::sc_module_name name) : sc_core::sc_module(name) {}
-    uint64_t reads = 0, writes = 0;
+// A crossbar array or one of the CU's eDRAM buffers: a passive target that counts what the CU asks of it (the
+// CU's pipeline model times it, so it adds no latency of its own).
+class CuPart : public sc_core::sc_module {
+public:
+    tlm_utils::simple_target_socket<CuPart> socket;
+    explicit CuPart(sc_core::sc_module_name name);
+    uint64_t reads = 0, writes = 0, activations = 0;
+
+private:
+    void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
 };
+using ReramArray = CuPart;
+using EdramBuffer = CuPart;
 
 class ComputeUnit : public sc_core::sc_module {
 public:
     tlm_utils::simple_target_socket<ComputeUnit> socket;
+    tlm_utils::multi_passthrough_initiator_socket<ComputeUnit> to_arrays, to_buffers;
 
     // `detailed`: also build the event-driven engine and time every transaction with it.
-    ComputeUnit(sc_core::sc_module_name name, int arrays, const HwConfig* detailed = nullptr);
+    ComputeUnit(sc_core::sc_module_name name, int arrays, int ous_per_array, const HwConfig* detailed = nullptr);
 
     std::vector<std::unique_ptr<ReramArray>> arrays;
     std::vector<std::unique_ptr<EdramBuffer>> buffers;   // indexed by hw::Buffer
@@ -42,7 +53,9 @@ public:
 private:
     void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
     const UnitTiming& timing_of(const WorkUnit& unit, const CuPipeline& pipeline, uint64_t layer);
-    void account(const UnitTiming& t, uint64_t vectors);
+    void account(const WorkUnit& unit, const UnitTiming& t, uint64_t vectors);
+    void tell(tlm_utils::multi_passthrough_initiator_socket<ComputeUnit>& to, int index, const AccessExtension& what);
+    int ous_per_array_;
     std::unordered_map<const WorkUnit*, UnitTiming> cache_;   // a unit's timing depends only on its weights
     uint64_t cached_layer_ = ~uint64_t(0);                    // the cache holds this layer's units only
 };

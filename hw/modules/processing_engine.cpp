@@ -9,7 +9,8 @@ ProcessingEngine::ProcessingEngine(sc_core::sc_module_name name, const HwConfig&
     socket.register_b_transport(this, &ProcessingEngine::b_transport);
     const HwConfig* detailed = config.sim_mode == SimMode::Detailed ? &config : nullptr;
     for (int c = 0; c < config.pe_cus; ++c) {
-        cus.push_back(std::make_unique<ComputeUnit>(("cu_" + std::to_string(c)).c_str(), config.cu_arrays, detailed));
+        cus.push_back(std::make_unique<ComputeUnit>(("cu_" + std::to_string(c)).c_str(), config.cu_arrays,
+                                                    config.ous_per_crossbar(), detailed));
         to_cu.bind(cus.back()->socket);
     }
 }
