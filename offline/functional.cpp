@@ -267,77 +267,83 @@ FastDatapath::FastDatapath(const CompressedLayer& l) : l_(l) {
     if (l.scheme == Scheme::Dense) dense_keys_ = all_domain_keys(l, bs);
 }
 
+int FastDatapath::units() const {
+    const LayerGeometry& g = l_.geo;
+    return l_.scheme == Scheme::Orc ? g.groups * g.row_tiles() : g.domains();
+}
+
 void FastDatapath::run(const int32_t* vectors, int n, int64_t* acc) const {
     const size_t in = size_t(l_.geo.groups) * l_.geo.rows, out = size_t(l_.geo.cols);
     parallel_chunks<char>(n, default_threads(), [&](int begin, int end) {
-        std::vector<int64_t> results(l_.geo.group_bitcols()), values;
-        for (int v = begin; v < end; ++v) run_one(vectors + v * in, acc + v * out, results, values);
+        Scratch s(l_.geo.group_bitcols());
+        for (int v = begin; v < end; ++v) {
+            std::fill(acc + v * out, acc + (v + 1) * out, 0);
+            for (int u = 0; u < units(); ++u) unit_into(u, vectors + v * in, acc + v * out, s);
+        }
         return char(0);
     });
 }
 
-void FastDatapath::run_one(const int32_t* x, int64_t* y, std::vector<int64_t>& results, std::vector<int64_t>& values) const {
+void FastDatapath::add_unit(int unit, const int8_t* vectors, int n, int64_t* acc) const {
+    const size_t in = size_t(l_.geo.groups) * l_.geo.rows, out = size_t(l_.geo.cols);
+    Scratch s(l_.geo.group_bitcols());
+    for (int v = 0; v < n; ++v) unit_into(unit, vectors + v * in, acc + v * out, s);
+}
+
+// One unit (a domain, or an orc row tile) for one input vector: its stored patterns' (or kept rows') products with
+// the unit's inputs, distributed through the scheme's tables, shift-added over planes into the group's outputs,
+// with its rows' share of the offset encoding's correction.
+template <class In>
+void FastDatapath::unit_into(int u, const In* x, int64_t* y, Scratch& s) const {
     const LayerGeometry& g = l_.geo;
     const int W = g.group_bitcols(), P = g.planes, cb = g.cell_bits, gc = g.group_cols();
-    std::fill(y, y + g.cols, 0);
-    auto dot = [&](PatternKey key, const int32_t* xs, int count) {
-        int64_t s = 0;
-        for (int i = 0; i < count; ++i) s += int64_t(pattern_cell(key, i, cb)) * xs[i];
-        return s;
+    const bool orc = l_.scheme == Scheme::Orc;
+    const int group = orc ? u / g.row_tiles() : u / g.row_groups();
+    const int row0 = orc ? (u % g.row_tiles()) * g.xbar_rows : (u % g.row_groups()) * g.ou_rows;
+    const int count = std::min(orc ? g.xbar_rows : g.ou_rows, g.rows - row0);
+    const In* xs = x + size_t(group) * g.rows + row0;
+    auto dot = [&](PatternKey key) {
+        int64_t sum = 0;
+        for (int i = 0; i < count; ++i) sum += int64_t(pattern_cell(key, i, cb)) * xs[i];
+        return sum;
     };
-    auto shift_add = [&](int group) {
-        int64_t* out = y + size_t(group) * gc;
-        for (int col = 0; col < W; ++col)
-            if (results[col]) out[col / P] += significance_[col % P] * results[col];
-    };
-    if (l_.scheme == Scheme::Orc) {
-        for (int t = 0; t < g.groups * g.row_tiles(); ++t) {
-            const int group = t / g.row_tiles(), row0 = (t % g.row_tiles()) * g.xbar_rows;
-            const int32_t* xs = x + size_t(group) * g.rows + row0;
-            std::fill(results.begin(), results.end(), 0);
-            for (int k = 0; k < l_.strips_per_tile(); ++k) {
-                const size_t s = size_t(t) * l_.strips_per_tile() + k;
-                for (uint64_t r = sstart_[s]; r < sstart_[s + 1]; ++r)
-                    for (int c = 0; c < g.ou_cols && k * g.ou_cols + c < W; ++c)
-                        results[k * g.ou_cols + c] += int64_t(pattern_cell(l_.kept_cells[r], c, cb)) * xs[l_.kept_row[r]];
-            }
-            shift_add(group);
+    std::vector<int64_t>& results = s.results;
+    std::fill(results.begin(), results.end(), 0);
+    if (orc) {
+        for (int k = 0; k < l_.strips_per_tile(); ++k) {
+            const size_t strip = size_t(u) * l_.strips_per_tile() + k;
+            for (uint64_t r = sstart_[strip]; r < sstart_[strip + 1]; ++r)
+                for (int c = 0; c < g.ou_cols && k * g.ou_cols + c < W; ++c)
+                    results[k * g.ou_cols + c] += int64_t(pattern_cell(l_.kept_cells[r], c, cb)) * xs[l_.kept_row[r]];
         }
+    } else if (l_.scheme == Scheme::Dense) {
+        for (int col = 0; col < W; ++col) results[col] = dot(dense_keys_[size_t(u) * W + col]);
     } else {
-        for (int d = 0; d < g.domains(); ++d) {
-            const int group = d / g.row_groups(), row0 = (d % g.row_groups()) * g.ou_rows;
-            const int count = std::min(g.ou_rows, g.rows - row0);
-            const int32_t* xs = x + size_t(group) * g.rows + row0;
-            if (l_.scheme == Scheme::Dense) {
-                for (int col = 0; col < W; ++col) results[col] = dot(dense_keys_[size_t(d) * W + col], xs, count);
-                shift_add(group);
-                continue;
-            }
-            values.resize(pstart_[d + 1] - pstart_[d]);
-            for (uint64_t p = pstart_[d]; p < pstart_[d + 1]; ++p) values[p - pstart_[d]] = dot(l_.patterns[p], xs, count);
-            std::fill(results.begin(), results.end(), 0);
-            if (l_.scheme == Scheme::Rws) {
-                uint64_t at = cstart_[d];
-                for (uint64_t p = pstart_[d]; p < pstart_[d + 1]; ++p)
-                    for (uint32_t k = 0; k < l_.task_length[p]; ++k) results[l_.column_index[at++]] = values[p - pstart_[d]];
-            } else {
-                const int B = g.block_results;
-                for (uint64_t t = tstart_[d]; t < tstart_[d + 1]; ++t)
-                    for (int s = 0; s < B; ++s) {
-                        const int col = int(l_.task_block[t]) * B + s;
-                        const uint16_t slot = l_.task_slot[t * B + s];
-                        if (col < W && slot) results[col] = values[slot - 1];
-                    }
-            }
-            shift_add(group);
+        std::vector<int64_t>& values = s.values;
+        values.resize(pstart_[u + 1] - pstart_[u]);
+        for (uint64_t p = pstart_[u]; p < pstart_[u + 1]; ++p) values[p - pstart_[u]] = dot(l_.patterns[p]);
+        if (l_.scheme == Scheme::Rws) {
+            uint64_t at = cstart_[u];
+            for (uint64_t p = pstart_[u]; p < pstart_[u + 1]; ++p)
+                for (uint32_t k = 0; k < l_.task_length[p]; ++k) results[l_.column_index[at++]] = values[p - pstart_[u]];
+        } else {
+            const int B = g.block_results;
+            for (uint64_t t = tstart_[u]; t < tstart_[u + 1]; ++t)
+                for (int sl = 0; sl < B; ++sl) {
+                    const int col = int(l_.task_block[t]) * B + sl;
+                    const uint16_t slot = l_.task_slot[t * B + sl];
+                    if (col < W && slot) results[col] = values[slot - 1];
+                }
         }
     }
-    if (offset_)
-        for (int group = 0; group < g.groups; ++group) {
-            int64_t xsum = 0;
-            for (int h = 0; h < g.rows; ++h) xsum += x[size_t(group) * g.rows + h];
-            for (int j = 0; j < gc; ++j) y[size_t(group) * gc + j] -= offset_ * xsum;
-        }
+    int64_t* out = y + size_t(group) * gc;
+    for (int col = 0; col < W; ++col)
+        if (results[col]) out[col / P] += significance_[col % P] * results[col];
+    if (offset_) {
+        int64_t xsum = 0;
+        for (int i = 0; i < count; ++i) xsum += xs[i];
+        for (int j = 0; j < gc; ++j) out[j] -= offset_ * xsum;
+    }
 }
 
 }  // namespace reshare

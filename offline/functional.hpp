@@ -38,8 +38,18 @@ public:
     // vectors: n x (groups * rows) inputs; acc: n x cols results.
     void run(const int32_t* vectors, int n, int64_t* acc) const;
 
+    // The work units of the hardware model (domains; row tiles for orc), each computable on its own: adds unit
+    // `unit`'s contribution for n int8 input vectors into acc (n x cols). Summed over all units: run().
+    int units() const;
+    void add_unit(int unit, const int8_t* vectors, int n, int64_t* acc) const;
+
 private:
-    void run_one(const int32_t* x, int64_t* y, std::vector<int64_t>& results, std::vector<int64_t>& values) const;
+    struct Scratch {
+        explicit Scratch(int bitcols) : results(bitcols) {}
+        std::vector<int64_t> results, values;
+    };
+    template <class In>
+    void unit_into(int unit, const In* x, int64_t* y, Scratch& s) const;
     const CompressedLayer& l_;
     std::vector<int64_t> significance_;
     int64_t offset_;

@@ -214,3 +214,21 @@ TEST_CASE("The fast datapath equals the bit-serial one and the plain product, fo
             }
         }
 }
+
+TEST_CASE("The fast datapath's work units, computed one by one on int8 inputs, add up to the whole product", "[schemes][exact]") {
+    const HwConfig config = config_with(Encoding::Offset, 8, 8);
+    const QuantizedMatrix m = random_layer(70, 18, 3, 91);
+    const int n = 4;
+    const size_t in = size_t(m.rows) * m.groups;
+    const std::vector<int32_t> x = random_input(in * n, 92);
+    const std::vector<int8_t> x8(x.begin(), x.end());
+    for (Scheme s : all_schemes()) {
+        INFO(to_string(s));
+        const CompressedLayer l = compress(m, config, s);
+        const FastDatapath fast(l);
+        std::vector<int64_t> whole(size_t(n) * m.cols), parts(size_t(n) * m.cols, 0);
+        fast.run(x.data(), n, whole.data());
+        for (int u = 0; u < fast.units(); ++u) fast.add_unit(u, x8.data(), n, parts.data());
+        REQUIRE(parts == whole);
+    }
+}
