@@ -52,7 +52,7 @@ int pes_to_hold(const HwConfig& config, const std::vector<std::vector<hw::WorkUn
 ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<ChipLayer>& layers, const std::string& vcd,
                          int traced_cus, int first_layer) {
     uint64_t memory = kImages;
-    for (const ChipLayer& l : layers) memory += align(l.image.size());
+    for (const ChipLayer& l : layers) memory += align(l.image.size()) + align(l.inputs.size()) + align(l.outputs * 4ull);
     if (layers.size() * sizeof(hw::LayerDescriptor) > kResults - kTable || layers.size() * sizeof(hw::LayerRecord) > kImages - kResults)
         throw Error("too many layers for the platform's memory map", ExitCode::Failure);
     platform::Platform p(config, pes, memory);
@@ -75,13 +75,18 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<Chip
     const uint64_t R = platform::kRegisterBase;
     p.driver.script = [&](platform::Driver& d) {
         uint64_t at = kImages;
+        std::vector<uint64_t> output_at(layers.size(), 0);
         for (size_t i = 0; i < layers.size(); ++i) {
-            // Loading memory is the host's job before the doorbell: done through the debug interface, untimed.
-            std::memcpy(&p.memory.data[at], layers[i].image.data(), layers[i].image.size());
-            const hw::LayerDescriptor desc{at, uint32_t(layers[i].image.size()), layers[i].vectors,
-                                           layers[i].input_bytes, layers[i].pool_reads};
+            // Loading memory is the host's job before the doorbell: done directly, untimed.
+            const ChipLayer& l = layers[i];
+            const uint64_t image = at, inputs = image + align(l.image.size()), outputs = inputs + align(l.inputs.size());
+            std::memcpy(&p.memory.data[image], l.image.data(), l.image.size());
+            if (!l.inputs.empty()) std::memcpy(&p.memory.data[inputs], l.inputs.data(), l.inputs.size());
+            output_at[i] = l.inputs.empty() ? 0 : outputs;
+            const hw::LayerDescriptor desc{image, uint32_t(l.image.size()), l.vectors, l.input_bytes, l.pool_reads,
+                                           l.inputs.empty() ? 0 : inputs, output_at[i]};
             std::memcpy(&p.memory.data[kTable + i * sizeof desc], &desc, sizeof desc);
-            at += align(layers[i].image.size());
+            at = outputs + align(l.outputs * 4ull);
         }
         d.write32(R + 0x020, uint32_t(kTable));
         d.write32(R + 0x024, 0);
@@ -95,6 +100,12 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<Chip
         out.job_time_ns = uint64_t(d.read32(R + 0x03C)) << 32 | d.read32(R + 0x038);
         d.write32(R + 0x014, d.read32(R + 0x014));
         std::memcpy(out.records.data(), &p.memory.data[kResults], layers.size() * sizeof(hw::LayerRecord));
+        out.outputs.resize(layers.size());
+        for (size_t i = 0; i < layers.size(); ++i)
+            if (output_at[i]) {
+                out.outputs[i].resize(layers[i].outputs);
+                std::memcpy(out.outputs[i].data(), &p.memory.data[output_at[i]], layers[i].outputs * sizeof(int32_t));
+            }
     };
     sc_core::sc_start();
     out.counters = collect(p.accelerator, out.stall_ns);

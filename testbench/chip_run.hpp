@@ -17,6 +17,8 @@ struct ChipLayer {
     uint32_t vectors = 0;      // output positions
     uint32_t input_bytes = 0;  // input feature map
     uint32_t pool_reads = 0;   // values pooled after the layer
+    std::vector<int8_t> inputs;   // the layer's input vectors, vectors x (groups * rows); empty: timing only
+    uint32_t outputs = 0;         // accumulators the layer returns (vectors x cols) when inputs are given
 };
 
 struct ChipResult {
@@ -26,6 +28,7 @@ struct ChipResult {
     int pes = 0, cus = 0;
     hw::UnitCounters counters;   // summed over every CU module
     hw::PeripheryCounters periphery;
+    std::vector<std::vector<int32_t>> outputs;   // per layer, the accumulators the accelerator wrote back
     double stall_ns = 0;
 };
 

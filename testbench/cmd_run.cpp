@@ -207,10 +207,19 @@ void run(const RunOptions& o) {
         progress.show("compressing " + model.layers[i].name, i, layers.size());
         layers[i] = compress(quantized.weights(i), config, scheme, threads);
     }
+    // Layers the model times get their input vectors through the accelerator model (DMA in, CUs compute, DMA out)
+    // and are checked against these references after the simulation; the others are checked here directly.
+    std::vector<std::vector<int8_t>> sim_inputs(layers.size());
+    std::vector<std::vector<int64_t>> reference(layers.size());
     const inference::MvmFn through_hardware = [&](size_t i, const QuantizedMatrix& w, const std::vector<int32_t>& vectors,
                                                   int n, std::vector<int64_t>& acc) {
         progress.show("layer " + w.name, i, layers.size());
         inference::integer_mvm(w, vectors, n, acc, threads);
+        if (i >= first && i <= last) {
+            sim_inputs[i].assign(vectors.begin(), vectors.end());   // int8 activations
+            reference[i] = acc;
+            return;
+        }
         std::vector<int64_t> got(acc.size());
         FastDatapath(layers[i]).run(vectors.data(), n, got.data());
         check_layer(w.name, scheme, got, acc, w.cols);
@@ -224,12 +233,17 @@ void run(const RunOptions& o) {
     for (size_t i = first; i <= last; ++i) {
         const models::Node& node = g.nodes[result.layers[i].node];
         chip.push_back({encode_layer_image(layers[i]), uint32_t(result.layers[i].n_vectors),
-                        uint32_t(g.nodes[node.inputs[0]].out.elements()), pooled[i]});
+                        uint32_t(g.nodes[node.inputs[0]].out.elements()), pooled[i], std::move(sim_inputs[i]),
+                        uint32_t(reference[i].size())});
         units.push_back(hw::work_units(layers[i]));
     }
     const int pes = config.chip_pes > 0 ? config.chip_pes : testbench::pes_to_hold(config, units);
     const int traced = std::min(kMaxTracedCus, testbench::cus_used(config, units));
     const testbench::ChipResult sim = testbench::simulate_chip(config, pes, chip, o.vcd, traced, int(first));
+    for (size_t i = first; i <= last; ++i) {
+        const std::vector<int32_t>& got = sim.outputs[i - first];
+        check_layer(layers[i].name, scheme, std::vector<int64_t>(got.begin(), got.end()), reference[i], layers[i].geo.cols);
+    }
     progress.end();
 
     nlohmann::ordered_json report = header_json(model, config);

@@ -1,8 +1,10 @@
 // The accelerator as a platform sees it: registers, interrupt, and a doorbell-to-interrupt job over DMA.
 #include "helpers.hpp"
 
+#include "offline/functional.hpp"
 #include "offline/layer_image.hpp"
 #include "offline/metrics.hpp"
+#include "testbench/chip_run.hpp"
 #include "testbench/platform/platform.hpp"
 
 #include <catch2/catch.hpp>
@@ -296,4 +298,32 @@ TEST_CASE("job: a CU tells its arrays and buffers what it did over its own socke
         CHECK(c.buffers[b]->writes == want.writes[b]);
     }
     CHECK(std::string(c.buffers[int(hw::Buffer::Pattern)]->name()) == "accelerator.pe_0.cu_0.pattern_buffer");
+}
+
+TEST_CASE("job: input vectors in by DMA, CUs compute their units, accumulators out by DMA: the exact product", "[sim][job]") {
+    HwConfig config;
+    config.encoding = Encoding::Offset;   // the offset correction is shared out over the units too
+    const QuantizedMatrix m = random_layer(60, 12, 2, 71);
+    const int n = 3;
+    const size_t in = size_t(m.rows) * m.groups;
+    const std::vector<int32_t> x = reshare::test::random_input(in * n, 72);
+    std::vector<int64_t> want;
+    for (int v = 0; v < n; ++v) {
+        const auto y = reference_mvm(m, std::vector<int32_t>(x.begin() + long(v * in), x.begin() + long((v + 1) * in)));
+        want.insert(want.end(), y.begin(), y.end());
+    }
+    std::vector<testbench::ChipLayer> layers;
+    for (Scheme s : all_schemes()) {
+        testbench::ChipLayer l;
+        l.image = encode_layer_image(compress(m, config, s));
+        l.vectors = n;
+        l.inputs.assign(x.begin(), x.end());
+        l.outputs = uint32_t(want.size());
+        layers.push_back(std::move(l));
+    }
+    const testbench::ChipResult r = testbench::simulate_chip(config, 1, layers);
+    for (size_t i = 0; i < layers.size(); ++i) {
+        INFO(to_string(all_schemes()[i]));
+        CHECK(std::vector<int64_t>(r.outputs[i].begin(), r.outputs[i].end()) == want);
+    }
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "hw/timing/cu_pipeline.hpp"
+#include "offline/functional.hpp"
 
 #include <tlm>
 
@@ -14,6 +15,12 @@ struct WorkExtension : tlm::tlm_extension<WorkExtension> {
     uint64_t vectors = 1;
     uint64_t layer = 0;            // changes with every layer the controller runs: units are per layer
     int cu = 0;                    // the CU inside the PE the transaction is for
+    // Functional data (absent when only timing is asked): the CU adds unit `unit_index`'s partial sums for the
+    // layer's input vectors into the shared accumulators' storage.
+    const FastDatapath* datapath = nullptr;
+    const int8_t* inputs = nullptr;   // vectors x (groups * rows)
+    int64_t* accumulators = nullptr;  // vectors x cols
+    int unit_index = 0;
     hw::UnitTiming result;         // filled by the CU: one vector's timing; counters for all vectors
 
     tlm::tlm_extension_base* clone() const override { return new WorkExtension(*this); }

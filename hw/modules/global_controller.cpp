@@ -6,6 +6,7 @@
 #include "tlm/work_extension.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <cmath>
 #include <cstring>
 
@@ -94,6 +95,17 @@ JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, L
     }
     const std::vector<WorkUnit> units = work_units(layer);
     const CuPipeline pipeline(config_, layer.scheme);
+    // Functional data: the input vectors come in by DMA, each CU adds its units' partial sums into the
+    // accumulators, which go out by DMA after the layer.
+    const LayerGeometry& geo = layer.geo;
+    const bool functional = d.input_addr != 0;
+    std::vector<int8_t> inputs(functional ? size_t(d.vectors) * geo.groups * geo.rows : 0);
+    std::vector<int64_t> accumulators(functional ? size_t(d.vectors) * geo.cols : 0, 0);
+    std::optional<FastDatapath> datapath;
+    if (functional) {
+        if (!dma_transfer(tlm::TLM_READ_COMMAND, d.input_addr, inputs.data(), inputs.size())) return JobError::DmaFailed;
+        datapath.emplace(layer);
+    }
     // Units fill CUs in order, continuing where the previous layer stopped: the whole network stays resident.
     const int total_cus = pes_ * cus_per_pe_;
     const uint64_t ous_per_cu = uint64_t(config_.cu_arrays) * config_.ous_per_crossbar();
@@ -124,6 +136,10 @@ JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, L
         work.pipeline = &pipeline;
         work.vectors = d.vectors;
         work.layer = layers_run_;
+        work.datapath = datapath ? &*datapath : nullptr;
+        work.inputs = inputs.data();
+        work.accumulators = accumulators.data();
+        work.unit_index = int(&u - units.data());
         work.cu = next_cu_ % cus_per_pe_;
         gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
         sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
@@ -142,9 +158,14 @@ JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, L
     }
     gp.clear_extension(&work);
     ++layers_run_;
+    if (functional) {
+        std::vector<int32_t> out(accumulators.begin(), accumulators.end());   // int8 x int8 sums fit 32 bits
+        if (!dma_transfer(tlm::TLM_WRITE_COMMAND, d.output_addr, out.data(), out.size() * sizeof(int32_t)))
+            return JobError::DmaFailed;
+    }
     next_cu_ = (next_cu_ + 1) % total_cus;
     // The shared units work on the layer's data pipelined with the CUs: the slowest stage sets the layer's time.
-    const LayerGeometry& g = layer.geo;
+    const LayerGeometry& g = geo;
     const uint64_t outputs = uint64_t(d.vectors) * g.cols;
     const uint64_t cus = uint64_t(std::count_if(busy.begin(), busy.end(), [](double b) { return b > 0; }));
     const double periphery = std::max({

@@ -21,13 +21,15 @@
 
 namespace reshare::hw {
 
-// Layer descriptor in system memory (docs/registers.md): 24 bytes, little-endian.
+// Layer descriptor in system memory (docs/registers.md): 40 bytes, little-endian.
 struct LayerDescriptor {
     uint64_t image_addr;
     uint32_t image_bytes;
     uint32_t vectors;      // input vectors (output positions) the layer computes
     uint32_t input_bytes;  // the layer's input feature map, read from the global buffer
     uint32_t pool_reads;   // values the pooling unit reads after this layer (0: no pooling)
+    uint64_t input_addr;   // the layer's input vectors, vectors x (groups * rows) int8 (0: timing only)
+    uint64_t output_addr;  // where its accumulators go, vectors x cols int32
 };
 // Per-layer result record the controller writes back: 48 bytes.
 struct LayerRecord {
