@@ -3,12 +3,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 namespace reshare {
+
+// ceil(a / b) for counts: OUs from patterns, crossbars from OUs.
+inline uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 // Number of worker threads: RESHARE_THREADS if set, else the machine's cores.
 int default_threads();

@@ -1,11 +1,12 @@
 #include "offline/metrics.hpp"
 
+#include "common/parallel.hpp"
+
 #include <algorithm>
 
 namespace reshare {
 namespace {
 
-uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
 
 template <class T>
 uint64_t sum_of_ceil(const std::vector<T>& counts, uint64_t unit) {

@@ -3,6 +3,8 @@
 #include "common/error.hpp"
 #include "common/parallel.hpp"
 
+#include <cstdio>
+#include <fstream>
 #include <regex>
 
 namespace reshare::cli {
@@ -45,6 +47,16 @@ void for_each_layer(const models::Model& model, const HwConfig& config, int thre
             quantize(l.name, l.rows, l.cols, l.groups, model.matrix(i, threads), config.quant, config.weight_bits, threads);
         visit(i, q);
     }
+}
+
+void write_whole(const std::string& path, const std::string& text) {
+    {
+        std::ofstream f(path + ".partial");
+        f << text;
+        if (!f) throw Error("cannot write " + path, ExitCode::Failure);
+    }
+    if (std::rename((path + ".partial").c_str(), path.c_str()) != 0)
+        throw Error("cannot write " + path, ExitCode::Failure);
 }
 
 // Every key's value, and under "sources" where each default comes from: a report carries its configuration.

@@ -33,6 +33,8 @@ void for_each_layer(const models::Model& model, const HwConfig& config, int thre
                     const std::function<void(size_t index, const QuantizedMatrix&)>& visit);
 
 nlohmann::ordered_json config_json(const HwConfig& c);
+// Writes `text` beside `path` and renames it into place: a failure leaves no half-written file.
+void write_whole(const std::string& path, const std::string& text);
 // The fields every JSON output starts with: model, weights, encoding, quantization.
 nlohmann::ordered_json header_json(const models::Model& m, const HwConfig& c);
 

@@ -115,7 +115,7 @@ void run(const CompressOptions& o) {
     if (ec) throw Error("cannot create output directory " + staging.string() + ": " + ec.message());
     try {
         const nlohmann::ordered_json summary = compress_all(o, staging);
-        std::ofstream(staging / "summary.json") << summary.dump(2) << "\n";
+        write_whole((staging / "summary.json").string(), summary.dump(2) + "\n");
         fs::remove_all(out);
         fs::rename(staging, out);
         if (o.json)

@@ -175,16 +175,6 @@ std::string csv_of(const nlohmann::ordered_json& report) {
     return out.str();
 }
 
-// Written beside the target and renamed into place: a failed run leaves no half-written file.
-void write_whole(const std::string& path, const std::string& text) {
-    {
-        std::ofstream f(path + ".partial");
-        f << text;
-        if (!f) throw Error("cannot write " + path, ExitCode::Failure);
-    }
-    std::rename((path + ".partial").c_str(), path.c_str());
-}
-
 void run(const RunOptions& o) {
     const HwConfig config = resolve_config(o.model);
     const Scheme scheme = parse_scheme(o.scheme);

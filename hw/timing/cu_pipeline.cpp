@@ -1,6 +1,7 @@
 #include "hw/timing/cu_pipeline.hpp"
 
 #include "common/error.hpp"
+#include "common/parallel.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +9,6 @@
 namespace reshare::hw {
 namespace {
 
-uint32_t ceil_div(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
 
 // Patterns per OU when `n` patterns are packed ou_cols to an OU.
 std::vector<uint16_t> ou_split(uint32_t n, int ou_cols) {
