@@ -2,12 +2,13 @@
 //
 // The int8 path is the arithmetic the accelerator performs: int8 activations (symmetric, zero point 0), weights
 // quantized by reshare::quantize exactly as the offline pass stores them, integer matrix-vector products of
-// im2col vectors (through a replaceable MVM callback, so a hardware model can supply its own products), and
-// requantization to scales calibrated on a float run. Every node's output, and every weight layer's
-// accumulators, are returned so a hardware model can be compared with it node by node and layer by layer.
+// im2col vectors (through a replaceable MVM callback), and fixed-point requantization (kernels/int8.hpp) to
+// scales calibrated on a float run. Every node's output, and every weight layer's accumulators, are returned so
+// a hardware model can be compared with it node by node.
 #pragma once
 
 #include "common/config.hpp"
+#include "kernels/int8.hpp"
 #include "models/model.hpp"
 #include "offline/quantize.hpp"
 
@@ -80,6 +81,20 @@ private:
     std::vector<QuantizedMatrix> weights_;
     std::vector<std::vector<double>> mul_, add_;
 };
+
+// The scale of every node's int8 output: its calibrated one, or its input's where the op keeps the scale (max
+// pooling, zero padding, a standalone activation).
+std::vector<double> tensor_scales(const models::Graph& g, const Calibration& calibration);
+
+// The fixed-point work of one node, exactly as the accelerator receives it (docs/registers.md): requantization
+// entries (weight layer: one per output channel; average pool: one; add: two, at one shift; concat: one per
+// input; other ops: none) and the output clamp, which carries the node's activation.
+struct NodeRequant {
+    std::vector<kernels::RequantEntry> entries;
+    int lo = kernels::kInt8Min, hi = kernels::kInt8Max;
+};
+// One per graph node, from the quantized weights, their affines and the calibrated scales.
+std::vector<NodeRequant> requant_program(const QuantizedModel& model, const Calibration& calibration);
 
 IntResult run_int(const QuantizedModel& model, const Calibration& calibration, const std::vector<float>& input,
                   const MvmFn& mvm = {});

@@ -111,7 +111,7 @@ public:
         return {n.out.h, n.out.w, n.out.c, detail::zero_pad(in.data, shape_of(in), n)};
     }
 
-    Tensor activation(const models::Node& n, const Tensor& in) const {
+    Tensor activation(const models::Node& n, int, const Tensor& in) const {
         Tensor out = in;
         for (float& v : out.data) v = float(detail::activate(v, n.act));
         return out;

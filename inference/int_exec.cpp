@@ -12,8 +12,8 @@ namespace {
 
 using detail::shape_of;
 
-// Symmetric int8 with zero point 0; -128 is left out so that negation never overflows.
-int8_t saturate(double v) { return int8_t(std::clamp(std::nearbyint(v), -127.0, 127.0)); }
+// Symmetric int8 with zero point 0, for the network input (the accelerator's input arrives already quantized).
+int8_t saturate(double v) { return kernels::clamp8(int64_t(std::clamp(std::nearbyint(v), -127.0, 127.0))); }
 
 QTensor quantized(const models::Shape& s, double scale) {
     return {s.h, s.w, s.c, scale, std::vector<int8_t>(size_t(s.elements()))};
@@ -24,11 +24,17 @@ void check_config(const HwConfig& c) {
         throw Error("inference: weight_bits " + std::to_string(c.weight_bits) + " does not fit int8 weights");
 }
 
+int lower_clamp(models::Activation a) { return a == models::Activation::None ? kernels::kInt8Min : 0; }
+int upper_clamp(models::Activation a, double scale) {
+    return a == models::Activation::Relu6 ? saturate(6.0 / scale) : kernels::kInt8Max;
+}
+
 class IntExec {
 public:
     IntExec(const QuantizedModel& qm, const Calibration& cal, const std::vector<float>& input, const MvmFn& mvm,
             std::vector<LayerAccumulators>& layers)
-        : qm_(qm), cal_(cal), input_(input), layers_(layers) {
+        : qm_(qm), cal_(cal), input_(input), layers_(layers), program_(requant_program(qm, cal)),
+          scales_(tensor_scales(detail::graph_of(qm.model()), cal)) {
         mvm_ = mvm ? mvm : MvmFn([](size_t, const QuantizedMatrix& w, const std::vector<int32_t>& x, int n,
                                     std::vector<int64_t>& acc) { integer_mvm(w, x, n, acc); });
     }
@@ -42,7 +48,7 @@ public:
         return t;
     }
 
-    // real = acc * w_scale(col) * in_scale; the affine and activation in double, then the output's scale.
+    // Integer products of the layer's im2col vectors, then one requantization per output channel.
     QTensor weight_layer(const models::Node& n, int node, size_t layer, const QTensor& in) const {
         const QuantizedMatrix& w = qm_.weights(layer);
         LayerAccumulators& la = layers_.at(layer);
@@ -51,68 +57,52 @@ public:
         mvm_(layer, w, detail::layer_vectors<int8_t, int32_t>(in.q.data(), shape_of(in), n), la.n_vectors, la.acc);
         if (la.acc.size() != size_t(la.n_vectors) * w.cols)
             throw Error("layer " + w.name + ": the MVM callback resized the accumulators");
-        const std::vector<double>& mul = qm_.affine_mul(layer);
-        const std::vector<double>& add = qm_.affine_add(layer);
-        std::vector<double> k(size_t(w.cols));
-        for (int j = 0; j < w.cols; ++j) k[j] = w.column_scale(j) * in.scale * mul[j];
-        QTensor out = quantized(n.out, cal_.scale[size_t(node)]);
-        for (size_t i = 0; i < la.acc.size(); ++i) {
-            const size_t j = i % size_t(w.cols);
-            out.q[i] = saturate(detail::activate(double(la.acc[i]) * k[j] + add[j], n.act) / out.scale);
-        }
+        for (int64_t a : la.acc)   // the hardware's accumulators are int32
+            if (a > INT32_MAX || a < INT32_MIN) throw Error("layer " + w.name + ": an accumulator overflows int32");
+        QTensor out = output(n, node);
+        const NodeRequant& r = program_[size_t(node)];
+        kernels::requantize(la.acc.data(), la.acc.size(), w.cols, r.entries.data(), r.lo, r.hi, out.q.data());
         return out;
     }
 
-    // max commutes with a positive scale, so the output keeps the input's scale and needs no rounding.
     QTensor max_pool(const models::Node& n, const QTensor& in) const {
         QTensor out = quantized(n.out, in.scale);
-        detail::pool(in.q.data(), shape_of(in), n, int(-128), [](int a, int8_t v) { return std::max(a, int(v)); },
-                     [](int a, int taps) { return int8_t(taps ? a : 0); }, out.q.data());
+        kernels::max_pool(in.q.data(), shape_of(in), n, out.q.data());
         return out;
     }
 
-    // An integer window sum, averaged and rounded once to the node's own calibrated scale.
     QTensor avg_pool(const models::Node& n, int node, const QTensor& in) const {
-        QTensor out = quantized(n.out, cal_.scale[size_t(node)]);
-        const double k = in.scale / out.scale;
-        detail::pool(in.q.data(), shape_of(in), n, int32_t(0), [](int32_t a, int8_t v) { return a + v; },
-                     [k](int32_t sum, int taps) { return taps ? saturate(sum * k / taps) : int8_t(0); }, out.q.data());
+        QTensor out = output(n, node);
+        kernels::avg_pool(in.q.data(), shape_of(in), n, program_[size_t(node)].entries.at(0), out.q.data());
         return out;
     }
 
-    // Both operands at their own scales, summed in double, activated, and rounded once to the node's scale.
     QTensor add(const models::Node& n, int node, const QTensor& a, const QTensor& b) const {
-        QTensor out = quantized(n.out, cal_.scale[size_t(node)]);
-        for (size_t i = 0; i < out.q.size(); ++i)
-            out.q[i] = saturate(detail::activate(a.q[i] * a.scale + b.q[i] * b.scale, n.act) / out.scale);
+        QTensor out = output(n, node);
+        const NodeRequant& r = program_[size_t(node)];
+        kernels::add(a.q.data(), b.q.data(), out.q.size(), r.entries.at(0), r.entries.at(1), r.lo, r.hi, out.q.data());
         return out;
     }
 
-    // Each part is requantized from its own scale to the concat's calibrated one (exact when they agree).
     QTensor concat(const models::Node& n, int node, const std::vector<const QTensor*>& parts) const {
-        QTensor out = quantized(n.out, cal_.scale[size_t(node)]);
+        QTensor out = output(n, node);
         int offset = 0;
-        for (const QTensor* p : parts) {
-            const double k = p->scale / out.scale;
-            detail::place_channels(p->q.data(), shape_of(*p), offset, n.out.c, out.q.data(),
-                                   [k](int8_t v) { return saturate(v * k); });
-            offset += p->c;
+        for (size_t k = 0; k < parts.size(); ++k) {
+            kernels::copy_channels(parts[k]->q.data(), shape_of(*parts[k]), offset, n.out.c,
+                                   program_[size_t(node)].entries.at(k), out.q.data());
+            offset += parts[k]->c;
         }
         return out;
     }
 
-    // Padding adds only zeros, which every scale represents exactly, so the input's scale is kept: it is also
-    // what calibration gives the node whenever calibration and inference see the same input.
     QTensor zero_pad(const models::Node& n, const QTensor& in) const {
         return {n.out.h, n.out.w, n.out.c, in.scale, detail::zero_pad(in.q, shape_of(in), n)};
     }
 
-    // ReLU is exact on int8 at the input's scale; ReLU6 clips at 6 rounded to that scale.
-    QTensor activation(const models::Node& n, const QTensor& in) const {
-        QTensor out = in;
-        const int8_t top = n.act == models::Activation::Relu6 ? saturate(6.0 / in.scale) : int8_t(127);
-        if (n.act == models::Activation::None) return out;
-        for (int8_t& v : out.q) v = std::clamp(v, int8_t(0), top);
+    QTensor activation(const models::Node& n, int node, const QTensor& in) const {
+        QTensor out = quantized(n.out, in.scale);
+        const NodeRequant& r = program_[size_t(node)];
+        kernels::clamp(in.q.data(), in.q.size(), r.lo, r.hi, out.q.data());
         return out;
     }
 
@@ -121,7 +111,11 @@ private:
     const Calibration& cal_;
     const std::vector<float>& input_;
     std::vector<LayerAccumulators>& layers_;
+    std::vector<NodeRequant> program_;
+    std::vector<double> scales_;
     MvmFn mvm_;
+
+    QTensor output(const models::Node& n, int node) const { return quantized(n.out, scales_[size_t(node)]); }
 };
 
 }  // namespace
@@ -138,6 +132,60 @@ QuantizedModel::QuantizedModel(const models::Model& model, const HwConfig& confi
         mul_.push_back(std::move(a.mul));
         add_.push_back(std::move(a.add));
     }
+}
+
+std::vector<double> tensor_scales(const models::Graph& g, const Calibration& calibration) {
+    if (calibration.scale.size() != g.nodes.size())
+        throw Error("calibration has " + std::to_string(calibration.scale.size()) + " scales for " +
+                    std::to_string(g.nodes.size()) + " nodes");
+    std::vector<double> s(calibration.scale);
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+        const models::OpKind k = g.nodes[i].kind;
+        // Max and padding move values, an activation clips them: each output keeps its input's scale. (Zero
+        // padding's calibrated scale equals it whenever calibration and inference see the same input.)
+        if (k == models::OpKind::MaxPool || k == models::OpKind::ZeroPad || k == models::OpKind::Activation)
+            s[i] = s[size_t(g.nodes[i].inputs.at(0))];
+    }
+    return s;
+}
+
+std::vector<NodeRequant> requant_program(const QuantizedModel& model, const Calibration& calibration) {
+    const models::Graph& g = detail::graph_of(model.model());
+    const std::vector<double> scale = tensor_scales(g, calibration);
+    std::vector<NodeRequant> program(g.nodes.size());
+    size_t layer = 0;
+    for (size_t i = 0; i < g.nodes.size(); ++i) {
+        const models::Node& n = g.nodes[i];
+        NodeRequant& r = program[i];
+        auto in_scale = [&](size_t k) { return scale[size_t(n.inputs.at(k))]; };
+        r.lo = lower_clamp(n.act);
+        r.hi = upper_clamp(n.act, scale[i]);
+        switch (n.kind) {
+            case models::OpKind::Conv2d:
+            case models::OpKind::Dense: {
+                // real = acc * w_scale(col) * in_scale; then the composed affine; then the output's scale.
+                const QuantizedMatrix& w = model.weights(layer);
+                const std::vector<double>& mul = model.affine_mul(layer);
+                const std::vector<double>& add = model.affine_add(layer);
+                ++layer;
+                for (int j = 0; j < w.cols; ++j)
+                    r.entries.push_back(
+                        kernels::requant_entry(w.column_scale(j) * in_scale(0) * mul[j] / scale[i], add[j] / scale[i]));
+                break;
+            }
+            case models::OpKind::AvgPool:
+            case models::OpKind::GlobalAvgPool: r.entries.push_back(kernels::requant_entry(in_scale(0) / scale[i])); break;
+            case models::OpKind::Add:
+                r.entries.resize(2);
+                kernels::add_entries(in_scale(0) / scale[i], in_scale(1) / scale[i], r.entries[0], r.entries[1]);
+                break;
+            case models::OpKind::Concat:
+                for (size_t k = 0; k < n.inputs.size(); ++k) r.entries.push_back(kernels::requant_entry(in_scale(k) / scale[i]));
+                break;
+            default: break;
+        }
+    }
+    return program;
 }
 
 IntResult run_int(const QuantizedModel& model, const Calibration& calibration, const std::vector<float>& input,
