@@ -3,13 +3,13 @@
 #include "common/error.hpp"
 #include "testbench/platform/platform.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 namespace reshare::testbench {
 namespace {
-
-constexpr uint64_t kTable = 0x1000, kResults = 0x100000, kImages = 0x200000;
 
 uint64_t align(uint64_t v) { return (v + 4095) & ~uint64_t(4095); }
 
@@ -49,70 +49,124 @@ int pes_to_hold(const HwConfig& config, const std::vector<std::vector<hw::WorkUn
     return std::max(1, (cus_used(config, layers) + config.pe_cus - 1) / config.pe_cus);
 }
 
-ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<ChipLayer>& layers, const std::string& vcd,
-                         int traced_cus, int first_layer) {
-    uint64_t memory = kImages;
-    for (const ChipLayer& l : layers) memory += align(l.image.size()) + align(l.inputs.size()) + align(l.outputs * 4ull);
-    if (layers.size() * sizeof(hw::LayerDescriptor) > kResults - kTable || layers.size() * sizeof(hw::LayerRecord) > kImages - kResults)
-        throw Error("too many layers for the platform's memory map", ExitCode::Failure);
-    platform::Platform p(config, pes, memory);
+namespace {
+
+// Where the loader put everything in system memory.
+struct Layout {
+    uint64_t table = 0x1000, results = 0, end = 0;
+    std::vector<uint64_t> images, params, tensors;
+};
+
+Layout layout_of(const Program& p) {
+    Layout l;
+    l.results = align(l.table + p.ops.size() * sizeof(hw::OpDescriptor));
+    uint64_t at = align(l.results + p.ops.size() * sizeof(hw::OpRecord));
+    for (const auto& image : p.images) l.images.push_back(at), at = align(at + image.size());
+    for (const ProgramOp& op : p.ops)
+        l.params.push_back(op.params.empty() ? 0 : at), at = align(at + op.params.size() * sizeof(kernels::RequantEntry));
+    if (!p.input.empty())
+        for (const models::Shape& t : p.tensors) l.tensors.push_back(at), at = align(at + uint64_t(t.elements()));
+    l.end = at;
+    return l;
+}
+
+// The op's descriptor with the addresses of its image, parameters and tensors.
+hw::OpDescriptor placed(const Program& p, size_t i, const Layout& l) {
+    const ProgramOp& op = p.ops[i];
+    hw::OpDescriptor d = op.desc;
+    if (op.layer >= 0) {
+        d.image_addr = l.images.at(size_t(op.layer));
+        d.image_bytes = uint32_t(p.images[size_t(op.layer)].size());
+    }
+    d.params_addr = l.params[i];
+    if (!l.tensors.empty()) {
+        d.src0 = l.tensors.at(size_t(op.src0));
+        d.src1 = op.src1 >= 0 ? l.tensors.at(size_t(op.src1)) : 0;
+        d.dst = l.tensors.at(size_t(op.node));
+    }
+    return d;
+}
+
+}  // namespace
+
+void check_outputs(const models::Graph& g, const std::string& datapath, const ChipResult& sim,
+                   const inference::IntResult& reference) {
+    if (sim.tensors.size() != g.nodes.size() || reference.nodes.size() != g.nodes.size())
+        throw Error("check: the accelerator returned " + std::to_string(sim.tensors.size()) + " tensors for " +
+                    std::to_string(g.nodes.size()) + " nodes", ExitCode::Failure);
+    for (size_t i = 1; i < g.nodes.size(); ++i) {
+        const std::vector<int8_t>& got = sim.tensors[i];
+        const std::vector<int8_t>& want = reference.nodes[i].q;
+        const auto at = std::mismatch(want.begin(), want.end(), got.begin(), got.end());
+        if (at.first == want.end() && at.second == got.end()) continue;
+        const size_t k = size_t(at.first - want.begin()), c = size_t(g.nodes[i].out.c), w = size_t(g.nodes[i].out.w);
+        const std::string values = at.first == want.end() || at.second == got.end()
+                                       ? "has " + std::to_string(got.size()) + " values, not " + std::to_string(want.size())
+                                       : "is " + std::to_string(*at.second) + " on the accelerator (" + datapath +
+                                             ") but " + std::to_string(*at.first) + " in the reference inference";
+        throw Error("node " + g.nodes[i].name + ": output (y " + std::to_string(k / c / w) + ", x " +
+                        std::to_string(k / c % w) + ", c " + std::to_string(k % c) + ") " + values,
+                    ExitCode::Failure);
+    }
+}
+
+ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program, const TraceOptions& trace) {
+    const Layout layout = layout_of(program);
+    if (layout.end > (uint64_t(1) << 32)) throw Error("the job does not fit the platform's 4 GiB memory", ExitCode::Failure);
+    platform::Platform p(config, pes, layout.end);
     std::unique_ptr<hw::Waveform> waveform;
-    if (!vcd.empty()) {
-        std::vector<int> cus(std::min(traced_cus, pes * config.pe_cus));
+    if (!trace.vcd.empty()) {
+        std::vector<int> cus(std::min(trace.cus, pes * config.pe_cus));
         for (size_t i = 0; i < cus.size(); ++i) cus[i] = int(i);
-        waveform = std::make_unique<hw::Waveform>("waveform", vcd, cus, config.pe_cus, &p.irq, first_layer);
+        waveform = std::make_unique<hw::Waveform>("waveform", trace.vcd, cus, config.pe_cus, &p.irq);
         p.accelerator.controller.waveform = waveform.get();
+        p.accelerator.controller.traced_first = trace.first_layer;
+        p.accelerator.controller.traced_last = trace.last_layer;
         // Detailed CUs report their sharing buffer's occupancy as it changes.
         for (int cu : cus) {
             auto& unit = *p.accelerator.pes[cu / config.pe_cus]->cus[cu % config.pe_cus];
             if (unit.engine) unit.engine->on_occupancy = [w = waveform.get(), cu](uint64_t r) { w->set_occupancy(cu, r); };
         }
     }
+    // Loading memory is the host's job before the doorbell: done directly, untimed.
+    auto put = [&](uint64_t at, const void* data, size_t bytes) { std::memcpy(&p.memory.data[at], data, bytes); };
+    for (size_t i = 0; i < program.images.size(); ++i) put(layout.images[i], program.images[i].data(), program.images[i].size());
+    for (size_t i = 0; i < program.ops.size(); ++i) {
+        const hw::OpDescriptor d = placed(program, i, layout);
+        put(layout.table + i * sizeof d, &d, sizeof d);
+        put(layout.params[i], program.ops[i].params.data(), program.ops[i].params.size() * sizeof(kernels::RequantEntry));
+    }
+    if (!layout.tensors.empty()) put(layout.tensors[0], program.input.data(), program.input.size());
+
     ChipResult out;
     out.pes = pes;
     out.cus = pes * config.pe_cus;
-    out.records.resize(layers.size());
+    out.records.resize(program.ops.size());
     const uint64_t R = platform::kRegisterBase;
     p.driver.script = [&](platform::Driver& d) {
-        uint64_t at = kImages;
-        std::vector<uint64_t> output_at(layers.size(), 0);
-        for (size_t i = 0; i < layers.size(); ++i) {
-            // Loading memory is the host's job before the doorbell: done directly, untimed.
-            const ChipLayer& l = layers[i];
-            const uint64_t image = at, inputs = image + align(l.image.size()), outputs = inputs + align(l.inputs.size());
-            std::memcpy(&p.memory.data[image], l.image.data(), l.image.size());
-            if (!l.inputs.empty()) std::memcpy(&p.memory.data[inputs], l.inputs.data(), l.inputs.size());
-            output_at[i] = l.inputs.empty() ? 0 : outputs;
-            const hw::LayerDescriptor desc{image, uint32_t(l.image.size()), l.vectors, l.input_bytes, l.pool_reads,
-                                           l.inputs.empty() ? 0 : inputs, output_at[i]};
-            std::memcpy(&p.memory.data[kTable + i * sizeof desc], &desc, sizeof desc);
-            at = outputs + align(l.outputs * 4ull);
-        }
-        d.write32(R + 0x020, uint32_t(kTable));
-        d.write32(R + 0x024, 0);
-        d.write32(R + 0x028, uint32_t(kResults));
-        d.write32(R + 0x02C, 0);
-        d.write32(R + 0x030, uint32_t(layers.size()));
+        d.write32(R + 0x020, uint32_t(layout.table));
+        d.write32(R + 0x024, uint32_t(layout.table >> 32));
+        d.write32(R + 0x028, uint32_t(layout.results));
+        d.write32(R + 0x02C, uint32_t(layout.results >> 32));
+        d.write32(R + 0x030, uint32_t(program.ops.size()));
         d.write32(R + 0x018, hw::reg::kIrqDone | hw::reg::kIrqError);
         d.write32(R + 0x00C, hw::reg::kCtrlStart);
         d.wait_for_irq();
         out.error = d.read32(R + 0x034);
         out.job_time_ns = uint64_t(d.read32(R + 0x03C)) << 32 | d.read32(R + 0x038);
         d.write32(R + 0x014, d.read32(R + 0x014));
-        std::memcpy(out.records.data(), &p.memory.data[kResults], layers.size() * sizeof(hw::LayerRecord));
-        out.outputs.resize(layers.size());
-        for (size_t i = 0; i < layers.size(); ++i)
-            if (output_at[i]) {
-                out.outputs[i].resize(layers[i].outputs);
-                std::memcpy(out.outputs[i].data(), &p.memory.data[output_at[i]], layers[i].outputs * sizeof(int32_t));
-            }
     };
     sc_core::sc_start();
+    std::memcpy(out.records.data(), &p.memory.data[layout.results], out.records.size() * sizeof(hw::OpRecord));
+    for (size_t t = 0; t < layout.tensors.size(); ++t) {
+        const uint8_t* at = &p.memory.data[layout.tensors[t]];
+        out.tensors.emplace_back(at, at + program.tensors[t].elements());
+    }
     out.counters = collect(p.accelerator, out.stall_ns);
     out.periphery = {p.accelerator.global_buffer.accesses, p.accelerator.accumulators.ops,
                      p.accelerator.pooling_unit.busy_ns};
     waveform.reset();   // closes the VCD
-    if (out.error && !vcd.empty()) std::remove(vcd.c_str());   // nothing half-written
+    if (out.error && !trace.vcd.empty()) std::remove(trace.vcd.c_str());   // nothing half-written
     if (out.error) throw Error("accelerator job failed with error code " + std::to_string(out.error) + ": " +
                                p.accelerator.controller.last_error, ExitCode::Failure);
     return out;

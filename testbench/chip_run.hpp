@@ -6,29 +6,21 @@
 #include "hw/modules/global_controller.hpp"
 #include "hw/timing/cu_pipeline.hpp"
 #include "hw/timing/energy.hpp"
+#include "testbench/program.hpp"
 
 #include <string>
 #include <vector>
 
 namespace reshare::testbench {
 
-struct ChipLayer {
-    std::vector<char> image;   // encoded layer image
-    uint32_t vectors = 0;      // output positions
-    uint32_t input_bytes = 0;  // input feature map
-    uint32_t pool_reads = 0;   // values pooled after the layer
-    std::vector<int8_t> inputs;   // the layer's input vectors, vectors x (groups * rows); empty: timing only
-    uint32_t outputs = 0;         // accumulators the layer returns (vectors x cols) when inputs are given
-};
-
 struct ChipResult {
-    std::vector<hw::LayerRecord> records;
+    std::vector<hw::OpRecord> records;           // per program op
     uint64_t job_time_ns = 0;
     uint32_t error = 0;
     int pes = 0, cus = 0;
     hw::UnitCounters counters;   // summed over every CU module
     hw::PeripheryCounters periphery;
-    std::vector<std::vector<int32_t>> outputs;   // per layer, the accumulators the accelerator wrote back
+    std::vector<std::vector<int8_t>> tensors;   // per graph node, as the accelerator wrote them (functional jobs)
     double stall_ns = 0;
 };
 
@@ -38,8 +30,20 @@ int pes_to_hold(const HwConfig& config, const std::vector<std::vector<hw::WorkUn
 // CUs the controller's mapping uses for these layers.
 int cus_used(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers);
 
-// `vcd`: write a waveform of the job there, tracing the first `traced_cus` CUs ("" = no waveform).
-ChipResult simulate_chip(const HwConfig& config, int pes, const std::vector<ChipLayer>& layers,
-                         const std::string& vcd = "", int traced_cus = 0, int first_layer = 0);
+// Which part of a job the waveform shows: the first `cus` CUs during weight layers [first_layer, last_layer].
+struct TraceOptions {
+    std::string vcd;   // "" = no waveform
+    int cus = 0;
+    int first_layer = 0, last_layer = 1 << 30;
+};
+
+// Loads the program into the platform's memory, rings the doorbell, waits for the interrupt, reads the records
+// and (functional programs) every tensor back.
+ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program, const TraceOptions& trace = {});
+
+// Compares every node's output the accelerator wrote with the reference engine's; the first difference is an
+// Error naming the node, the position and both values. `datapath` names the scheme in the message.
+void check_outputs(const models::Graph& g, const std::string& datapath, const ChipResult& sim,
+                   const inference::IntResult& reference);
 
 }  // namespace reshare::testbench

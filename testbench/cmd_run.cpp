@@ -1,6 +1,6 @@
-// reshare run: a whole network on the accelerator model, layer by layer, on a real image: every layer's
-// outputs computed through the compressed datapath and checked bit for bit against the reference integer
-// inference; timing from the SystemC model; a JSON report.
+// reshare run: a whole network on the accelerator model, on a real image: the accelerator runs the network's graph
+// from the input tensor (compressed crossbars, requantization, pooling, adds, concats) and every node's output is
+// checked bit for bit against the reference integer inference; timing and energy from the SystemC model; a report.
 #include "testbench/cli_common.hpp"
 
 #include "common/error.hpp"
@@ -15,6 +15,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -63,17 +64,6 @@ std::pair<size_t, size_t> layer_range(const std::string& spec, size_t n) {
     return {a, b};
 }
 
-// Compares the compressed datapath's accumulators with the reference; the first difference is an error.
-void check_layer(const std::string& name, Scheme scheme, const std::vector<int64_t>& got,
-                 const std::vector<int64_t>& want, int cols) {
-    for (size_t i = 0; i < want.size(); ++i)
-        if (got[i] != want[i])
-            throw Error("layer " + name + ": output " + std::to_string(i / cols) + "," + std::to_string(i % cols) +
-                            " is " + std::to_string(got[i]) + " through the " + to_string(scheme) +
-                            " datapath but " + std::to_string(want[i]) + " in the reference inference",
-                        ExitCode::Failure);
-}
-
 nlohmann::ordered_json buffers_json(const hw::UnitCounters& c) {
     nlohmann::ordered_json j;
     for (int b = 0; b < int(hw::Buffer::Count); ++b)
@@ -90,24 +80,28 @@ nlohmann::ordered_json energy_json(const hw::EnergyBreakdown& e) {
 
 // Writing the weights into the crossbars: before the run when the network fits, inside the layers' time when
 // too few CUs force reprogramming (docs/timing.md).
-nlohmann::ordered_json programming_json(const hw::LayerRecord& r, const HwConfig& c) {
+nlohmann::ordered_json programming_json(const hw::OpRecord& r, const HwConfig& c) {
     return {{"time_ns", r.programming_ns}, {"energy_pj", double(r.cells_programmed) * c.program_cell_pj},
             {"cells", r.cells_programmed}};
 }
 
-nlohmann::ordered_json figures_json(uint64_t time_ns, const hw::UnitCounters& c, double stall_ns,
-                                    const LayerMetrics& m, const hw::EnergyBreakdown& e) {
+nlohmann::ordered_json figures_json(const hw::OpRecord& r, const LayerMetrics& m, const hw::EnergyBreakdown& e) {
+    const hw::UnitCounters c = hw::unit_counters(r);
     nlohmann::ordered_json j;
-    j["cycles"] = time_ns;   // 1 GHz: one cycle per ns
-    j["time_ns"] = time_ns;
+    j["cycles"] = r.time_ns;   // 1 GHz: one cycle per ns
+    j["time_ns"] = r.time_ns;
     j["energy_pj"] = energy_json(e);
     j["ou_activations"] = c.ou_activations;
     j["adc_conversions"] = c.adc_conversions;
     j["buffer_accesses"] = buffers_json(c);
     j["block_writes"] = c.block_writes;
-    j["stall_cycles"] = uint64_t(stall_ns + 0.5);
+    j["stall_cycles"] = r.stall_ns;
     // The one stall the model has: rws's MVM waiting for room in the output buffer (docs/timing.md).
-    j["stall_causes"] = {{"output_buffer_full", uint64_t(stall_ns + 0.5)}};
+    j["stall_causes"] = {{"output_buffer_full", r.stall_ns}};
+    j["global_buffer_accesses"] = r.global_buffer_accesses;
+    j["accumulations"] = r.accumulations;
+    j["activation_ops"] = r.activation_ops;
+    j["pooling_ns"] = r.pooling_ns;
     j["crossbars"] = m.crossbars;
     j["cells"] = m.cells;
     nlohmann::ordered_json storage;
@@ -117,28 +111,16 @@ nlohmann::ordered_json figures_json(uint64_t time_ns, const hw::UnitCounters& c,
     return j;
 }
 
-// Values each weight layer's following pooling nodes read (a pool is charged to the last weight layer before it).
-std::vector<uint32_t> pool_reads(const models::Graph& g, const inference::IntResult& r) {
-    std::vector<uint32_t> reads(r.layers.size(), 0);
-    size_t layer = 0;
-    for (int n = 0; n < int(g.nodes.size()); ++n) {
-        while (layer + 1 < r.layers.size() && r.layers[layer + 1].node <= n) ++layer;
-        const models::Node& node = g.nodes[n];
-        if (node.kind == models::OpKind::MaxPool || node.kind == models::OpKind::AvgPool ||
-            node.kind == models::OpKind::GlobalAvgPool)
-            reads[layer] += uint32_t(node.out.elements() * node.kh * node.kw);
+// Each op's record summed into the weight layer it belongs to: its own op, or for the ops between weight layers
+// (pooling, adds, concats) the last weight layer before them (the first one for ops before any).
+std::vector<hw::OpRecord> layer_records(const testbench::Program& program, const testbench::ChipResult& sim, size_t layers) {
+    std::vector<hw::OpRecord> out(layers);
+    int layer = 0;
+    for (size_t i = 0; i < program.ops.size(); ++i) {
+        if (program.ops[i].layer >= 0) layer = program.ops[i].layer;
+        hw::add_record(out.at(size_t(layer)), sim.records[i]);
     }
-    return reads;
-}
-
-// The shared units' work for one layer, as the controller asks it of them.
-hw::PeripheryCounters periphery_of(const HwConfig& c, const CompressedLayer& l, const testbench::ChipLayer& chip) {
-    const uint64_t width = uint64_t(c.global_buffer_width_bytes), outputs = uint64_t(chip.vectors) * l.geo.cols;
-    hw::PeripheryCounters p;
-    p.global_buffer_accesses = (chip.input_bytes + width - 1) / width + (outputs + width - 1) / width;
-    p.accumulations = uint64_t(chip.vectors) * l.geo.domains() * l.geo.group_bitcols();
-    p.pooling_ns = std::ceil(double(chip.pool_reads) / c.pooling_lanes);
-    return p;
+    return out;
 }
 
 // Nested JSON objects as dotted column names: {"energy_pj": {"adc": 1}} -> energy_pj.adc = 1.
@@ -193,96 +175,70 @@ void run(const RunOptions& o) {
     const inference::QuantizedModel quantized(model, config);
 
     std::vector<CompressedLayer> layers(model.layers.size());
+    std::vector<std::vector<char>> images(layers.size());
+    std::vector<std::vector<hw::WorkUnit>> units;
     for (size_t i = 0; i < layers.size(); ++i) {
         progress.show("compressing " + model.layers[i].name, i, layers.size());
         layers[i] = compress(quantized.weights(i), config, scheme, threads);
-    }
-    // Layers the model times get their input vectors through the accelerator model (DMA in, CUs compute, DMA out)
-    // and are checked against these references after the simulation; the others are checked here directly.
-    std::vector<std::vector<int8_t>> sim_inputs(layers.size());
-    std::vector<std::vector<int64_t>> reference(layers.size());
-    const inference::MvmFn through_hardware = [&](size_t i, const QuantizedMatrix& w, const std::vector<int32_t>& vectors,
-                                                  int n, std::vector<int64_t>& acc) {
-        progress.show("layer " + w.name, i, layers.size());
-        inference::integer_mvm(w, vectors, n, acc, threads);
-        if (i >= first && i <= last) {
-            sim_inputs[i].assign(vectors.begin(), vectors.end());   // int8 activations
-            reference[i] = acc;
-            return;
-        }
-        std::vector<int64_t> got(acc.size());
-        FastDatapath(layers[i]).run(vectors.data(), n, got.data());
-        check_layer(w.name, scheme, got, acc, w.cols);
-    };
-    const inference::IntResult result = inference::run_int(quantized, calibration, input, through_hardware);
-
-    progress.show("timing on the SystemC model", 0, 1);
-    std::vector<testbench::ChipLayer> chip;
-    std::vector<std::vector<hw::WorkUnit>> units;
-    const std::vector<uint32_t> pooled = pool_reads(g, result);
-    for (size_t i = first; i <= last; ++i) {
-        const models::Node& node = g.nodes[result.layers[i].node];
-        chip.push_back({encode_layer_image(layers[i]), uint32_t(result.layers[i].n_vectors),
-                        uint32_t(g.nodes[node.inputs[0]].out.elements()), pooled[i], std::move(sim_inputs[i]),
-                        uint32_t(reference[i].size())});
+        images[i] = encode_layer_image(layers[i]);
         units.push_back(hw::work_units(layers[i]));
     }
+    // The reference: the same int8 network with uncompressed integer products.
+    const inference::IntResult reference = inference::run_int(
+        quantized, calibration, input,
+        [&](size_t i, const QuantizedMatrix& w, const std::vector<int32_t>& x, int n, std::vector<int64_t>& acc) {
+            progress.show("reference " + w.name, i, layers.size());
+            inference::integer_mvm(w, x, n, acc, threads);
+        });
+
+    // The accelerator runs the whole network from the input tensor: every op's output comes back for the check.
+    progress.show("simulating the accelerator", 0, 1);
+    testbench::Program program = testbench::compile(g, inference::requant_program(quantized, calibration), std::move(images));
+    program.input = reference.nodes[0].q;
     const int pes = config.chip_pes > 0 ? config.chip_pes : testbench::pes_to_hold(config, units);
-    const int traced = std::min(kMaxTracedCus, testbench::cus_used(config, units));
-    const testbench::ChipResult sim = testbench::simulate_chip(config, pes, chip, o.vcd, traced, int(first));
-    for (size_t i = first; i <= last; ++i) {
-        const std::vector<int32_t>& got = sim.outputs[i - first];
-        check_layer(layers[i].name, scheme, std::vector<int64_t>(got.begin(), got.end()), reference[i], layers[i].geo.cols);
-    }
+    std::vector<std::vector<hw::WorkUnit>> traced_units(units.begin() + long(first), units.begin() + long(last) + 1);
+    const testbench::TraceOptions trace{o.vcd, std::min(kMaxTracedCus, testbench::cus_used(config, traced_units)),
+                                        int(first), int(last)};
+    const testbench::ChipResult sim = testbench::simulate_chip(config, pes, program, trace);
+    testbench::check_outputs(g, to_string(scheme), sim, reference);
     progress.end();
 
     nlohmann::ordered_json report = header_json(model, config);
     report["scheme"] = to_string(scheme);
     report["input"] = input_label;
-    report["bit_exact"] = true;   // run_int would have thrown at the first differing output
+    report["bit_exact"] = true;   // check_outputs would have thrown at the first differing output
     report["pes"] = sim.pes;
     report["config"] = config_json(config);
+    const std::vector<hw::OpRecord> records = layer_records(program, sim, layers.size());
     LayerMetrics total_metrics;
     hw::EnergyBreakdown total_energy;
+    hw::OpRecord total;
     nlohmann::ordered_json per_layer = nlohmann::ordered_json::array();
     for (size_t i = first; i <= last; ++i) {
-        const hw::CuPipeline cu(config, scheme);
-        hw::UnitCounters c;
-        double stall = 0;
-        for (const hw::WorkUnit& u : units[i - first]) {
-            const hw::UnitTiming t = cu.run(u);
-            c.add(t.counters, result.layers[i].n_vectors);
-            stall += t.stall_ns * result.layers[i].n_vectors;
-        }
+        const hw::OpRecord& r = records[i];
         const LayerMetrics m = measure(layers[i]);
+        const hw::EnergyBreakdown e = hw::energy(config, hw::unit_counters(r), double(r.time_ns), sim.cus, hw::periphery_counters(r));
         total_metrics.add(m);
+        total_energy.add(e);
+        hw::add_record(total, r);
+        const hw::OpDescriptor& d = program.ops[testbench::op_of_layer(program, int(i))].desc;
         nlohmann::ordered_json l;
         l["name"] = layers[i].name;
-        l["vectors"] = result.layers[i].n_vectors;
-        const uint64_t t = sim.records[i - first].time_ns;
-        const hw::EnergyBreakdown e = hw::energy(config, c, double(t), sim.cus, periphery_of(config, layers[i], chip[i - first]));
-        total_energy.add(e);
-        l.update(figures_json(t, c, stall, m, e));
-        l["programming"] = programming_json(sim.records[i - first], config);
+        l["vectors"] = uint64_t(d.out_h) * d.out_w;
+        l.update(figures_json(r, m, e));
+        l["programming"] = programming_json(r, config);
         per_layer.push_back(l);
     }
-    uint64_t time_ns = 0;
-    for (const auto& r : sim.records) time_ns += r.time_ns;
-    report["totals"] = figures_json(time_ns, sim.counters, sim.stall_ns, total_metrics, total_energy);
-    report["totals"]["job_time_ns"] = sim.job_time_ns;   // including DMA of descriptors and images
-    hw::LayerRecord all{};
-    for (const auto& r : sim.records) {
-        all.programming_ns += r.programming_ns;
-        all.cells_programmed += r.cells_programmed;
-    }
-    report["totals"]["programming"] = programming_json(all, config);
+    report["totals"] = figures_json(total, total_metrics, total_energy);
+    report["totals"]["job_time_ns"] = sim.job_time_ns;   // the whole network, DMA of descriptors, images and tensors included
+    report["totals"]["programming"] = programming_json(total, config);
     report["layers"] = per_layer;
 
     if (!o.report.empty()) write_whole(o.report, report.dump(2) + "\n");
     if (!o.csv.empty()) write_whole(o.csv, csv_of(report));
-    std::printf("%s (%s weights), scheme %s, input %s: bit-exact over %zu layers; %llu ns simulated on %d PE(s)\n",
-                model.name.c_str(), model.weights.c_str(), to_string(scheme), input_label.c_str(), model.layers.size(),
-                (unsigned long long)time_ns, sim.pes);
+    std::printf("%s (%s weights), scheme %s, input %s: bit-exact over %zu nodes (%zu weight layers); %llu ns simulated on %d PE(s)\n",
+                model.name.c_str(), model.weights.c_str(), to_string(scheme), input_label.c_str(), g.nodes.size() - 1,
+                model.layers.size(), (unsigned long long)total.time_ns, sim.pes);
 }
 
 }  // namespace

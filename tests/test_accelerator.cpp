@@ -1,11 +1,15 @@
 // The accelerator as a platform sees it: registers, interrupt, and a doorbell-to-interrupt job over DMA.
 #include "helpers.hpp"
 
+#include "inference/engine.hpp"
+#include "inference/image.hpp"
 #include "offline/functional.hpp"
 #include "offline/layer_image.hpp"
 #include "offline/metrics.hpp"
 #include "testbench/chip_run.hpp"
 #include "testbench/platform/platform.hpp"
+#include "testbench/program.hpp"
+#include "tiny_network.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -30,15 +34,24 @@ void simulate(Platform& p, std::function<void(Driver&)> script) {
     sc_core::sc_start();
 }
 
-// Places layer images and their descriptors in memory; returns the descriptor table address.
-uint64_t load_job(Driver& d, const std::vector<std::vector<char>>& images, const std::vector<uint32_t>& vectors) {
+// A weight layer of a timing-only job: its image (possibly damaged) and how many input vectors it computes.
+struct JobLayer {
+    std::vector<char> image;
+    LayerGeometry geo;
+    uint32_t vectors = 1;
+};
+JobLayer job_layer(const CompressedLayer& l, uint32_t vectors) { return {encode_layer_image(l), l.geo, vectors}; }
+
+// Places layer images and their timing-only descriptors in memory; returns the descriptor table address.
+uint64_t load_job(Driver& d, const std::vector<JobLayer>& layers) {
     const uint64_t table = 0x1000;
     uint64_t at = 0x10000;
-    for (size_t i = 0; i < images.size(); ++i) {
-        d.write_block(at, images[i].data(), images[i].size());
-        const hw::LayerDescriptor desc{at, uint32_t(images[i].size()), vectors[i]};
+    for (size_t i = 0; i < layers.size(); ++i) {
+        const JobLayer& l = layers[i];
+        d.write_block(at, l.image.data(), l.image.size());
+        const hw::OpDescriptor desc = hw::timing_only_layer(at, uint32_t(l.image.size()), l.geo, l.vectors);
         d.write_block(table + i * sizeof desc, &desc, sizeof desc);
-        at += (images[i].size() + 4095) & ~uint64_t(4095);
+        at += (l.image.size() + 4095) & ~uint64_t(4095);
     }
     return table;
 }
@@ -144,10 +157,10 @@ TEST_CASE("job: doorbell, interrupt, results - timing equals the CU pipeline mod
         return std::make_pair(uint64_t(ns + 0.5), activations);
     };
     Platform p(config, 1, 1 << 22);
-    std::vector<hw::LayerRecord> records(2);
+    std::vector<hw::OpRecord> records(2);
     uint32_t status = 0, error = 0, irq_after_clear = 1;
     simulate(p, [&](Driver& d) {
-        const uint64_t table = load_job(d, {encode_layer_image(la), encode_layer_image(lb)}, {10, 3});
+        const uint64_t table = load_job(d, {job_layer(la, 10), job_layer(lb, 3)});
         ring(d, table, 0x2000, 2);
         d.wait_for_irq();
         status = d.read32(R + 0x010);
@@ -156,7 +169,7 @@ TEST_CASE("job: doorbell, interrupt, results - timing equals the CU pipeline mod
         d.pause(1);
         irq_after_clear = d.irq.read();
         for (size_t i = 0; i < 2; ++i)
-            d.access(tlm::TLM_READ_COMMAND, 0x2000 + i * sizeof(hw::LayerRecord), &records[i], sizeof(hw::LayerRecord));
+            d.access(tlm::TLM_READ_COMMAND, 0x2000 + i * sizeof(hw::OpRecord), &records[i], sizeof(hw::OpRecord));
     });
     CHECK(status == hw::reg::kStatusDone);
     CHECK(error == 0);
@@ -171,12 +184,12 @@ TEST_CASE("job: doorbell, interrupt, results - timing equals the CU pipeline mod
 }
 
 TEST_CASE("job: a damaged layer image ends the job with the error interrupt", "[sim][job]") {
-    std::vector<char> image = encode_layer_image(compress(random_layer(16, 8, 1, 3), HwConfig{}, Scheme::Rws));
-    image[image.size() / 2] ^= 0x40;
+    JobLayer layer = job_layer(compress(random_layer(16, 8, 1, 3), HwConfig{}, Scheme::Rws), 1);
+    layer.image[layer.image.size() / 2] ^= 0x40;
     Platform p(HwConfig{}, 1, 1 << 20);
     uint32_t status = 0, error = 0, irq_status = 0;
     simulate(p, [&](Driver& d) {
-        ring(d, load_job(d, {image}, {1}), 0x2000, 1);
+        ring(d, load_job(d, {layer}), 0x2000, 1);
         d.wait_for_irq();
         status = d.read32(R + 0x010);
         error = d.read32(R + 0x034);
@@ -209,13 +222,13 @@ TEST_CASE("job: detailed mode (an event per OU group and buffer access) gives th
     }
     REQUIRE(expected[2].second > 0);   // the RWS layer does stall
     Platform p(config, 1, 1 << 22);
-    std::vector<hw::LayerRecord> records(layers.size());
+    std::vector<hw::OpRecord> records(layers.size());
     simulate(p, [&](Driver& d) {
-        std::vector<std::vector<char>> images;
-        for (const CompressedLayer& l : layers) images.push_back(encode_layer_image(l));
-        ring(d, load_job(d, images, std::vector<uint32_t>(layers.size(), vectors)), 0x2000, uint32_t(layers.size()));
+        std::vector<JobLayer> job;
+        for (const CompressedLayer& l : layers) job.push_back(job_layer(l, vectors));
+        ring(d, load_job(d, job), 0x2000, uint32_t(layers.size()));
         d.wait_for_irq();
-        d.access(tlm::TLM_READ_COMMAND, 0x2000, records.data(), unsigned(records.size() * sizeof(hw::LayerRecord)));
+        d.access(tlm::TLM_READ_COMMAND, 0x2000, records.data(), unsigned(records.size() * sizeof(hw::OpRecord)));
     });
     for (size_t i = 0; i < layers.size(); ++i) {
         INFO(to_string(layers[i].scheme));
@@ -236,12 +249,11 @@ TEST_CASE("job: with too few CUs the controller reprograms crossbars and the lay
         return uint64_t(std::ceil(ns));
     };
     Platform p(config, 1, 1 << 22);
-    std::vector<hw::LayerRecord> records(3);
+    std::vector<hw::OpRecord> records(3);
     simulate(p, [&](Driver& d) {
-        const auto ia = encode_layer_image(la), ib = encode_layer_image(lb);
-        ring(d, load_job(d, {ia, ib, ia}, {1, 1, 1}), 0x2000, 3);
+        ring(d, load_job(d, {job_layer(la, 1), job_layer(lb, 1), job_layer(la, 1)}), 0x2000, 3);
         d.wait_for_irq();
-        d.access(tlm::TLM_READ_COMMAND, 0x2000, records.data(), unsigned(records.size() * sizeof(hw::LayerRecord)));
+        d.access(tlm::TLM_READ_COMMAND, 0x2000, records.data(), unsigned(records.size() * sizeof(hw::OpRecord)));
     });
     const uint64_t reprogram = 32 * 10;   // 32 rows, one 10 ns pulse each
     CHECK(records[0].time_ns == compute_ns(la));                 // programmed before the job
@@ -251,30 +263,56 @@ TEST_CASE("job: with too few CUs the controller reprograms crossbars and the lay
     CHECK(records[0].cells_programmed == measure(la).cells);
 }
 
-TEST_CASE("job: the shared units run pipelined with the CUs; the slowest stage sets the layer time", "[sim][job]") {
+TEST_CASE("job: shared units run pipelined with the CUs, ops one after another; the slowest stage sets each op's time", "[sim][job]") {
     const HwConfig config;
     const CompressedLayer l = compress(random_layer(16, 8, 1, 51), config, Scheme::ReShare);
     double cu_ns = 0;
     for (const hw::WorkUnit& u : hw::work_units(l)) cu_ns += hw::CuPipeline(config, l.scheme).run(u).total_ns;
-    const uint32_t pool_reads = 1'000'000;   // 16 lanes: 62500 ns, far beyond the CU's time
-    REQUIRE(cu_ns < 62500);
+    // A 3x3 max pool over 64x64x64, timing only: 62x62x64 outputs of 9 reads each, 16 lanes.
+    hw::OpDescriptor pool;
+    pool.op = uint32_t(hw::OpCode::MaxPool);
+    pool.in_h = pool.in_w = pool.in_c = pool.out_c = 64;
+    pool.out_h = pool.out_w = 62;
+    pool.kh = pool.kw = 3;
+    const uint64_t reads = 62ull * 62 * 64 * 9, bytes_in = 64ull * 64 * 64, bytes_out = 62ull * 62 * 64;
     Platform p(config, 1, 1 << 22);
-    hw::LayerRecord record{};
+    std::vector<hw::OpRecord> records(2);
     simulate(p, [&](Driver& d) {
-        const std::vector<char> image = encode_layer_image(l);
-        d.write_block(0x10000, image.data(), image.size());
-        const hw::LayerDescriptor desc{0x10000, uint32_t(image.size()), 1, 4096, pool_reads};
-        d.write_block(0x1000, &desc, sizeof desc);
-        ring(d, 0x1000, 0x2000, 1);
+        const uint64_t table = load_job(d, {job_layer(l, 1)});
+        d.write_block(table + sizeof pool, &pool, sizeof pool);
+        ring(d, table, 0x2000, 2);
         d.wait_for_irq();
-        d.access(tlm::TLM_READ_COMMAND, 0x2000, &record, sizeof record);
+        d.access(tlm::TLM_READ_COMMAND, 0x2000, records.data(), unsigned(records.size() * sizeof(hw::OpRecord)));
     });
-    CHECK(record.time_ns == 62500);
-    CHECK(p.accelerator.pooling_unit.ops == pool_reads);
-    CHECK(p.accelerator.global_buffer.read_bytes == 4096);
-    CHECK(p.accelerator.global_buffer.written_bytes == 8);                  // one vector of 8 int8 outputs
-    CHECK(p.accelerator.global_buffer.accesses == 4096 / 32 + 1);
-    CHECK(p.accelerator.accumulators.ops == uint64_t(l.geo.domains()) * l.geo.group_bitcols());
+    // The layer: its CU time dominates its 16 input bytes, 8 outputs and their requantization.
+    CHECK(records[0].time_ns == uint64_t(std::ceil(cu_ns)));
+    CHECK(records[0].activation_ops == 8);
+    CHECK(records[0].accumulations == uint64_t(l.geo.domains()) * l.geo.group_bitcols());
+    CHECK(p.accelerator.accumulators.ops == records[0].accumulations);
+    // The pool: its unit's time beats the global buffer's 32-byte accesses.
+    const uint64_t accesses = (bytes_in + 31) / 32 + (bytes_out + 31) / 32;
+    CHECK(records[1].time_ns == (reads + 15) / 16);
+    CHECK(records[1].pooling_ns == (reads + 15) / 16);
+    CHECK(records[1].global_buffer_accesses == accesses);
+    CHECK(p.accelerator.pooling_unit.ops == reads);
+    CHECK(p.accelerator.global_buffer.read_bytes == 16 + bytes_in);
+    CHECK(p.accelerator.global_buffer.written_bytes == 8 + bytes_out);
+}
+
+TEST_CASE("job: a descriptor that does not fit its layer image ends the job with a named error", "[sim][job]") {
+    const CompressedLayer l = compress(random_layer(16, 8, 1, 52), HwConfig{}, Scheme::Dense);
+    Platform p(HwConfig{}, 1, 1 << 20);
+    uint32_t error = 0;
+    simulate(p, [&](Driver& d) {
+        JobLayer wrong = job_layer(l, 1);
+        wrong.geo.cols = 9;   // the descriptor claims 9 output channels
+        ring(d, load_job(d, {wrong}), 0x2000, 1);
+        d.wait_for_irq();
+        error = d.read32(R + 0x034);
+    });
+    CHECK(error == uint32_t(hw::JobError::BadDescriptor));
+    CHECK_THAT(p.accelerator.controller.last_error, Catch::Matchers::Contains("op 0: weight_layer op") &&
+                                                        Catch::Matchers::Contains("does not fit its layer image"));
 }
 
 TEST_CASE("job: a CU tells its arrays and buffers what it did over its own sockets", "[sim][job]") {
@@ -285,7 +323,7 @@ TEST_CASE("job: a CU tells its arrays and buffers what it did over its own socke
     for (const hw::WorkUnit& u : hw::work_units(l)) want.add(cu.run(u).counters, 2);
     Platform p(config, 1, 1 << 22);
     simulate(p, [&](Driver& d) {
-        ring(d, load_job(d, {encode_layer_image(l)}, {2}), 0x2000, 1);
+        ring(d, load_job(d, {job_layer(l, 2)}), 0x2000, 1);
         d.wait_for_irq();
     });
     const hw::ComputeUnit& c = *p.accelerator.pes[0]->cus[0];
@@ -300,30 +338,65 @@ TEST_CASE("job: a CU tells its arrays and buffers what it did over its own socke
     CHECK(std::string(c.buffers[int(hw::Buffer::Pattern)]->name()) == "accelerator.pe_0.cu_0.pattern_buffer");
 }
 
-TEST_CASE("job: input vectors in by DMA, CUs compute their units, accumulators out by DMA: the exact product", "[sim][job]") {
+namespace {
+
+// The tiny network with every op, through the accelerator with `scheme`: every node's output must equal the
+// reference engine's, and the records' sums the modules' own counters.
+void check_network_on_chip(Scheme scheme) {
     HwConfig config;
     config.encoding = Encoding::Offset;   // the offset correction is shared out over the units too
-    const QuantizedMatrix m = random_layer(60, 12, 2, 71);
-    const int n = 3;
-    const size_t in = size_t(m.rows) * m.groups;
-    const std::vector<int32_t> x = reshare::test::random_input(in * n, 72);
-    std::vector<int64_t> want;
-    for (int v = 0; v < n; ++v) {
-        const auto y = reference_mvm(m, std::vector<int32_t>(x.begin() + long(v * in), x.begin() + long((v + 1) * in)));
-        want.insert(want.end(), y.begin(), y.end());
+    const models::Model m = reshare::test::tiny_network();
+    const std::vector<float> x = inference::network_input(inference::synthetic_image(8, 8, 3), *m.graph);
+    const inference::Calibration cal = inference::calibrate(m, x);
+    const inference::QuantizedModel q(m, config);
+    const inference::IntResult want = inference::run_int(q, cal, x);
+    std::vector<std::vector<char>> images;
+    for (size_t i = 0; i < m.layers.size(); ++i) images.push_back(encode_layer_image(compress(q.weights(i), config, scheme)));
+    testbench::Program program = testbench::compile(*m.graph, inference::requant_program(q, cal), std::move(images));
+    program.input = want.nodes[0].q;
+    REQUIRE(program.ops.size() == m.graph->nodes.size());   // 12 nodes after the input, the concat as 2 copies
+    const testbench::ChipResult r = testbench::simulate_chip(config, 1, program);
+    for (size_t i = 1; i < m.graph->nodes.size(); ++i) {
+        INFO("node " << m.graph->nodes[i].name);
+        CHECK(r.tensors[i] == want.nodes[i].q);
     }
-    std::vector<testbench::ChipLayer> layers;
-    for (Scheme s : all_schemes()) {
-        testbench::ChipLayer l;
-        l.image = encode_layer_image(compress(m, config, s));
-        l.vectors = n;
-        l.inputs.assign(x.begin(), x.end());
-        l.outputs = uint32_t(want.size());
-        layers.push_back(std::move(l));
-    }
-    const testbench::ChipResult r = testbench::simulate_chip(config, 1, layers);
-    for (size_t i = 0; i < layers.size(); ++i) {
-        INFO(to_string(all_schemes()[i]));
-        CHECK(std::vector<int64_t>(r.outputs[i].begin(), r.outputs[i].end()) == want);
-    }
+    CHECK_NOTHROW(testbench::check_outputs(*m.graph, to_string(scheme), r, want));
+    hw::OpRecord sum;
+    for (const hw::OpRecord& rec : r.records) hw::add_record(sum, rec);
+    CHECK(sum.ou_activations == r.counters.ou_activations);
+    CHECK(sum.adc_conversions == r.counters.adc_conversions);
+    CHECK(sum.global_buffer_accesses == r.periphery.global_buffer_accesses);
+    CHECK(double(sum.pooling_ns) == r.periphery.pooling_ns);
+}
+
+}  // namespace
+
+TEST_CASE("network: every op of a small network on the accelerator equals the reference engine (dense)", "[sim][network]") {
+    check_network_on_chip(Scheme::Dense);
+}
+TEST_CASE("network: every op of a small network on the accelerator equals the reference engine (orc)", "[sim][network]") {
+    check_network_on_chip(Scheme::Orc);
+}
+TEST_CASE("network: every op of a small network on the accelerator equals the reference engine (rws)", "[sim][network]") {
+    check_network_on_chip(Scheme::Rws);
+}
+TEST_CASE("network: every op of a small network on the accelerator equals the reference engine (reshare)", "[sim][network]") {
+    check_network_on_chip(Scheme::ReShare);
+}
+
+TEST_CASE("network: a wrong output is an error naming the node, the position and both values", "[sim][network]") {
+    const models::Model m = reshare::test::tiny_network();
+    const std::vector<float> x = inference::network_input(inference::synthetic_image(8, 8, 3), *m.graph);
+    const inference::IntResult want = inference::run_int(m, HwConfig{}, inference::calibrate(m, x), x);
+    testbench::ChipResult r;
+    for (const auto& t : want.nodes) r.tensors.push_back(t.q);
+    CHECK_NOTHROW(testbench::check_outputs(*m.graph, "reshare", r, want));
+    const size_t node = 4;   // "add", 4x4x8: value 8 * (4 + 1) + 3 is (y 1, x 1, c 3)
+    r.tensors[node][43] = int8_t(r.tensors[node][43] == 5 ? 6 : 5);
+    CHECK_THROWS_WITH(testbench::check_outputs(*m.graph, "reshare", r, want),
+                      Catch::Matchers::StartsWith("node add: output (y 1, x 1, c 3) is ") &&
+                          Catch::Matchers::Contains("on the accelerator (reshare) but"));
+    r.tensors[node].pop_back();
+    r.tensors[node][43] = want.nodes[node].q[43];
+    CHECK_THROWS_WITH(testbench::check_outputs(*m.graph, "reshare", r, want), Catch::Matchers::Contains("has 127 values, not 128"));
 }

@@ -16,7 +16,10 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, i
     : sc_core::sc_module(name), regs("regs"), dma("dma"), irq("irq"),
       controller("controller", config, n_pes, config.pe_cus),
       global_buffer("global_buffer", config.global_buffer_width_bytes, config.buffer_access_ns),
-      accumulators("accumulators"), activation_unit("activation_unit"), pooling_unit("pooling_unit") {
+      accumulators("accumulators"),
+      activation_unit("activation_unit", config.activation_lanes,
+                      {OpCode::WeightLayer, OpCode::Add, OpCode::CopyChannels, OpCode::Clamp}),
+      pooling_unit("pooling_unit", config.pooling_lanes, {OpCode::MaxPool, OpCode::AvgPool, OpCode::ZeroPad}) {
     regs.register_b_transport(this, &Accelerator::b_transport);
     regs.register_transport_dbg(this, &Accelerator::transport_dbg);
     controller.dma.bind(dma);
@@ -58,7 +61,7 @@ void Accelerator::doorbell() {
     GlobalController::Job job;
     job.descriptors = uint64_t(desc_hi.value()) << 32 | desc_lo.value();
     job.results = uint64_t(result_hi.value()) << 32 | result_lo.value();
-    job.layers = layer_count.value();
+    job.ops = op_count.value();
     controller.start(job);
 }
 

@@ -18,7 +18,7 @@ namespace reshare::hw {
 
 namespace reg {
 constexpr uint32_t kId = 0x52534852;        // "RSHR"
-constexpr uint32_t kVersion = 0x00010000;   // 1.0
+constexpr uint32_t kVersion = 0x00020000;   // 2.0: op descriptors (a whole graph per job)
 constexpr uint32_t kCtrlStart = 1u << 0;
 constexpr uint32_t kStatusBusy = 1u << 0, kStatusDone = 1u << 1, kStatusError = 1u << 2;
 constexpr uint32_t kIrqDone = 1u << 0, kIrqError = 1u << 1;
@@ -35,7 +35,8 @@ public:
 
     GlobalController controller;
     GlobalBuffer global_buffer;
-    ThroughputUnit accumulators, activation_unit, pooling_unit;
+    ThroughputUnit accumulators;
+    TensorUnit activation_unit, pooling_unit;
     std::vector<std::unique_ptr<ProcessingEngine>> pes;
 
     // The register file, in address order (docs/registers.md).
@@ -52,7 +53,7 @@ public:
     tlmx::Register desc_hi{bank, "DESC_ADDR_HI", 0x024, tlmx::Access::ReadWrite};
     tlmx::Register result_lo{bank, "RESULT_ADDR_LO", 0x028, tlmx::Access::ReadWrite};
     tlmx::Register result_hi{bank, "RESULT_ADDR_HI", 0x02C, tlmx::Access::ReadWrite};
-    tlmx::Register layer_count{bank, "LAYER_COUNT", 0x030, tlmx::Access::ReadWrite};
+    tlmx::Register op_count{bank, "OP_COUNT", 0x030, tlmx::Access::ReadWrite};
     tlmx::Register error_code{bank, "ERROR_CODE", 0x034, tlmx::Access::ReadOnly};
     tlmx::Register time_lo{bank, "TIME_NS_LO", 0x038, tlmx::Access::ReadOnly};
     tlmx::Register time_hi{bank, "TIME_NS_HI", 0x03C, tlmx::Access::ReadOnly};

@@ -2,6 +2,7 @@
 #include "hw/modules/sim_time.hpp"
 
 #include "common/error.hpp"
+#include "kernels/window.hpp"
 #include "offline/layer_image.hpp"
 #include "tlm/work_extension.hpp"
 
@@ -68,42 +69,89 @@ void GlobalController::run() {
 }
 
 JobError GlobalController::run_job(const Job& job) {
-    if (job.layers == 0) return JobError::NoLayers;
+    if (job.ops == 0) return fail(JobError::NoLayers, "the job has no ops");
     resident_.assign(size_t(pes_) * cus_per_pe_, -1);
     next_cu_ = 0;
-    for (uint32_t i = 0; i < job.layers; ++i) {
-        LayerDescriptor d;
+    job_layer_ = 0;
+    last_error.clear();
+    for (uint32_t i = 0; i < job.ops; ++i) {
+        OpDescriptor d;
         if (!dma_transfer(tlm::TLM_READ_COMMAND, job.descriptors + uint64_t(i) * sizeof d, &d, sizeof d))
-            return JobError::DmaFailed;
-        LayerRecord record{};
-        if (const JobError e = run_layer(i, d, record); e != JobError::None) return e;
+            return fail(JobError::DmaFailed, "reading op descriptor " + std::to_string(i));
+        OpRecord record;
+        if (const JobError e = run_op(d, record); e != JobError::None) {
+            last_error = "op " + std::to_string(i) + ": " + last_error;
+            return e;
+        }
         if (!dma_transfer(tlm::TLM_WRITE_COMMAND, job.results + uint64_t(i) * sizeof record, &record, sizeof record))
-            return JobError::DmaFailed;
+            return fail(JobError::DmaFailed, "writing the result record of op " + std::to_string(i));
     }
     return JobError::None;
 }
 
-JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, LayerRecord& record) {
+JobError GlobalController::fail(JobError e, const std::string& why) {
+    last_error = why;
+    return e;
+}
+
+JobError GlobalController::run_op(const OpDescriptor& d, OpRecord& record) {
+    if (const std::string why = check_descriptor(d); !why.empty()) return fail(JobError::BadDescriptor, why);
+    return OpCode(d.op) == OpCode::WeightLayer ? run_layer(d, record) : run_tensor_op(d, record);
+}
+
+bool GlobalController::fetch_tensor(uint64_t addr, uint64_t bytes, std::vector<int8_t>& data) {
+    data.resize(bytes);
+    return dma_transfer(tlm::TLM_READ_COMMAND, addr, data.data(), bytes);
+}
+
+// The op's requantization entries; a shift outside the kernels' range is a bad descriptor, not a wrong result.
+bool GlobalController::fetch_params(const OpDescriptor& d, std::vector<kernels::RequantEntry>& params) {
+    params.resize(d.params_count);
+    if (params.empty()) return true;
+    if (!dma_transfer(tlm::TLM_READ_COMMAND, d.params_addr, params.data(), params.size() * sizeof params[0])) {
+        last_error = "reading requantization entries";
+        return false;
+    }
+    for (size_t k = 0; k < params.size(); ++k)
+        if (params[k].shift < 0 || params[k].shift > kernels::kMaxShift) {
+            last_error = "requantization entry " + std::to_string(k) + " has shift " + std::to_string(params[k].shift);
+            return false;
+        }
+    return true;
+}
+
+JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     std::vector<char> bytes(d.image_bytes);
-    if (!dma_transfer(tlm::TLM_READ_COMMAND, d.image_addr, bytes.data(), bytes.size())) return JobError::DmaFailed;
+    if (!dma_transfer(tlm::TLM_READ_COMMAND, d.image_addr, bytes.data(), bytes.size()))
+        return fail(JobError::DmaFailed, "reading the layer image");
     CompressedLayer layer;
     try {
         layer = decode_layer_image(bytes, "at 0x" + std::to_string(d.image_addr));
     } catch (const Error& e) {
-        last_error = e.what();
-        return JobError::BadImage;
+        return fail(JobError::BadImage, e.what());
     }
+    if (const std::string why = check_layer_fits(d, layer.geo); !why.empty()) return fail(JobError::BadDescriptor, why);
+    const int layer_index = job_layer_++;
     const std::vector<WorkUnit> units = work_units(layer);
     const CuPipeline pipeline(config_, layer.scheme);
-    // Functional data: the input vectors come in by DMA, each CU adds its units' partial sums into the
-    // accumulators, which go out by DMA after the layer.
-    const LayerGeometry& geo = layer.geo;
-    const bool functional = d.input_addr != 0;
-    std::vector<int8_t> inputs(functional ? size_t(d.vectors) * geo.groups * geo.rows : 0);
-    std::vector<int64_t> accumulators(functional ? size_t(d.vectors) * geo.cols : 0, 0);
+    const OpGeometry geo = geometry_of(d);
+    const uint32_t vectors = d.out_h * d.out_w;
+    // Functional data: the input tensor comes in by DMA and is gathered into the layer's input vectors; each CU
+    // adds its units' partial sums into the accumulators; the activation unit requantizes them.
+    const bool functional = d.src0 != 0;
+    std::vector<int8_t> input, inputs;
+    std::vector<int64_t> accumulators;
+    std::vector<kernels::RequantEntry> params;
     std::optional<FastDatapath> datapath;
     if (functional) {
-        if (!dma_transfer(tlm::TLM_READ_COMMAND, d.input_addr, inputs.data(), inputs.size())) return JobError::DmaFailed;
+        if (!fetch_tensor(d.src0, uint64_t(geo.in.elements()), input)) return fail(JobError::DmaFailed, "reading the input tensor");
+        if (!fetch_params(d, params)) return JobError::BadDescriptor;
+        const size_t width = size_t(layer.geo.groups) * layer.geo.rows;
+        inputs.resize(size_t(vectors) * width);
+        for (uint32_t oy = 0; oy < d.out_h; ++oy)
+            for (uint32_t ox = 0; ox < d.out_w; ++ox)
+                kernels::im2col(input.data(), geo.in, geo, int(oy), int(ox), inputs.data() + (size_t(oy) * d.out_w + ox) * width);
+        accumulators.assign(size_t(vectors) * layer.geo.cols, 0);
         datapath.emplace(layer);
     }
     // Units fill CUs in order, continuing where the previous layer stopped: the whole network stays resident.
@@ -122,11 +170,12 @@ JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, L
     const double program_ns = config_.xbar_rows * config_.program_pulse_ns;   // arrays write row by row, in parallel
     bool programmed = false;
     auto claim = [&](int cu) {
-        if (resident_[cu] == int(index)) return;
+        if (resident_[cu] == layer_index) return;
         if (resident_[cu] >= 0) busy[cu] += program_ns;
-        resident_[cu] = int(index);
+        resident_[cu] = layer_index;
         programmed = true;
     };
+    UnitCounters counters;
     for (const WorkUnit& u : units) {
         if (used + u.ous > ous_per_cu && used > 0) next_cu_ = (next_cu_ + 1) % total_cus, used = 0;
         used += u.ous;
@@ -134,7 +183,7 @@ JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, L
         record.cells_programmed += uint64_t(u.ous) * config_.ou_rows * config_.ou_cols;
         work.unit = &u;
         work.pipeline = &pipeline;
-        work.vectors = d.vectors;
+        work.vectors = vectors;
         work.layer = layers_run_;
         work.datapath = datapath ? &*datapath : nullptr;
         work.inputs = inputs.data();
@@ -148,44 +197,91 @@ JobError GlobalController::run_layer(uint32_t index, const LayerDescriptor& d, L
         delay += sc_core::sc_time_stamp() - sent;   // non-zero only for detailed CUs
         if (gp.get_response_status() != tlm::TLM_OK_RESPONSE) {
             gp.clear_extension(&work);
-            return JobError::BadImage;
+            return fail(JobError::BadImage, "a CU refused a work unit");
         }
         busy[next_cu_] += to_ns(delay);
-        stall[next_cu_] += work.result.stall_ns * d.vectors;
-        record.ou_activations += work.result.counters.ou_activations * d.vectors;
-        record.block_writes += work.result.counters.block_writes * d.vectors;
-        record.stall_ns += uint64_t(work.result.stall_ns * d.vectors + 0.5);
+        stall[next_cu_] += work.result.stall_ns * vectors;
+        counters.add(work.result.counters, vectors);
+        record.stall_ns += uint64_t(work.result.stall_ns * vectors + 0.5);
     }
     gp.clear_extension(&work);
     ++layers_run_;
-    if (functional) {
-        std::vector<int32_t> out(accumulators.begin(), accumulators.end());   // int8 x int8 sums fit 32 bits
-        if (!dma_transfer(tlm::TLM_WRITE_COMMAND, d.output_addr, out.data(), out.size() * sizeof(int32_t)))
-            return JobError::DmaFailed;
-    }
     next_cu_ = (next_cu_ + 1) % total_cus;
+    record.ou_activations = counters.ou_activations;
+    record.adc_conversions = counters.adc_conversions;
+    record.block_writes = counters.block_writes;
+    for (int b = 0; b < int(Buffer::Count); ++b)
+        record.buffer_reads[b] = counters.reads[b], record.buffer_writes[b] = counters.writes[b];
     // The shared units work on the layer's data pipelined with the CUs: the slowest stage sets the layer's time.
-    const LayerGeometry& g = geo;
-    const uint64_t outputs = uint64_t(d.vectors) * g.cols;
+    std::vector<int8_t> output(functional ? size_t(geo.out.elements()) : 0);
+    TensorOpExtension requant;
+    requant.op = &d;
+    requant.accumulators = accumulators.data();
+    requant.params = params.data();
+    requant.dst = functional ? output.data() : nullptr;
+    const uint64_t outputs = uint64_t(vectors) * d.out_c;
     const uint64_t cus = uint64_t(std::count_if(busy.begin(), busy.end(), [](double b) { return b > 0; }));
     const double periphery = std::max({
-        stage_ns(to_global_buffer, d.input_bytes, outputs, 0, 1),
-        stage_ns(to_accumulators, 0, 0, uint64_t(d.vectors) * g.domains() * g.group_bitcols(),
-                 std::max<uint64_t>(1, cus) * config_.cu_shift_adds),
-        stage_ns(to_activation, 0, 0, outputs, uint64_t(config_.activation_lanes)),
-        stage_ns(to_pooling, 0, 0, d.pool_reads, uint64_t(config_.pooling_lanes)),
+        traffic_ns(to_global_buffer, uint64_t(geo.in.elements()), outputs, 0, 1, &record.global_buffer_accesses),
+        traffic_ns(to_accumulators, 0, 0, uint64_t(vectors) * layer.geo.domains() * layer.geo.group_bitcols(),
+                   std::max<uint64_t>(1, cus) * config_.cu_shift_adds, &record.accumulations),
+        tensor_ns(to_activation, requant, record.activation_ops),
     });
+    if (functional && !dma_transfer(tlm::TLM_WRITE_COMMAND, d.dst, output.data(), output.size()))
+        return fail(JobError::DmaFailed, "writing the output tensor");
     const double layer_ns = std::ceil(std::max(periphery, *std::max_element(busy.begin(), busy.end())));
     record.time_ns = uint64_t(layer_ns + 0.5);
     record.programming_ns = programmed ? uint64_t(std::ceil(program_ns)) : 0;
-    if (waveform) trace_layer(index, busy, stall);
-    if (!detailed) qk_.inc(sc_core::sc_time(layer_ns, sc_core::SC_NS));
-    if (qk_.need_sync()) qk_.sync();
+    if (waveform && layer_index >= traced_first && layer_index <= traced_last) trace_layer(layer_index, busy, stall);
+    if (!detailed) finish_op(layer_ns);
+    else if (qk_.need_sync()) qk_.sync();
     return JobError::None;
 }
 
-double GlobalController::stage_ns(tlm_utils::simple_initiator_socket<GlobalController>& unit, uint64_t reads,
-                                  uint64_t writes, uint64_t ops, uint64_t lanes) {
+// Pooling, elementwise and layout ops: operands in by DMA, one transaction to the unit, the output back.
+JobError GlobalController::run_tensor_op(const OpDescriptor& d, OpRecord& record) {
+    const OpGeometry g = geometry_of(d);
+    const uint64_t in = uint64_t(g.in.elements()), out = uint64_t(g.out.elements());
+    const OpCode op = OpCode(d.op);
+    const bool functional = d.src0 != 0;
+    std::vector<int8_t> a, b, result;
+    std::vector<kernels::RequantEntry> params;
+    if (functional) {
+        if (!fetch_tensor(d.src0, in, a) || (op == OpCode::Add && !fetch_tensor(d.src1, out, b)))
+            return fail(JobError::DmaFailed, "reading an input tensor");
+        // A concat's inputs land in one output: each copy reads what the earlier ones wrote.
+        if (op == OpCode::CopyChannels ? !fetch_tensor(d.dst, out, result) : (result.resize(out), false))
+            return fail(JobError::DmaFailed, "reading the output tensor");
+        if (!fetch_params(d, params)) return JobError::BadDescriptor;
+    }
+    TensorOpExtension t;
+    t.op = &d;
+    t.src0 = a.data();
+    t.src1 = b.data();
+    t.params = params.data();
+    t.dst = functional ? result.data() : nullptr;
+    const bool pooling = op == OpCode::MaxPool || op == OpCode::AvgPool || op == OpCode::ZeroPad;
+    uint64_t unit_ops = 0;
+    const double unit_ns = tensor_ns(pooling ? to_pooling : to_activation, t, unit_ops);
+    if (unit_ns < 0) return fail(JobError::BadDescriptor, std::string(to_string(op)) + " op refused by its unit");
+    (pooling ? record.pooling_ns : record.activation_ops) += pooling ? uint64_t(unit_ns) : unit_ops;
+    const uint64_t reads = in + (op == OpCode::Add ? out : 0), writes = op == OpCode::CopyChannels ? in : out;
+    const double buffer_ns = traffic_ns(to_global_buffer, reads, writes, 0, 1, &record.global_buffer_accesses);
+    if (functional && !dma_transfer(tlm::TLM_WRITE_COMMAND, d.dst, result.data(), result.size()))
+        return fail(JobError::DmaFailed, "writing the output tensor");
+    const double ns = std::ceil(std::max(unit_ns, buffer_ns));
+    record.time_ns = uint64_t(ns);
+    finish_op(ns);
+    return JobError::None;
+}
+
+void GlobalController::finish_op(double ns) {
+    qk_.inc(sc_core::sc_time(ns, sc_core::SC_NS));
+    if (qk_.need_sync()) qk_.sync();
+}
+
+double GlobalController::traffic_ns(tlm_utils::simple_initiator_socket<GlobalController>& unit, uint64_t reads,
+                                    uint64_t writes, uint64_t ops, uint64_t lanes, uint64_t* counted) {
     TrafficExtension t;
     t.reads = reads, t.writes = writes, t.ops = ops, t.lanes = lanes;
     tlm::tlm_generic_payload gp;
@@ -194,13 +290,28 @@ double GlobalController::stage_ns(tlm_utils::simple_initiator_socket<GlobalContr
     sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
     unit->b_transport(gp, delay);
     gp.clear_extension(&t);
+    *counted += reads || writes ? t.accesses : ops;
+    return to_ns(delay);
+}
+
+// The unit's time for the op, or -1 if it refused it.
+double GlobalController::tensor_ns(tlm_utils::simple_initiator_socket<GlobalController>& unit, TensorOpExtension& t,
+                                   uint64_t& ops) {
+    tlm::tlm_generic_payload gp;
+    gp.set_extension(&t);
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    unit->b_transport(gp, delay);
+    gp.clear_extension(&t);
+    if (gp.get_response_status() != tlm::TLM_OK_RESPONSE) return -1;
+    ops += t.ops;
     return to_ns(delay);
 }
 
 // The layer starts at the controller's local time: sync so the waveform's changes are scheduled from there.
-void GlobalController::trace_layer(uint32_t index, const std::vector<double>& busy, const std::vector<double>& stall) {
+void GlobalController::trace_layer(int layer, const std::vector<double>& busy, const std::vector<double>& stall) {
     qk_.sync();
-    waveform->set_layer(0, int(index));
+    waveform->set_layer(0, layer);
     for (int cu = 0; cu < int(busy.size()); ++cu) {
         if (busy[cu] <= 0 || !waveform->traces_cu(cu)) continue;
         waveform->set_busy(0, cu, true);

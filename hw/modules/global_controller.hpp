@@ -1,9 +1,13 @@
-// The global controller: on a doorbell it walks the layer descriptors in system memory, fetches each compressed
-// layer image by DMA, maps its work units onto CUs and issues one coarse transaction per unit; CUs of a layer
-// run in parallel, so a layer takes as long as its busiest CU. The one process of the accelerator.
+// The global controller: on a doorbell it walks the op descriptors in system memory (hw/modules/job_format.hpp).
+// A weight op: fetch the compressed layer image and the input tensor by DMA, gather the input vectors (im2col),
+// map the layer's work units onto CUs and issue one coarse transaction per unit (each CU adds its units' partial
+// sums into the shared accumulators), have the activation unit requantize, write the output tensor back. CUs of
+// a layer run in parallel, so it takes as long as its busiest CU or slowest shared unit. Other ops go to the
+// activation or pooling unit. The one process of the accelerator.
 #pragma once
 
 #include "common/config.hpp"
+#include "hw/modules/job_format.hpp"
 #include "hw/timing/cu_pipeline.hpp"
 #include "hw/modules/periphery.hpp"
 #include "hw/modules/waveform.hpp"
@@ -21,28 +25,6 @@
 
 namespace reshare::hw {
 
-// Layer descriptor in system memory (docs/registers.md): 40 bytes, little-endian.
-struct LayerDescriptor {
-    uint64_t image_addr;
-    uint32_t image_bytes;
-    uint32_t vectors;      // input vectors (output positions) the layer computes
-    uint32_t input_bytes;  // the layer's input feature map, read from the global buffer
-    uint32_t pool_reads;   // values the pooling unit reads after this layer (0: no pooling)
-    uint64_t input_addr;   // the layer's input vectors, vectors x (groups * rows) int8 (0: timing only)
-    uint64_t output_addr;  // where its accumulators go, vectors x cols int32
-};
-// Per-layer result record the controller writes back: 48 bytes.
-struct LayerRecord {
-    uint64_t time_ns;
-    uint64_t ou_activations;
-    uint64_t stall_ns;
-    uint64_t block_writes;
-    uint64_t programming_ns;     // writing this layer's weights into crossbars (docs/timing.md)
-    uint64_t cells_programmed;
-};
-
-enum class JobError : uint32_t { None = 0, DmaFailed = 1, BadImage = 2, NoLayers = 3 };
-
 class GlobalController : public sc_core::sc_module {
 public:
     tlm_utils::simple_initiator_socket<GlobalController> dma;
@@ -51,7 +33,7 @@ public:
 
     struct Job {
         uint64_t descriptors = 0, results = 0;
-        uint32_t layers = 0;
+        uint32_t ops = 0;
     };
 
     GlobalController(sc_core::sc_module_name name, const HwConfig& config, int pes, int cus_per_pe);
@@ -61,14 +43,23 @@ public:
     bool busy() const { return busy_; }
     std::string last_error;
     Waveform* waveform = nullptr;   // opt-in tracing
+    // Weight layers (counted from the job's first, 0-based) whose activity the waveform shows.
+    int traced_first = 0, traced_last = 1 << 30;
 
 private:
     void run();
     JobError run_job(const Job& job);
-    JobError run_layer(uint32_t index, const LayerDescriptor& d, LayerRecord& record);
-    double stage_ns(tlm_utils::simple_initiator_socket<GlobalController>& unit, uint64_t reads, uint64_t writes,
-                    uint64_t ops, uint64_t lanes);
-    void trace_layer(uint32_t index, const std::vector<double>& busy, const std::vector<double>& stall);
+    JobError run_op(const OpDescriptor& d, OpRecord& record);
+    JobError run_layer(const OpDescriptor& d, OpRecord& record);
+    JobError run_tensor_op(const OpDescriptor& d, OpRecord& record);
+    JobError fail(JobError e, const std::string& why);
+    bool fetch_params(const OpDescriptor& d, std::vector<kernels::RequantEntry>& params);
+    bool fetch_tensor(uint64_t addr, uint64_t bytes, std::vector<int8_t>& data);
+    double traffic_ns(tlm_utils::simple_initiator_socket<GlobalController>& unit, uint64_t reads, uint64_t writes,
+                      uint64_t ops, uint64_t lanes, uint64_t* counted);
+    double tensor_ns(tlm_utils::simple_initiator_socket<GlobalController>& unit, TensorOpExtension& t, uint64_t& ops);
+    void finish_op(double ns);
+    void trace_layer(int layer, const std::vector<double>& busy, const std::vector<double>& stall);
     bool dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes);
     bool dmi_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes, sc_core::sc_time& delay);
     void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
@@ -77,6 +68,7 @@ private:
     int pes_, cus_per_pe_;
     int next_cu_ = 0;
     uint64_t layers_run_ = 0;     // tags work transactions so CUs know when a new layer's units arrive
+    int job_layer_ = 0;           // the job's weight layers so far
     std::vector<int> resident_;   // per CU: the job's layer whose weights it holds, -1 = none yet
     Job job_;
     bool busy_ = false;
