@@ -251,8 +251,8 @@ void register_run(CLI::App& app) {
     cmd->add_option("--image", opts->image, "JPEG or PNG input (default: a seeded synthetic image, labeled)");
     cmd->add_option("--report", opts->report, "write the JSON report here");
     cmd->add_option("--csv", opts->csv, "write the per-layer figures as CSV here (one row per layer, then the total)");
-    cmd->add_option("--layers", opts->layers, "FROM:TO weight layers to time, trace and report (all are computed)");
-    cmd->add_option("--vcd", opts->vcd, "write a VCD waveform of the timed layers (open with docs/reshare.gtkw)");
+    cmd->add_option("--layers", opts->layers, "FROM:TO weight layers (0-based) to report and trace; the whole network always runs");
+    cmd->add_option("--vcd", opts->vcd, "write a VCD waveform of the --layers layers (open with docs/reshare.gtkw)");
     cmd->callback([opts] { run(*opts); });
 }
 
