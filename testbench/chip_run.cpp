@@ -31,12 +31,12 @@ hw::UnitCounters collect(const hw::Accelerator& a, double& stall_ns) {
 
 }  // namespace
 
-int cus_used(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers) {
+int cus_used(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers, size_t first, size_t end) {
     const uint64_t ous_per_cu = uint64_t(config.cu_arrays) * config.ous_per_crossbar();
     int cus = 0;
-    for (const auto& units : layers) {
+    for (size_t l = first; l < std::min(end, layers.size()); ++l) {
         uint64_t used = 0;
-        for (const hw::WorkUnit& u : units) {
+        for (const hw::WorkUnit& u : layers[l]) {
             if (used + u.ous > ous_per_cu && used > 0) ++cus, used = 0;
             used += u.ous;
         }
@@ -114,14 +114,15 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program
     const Layout layout = layout_of(program);
     if (layout.end > (uint64_t(1) << 32)) throw Error("the job does not fit the platform's 4 GiB memory", ExitCode::Failure);
     platform::Platform p(config, pes, layout.end);
+    p.accelerator.controller.focus_first = trace.first_layer;
+    p.accelerator.controller.focus_last = trace.last_layer;
     std::unique_ptr<hw::Waveform> waveform;
     if (!trace.vcd.empty()) {
-        std::vector<int> cus(std::min(trace.cus, pes * config.pe_cus));
-        for (size_t i = 0; i < cus.size(); ++i) cus[i] = int(i);
+        const int total = pes * config.pe_cus;
+        std::vector<int> cus(std::min(trace.cus, total));
+        for (size_t i = 0; i < cus.size(); ++i) cus[i] = (trace.first_cu + int(i)) % total;
         waveform = std::make_unique<hw::Waveform>("waveform", trace.vcd, cus, config.pe_cus, &p.irq);
         p.accelerator.controller.waveform = waveform.get();
-        p.accelerator.controller.traced_first = trace.first_layer;
-        p.accelerator.controller.traced_last = trace.last_layer;
         // Detailed CUs report their sharing buffer's occupancy as it changes.
         for (int cu : cus) {
             auto& unit = *p.accelerator.pes[cu / config.pe_cus]->cus[cu % config.pe_cus];
@@ -166,7 +167,10 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program
     out.periphery = {p.accelerator.global_buffer.accesses, p.accelerator.accumulators.ops,
                      p.accelerator.pooling_unit.busy_ns};
     waveform.reset();   // closes the VCD
-    if (out.error && !trace.vcd.empty()) std::remove(trace.vcd.c_str());   // nothing half-written
+    if (out.error && !trace.vcd.empty()) {   // nothing half-written
+        std::remove(trace.vcd.c_str());
+        std::remove(hw::gtkw_path(trace.vcd).c_str());
+    }
     if (out.error) throw Error("accelerator job failed with error code " + std::to_string(out.error) + ": " +
                                p.accelerator.controller.last_error, ExitCode::Failure);
     return out;

@@ -8,6 +8,7 @@
 #include "hw/timing/energy.hpp"
 #include "testbench/program.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -27,13 +28,15 @@ struct ChipResult {
 // PEs needed to hold every layer at once, with the controller's own mapping (docs/timing.md).
 int pes_to_hold(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers);
 
-// CUs the controller's mapping uses for these layers.
-int cus_used(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers);
+// CUs the controller's mapping uses for layers [first, end).
+int cus_used(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers, size_t first = 0,
+             size_t end = SIZE_MAX);
 
-// Which part of a job the waveform shows: the first `cus` CUs during weight layers [first_layer, last_layer].
+// The part of a job in focus: the waveform shows `cus` CUs from `first_cu` on during weight layers
+// [first_layer, last_layer], and in detailed mode only those layers run event by event.
 struct TraceOptions {
     std::string vcd;   // "" = no waveform
-    int cus = 0;
+    int first_cu = 0, cus = 0;
     int first_layer = 0, last_layer = 1 << 30;
 };
 

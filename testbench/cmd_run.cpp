@@ -37,7 +37,7 @@ struct RunOptions {
     std::string vcd;
 };
 
-// A whole-chip trace would be huge: the waveform follows at most this many CUs (the first ones mapped).
+// A whole-chip trace would be huge: the waveform follows at most this many CUs (the focus layers' first ones).
 constexpr int kMaxTracedCus = 256;
 
 struct Progress {
@@ -196,8 +196,10 @@ void run(const RunOptions& o) {
     testbench::Program program = testbench::compile(g, inference::requant_program(quantized, calibration), std::move(images));
     program.input = reference.nodes[0].q;
     const int pes = config.chip_pes > 0 ? config.chip_pes : testbench::pes_to_hold(config, units);
-    std::vector<std::vector<hw::WorkUnit>> traced_units(units.begin() + long(first), units.begin() + long(last) + 1);
-    const testbench::TraceOptions trace{o.vcd, std::min(kMaxTracedCus, testbench::cus_used(config, traced_units)),
+    // The controller maps layers onto CUs in order, each from a fresh CU: the focus layers start after the CUs of
+    // the layers before them.
+    const testbench::TraceOptions trace{o.vcd, first ? testbench::cus_used(config, units, 0, first) : 0,
+                                        std::min(kMaxTracedCus, testbench::cus_used(config, units, first, last + 1)),
                                         int(first), int(last)};
     const testbench::ChipResult sim = testbench::simulate_chip(config, pes, program, trace);
     testbench::check_outputs(g, to_string(scheme), sim, reference);
@@ -252,7 +254,7 @@ void register_run(CLI::App& app) {
     cmd->add_option("--report", opts->report, "write the JSON report here");
     cmd->add_option("--csv", opts->csv, "write the per-layer figures as CSV here (one row per layer, then the total)");
     cmd->add_option("--layers", opts->layers, "FROM:TO weight layers (0-based) to report and trace; the whole network always runs");
-    cmd->add_option("--vcd", opts->vcd, "write a VCD waveform of the --layers layers (open with docs/reshare.gtkw)");
+    cmd->add_option("--vcd", opts->vcd, "write a VCD waveform of the --layers layers, and next to it a GTKWave save file (gtkwave FILE.vcd FILE.gtkw)");
     cmd->callback([opts] { run(*opts); });
 }
 

@@ -1,6 +1,7 @@
 // The accelerator as a platform sees it: registers, interrupt, and a doorbell-to-interrupt job over DMA.
 #include "helpers.hpp"
 
+#include "hw/modules/waveform.hpp"
 #include "inference/engine.hpp"
 #include "inference/image.hpp"
 #include "offline/functional.hpp"
@@ -14,6 +15,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 using namespace reshare;
 using namespace reshare::platform;
@@ -399,4 +402,11 @@ TEST_CASE("network: a wrong output is an error naming the node, the position and
     r.tensors[node].pop_back();
     r.tensors[node][43] = want.nodes[node].q[43];
     CHECK_THROWS_WITH(testbench::check_outputs(*m.graph, "reshare", r, want), Catch::Matchers::Contains("has 127 values, not 128"));
+}
+
+TEST_CASE("waveform: the repository's save file is the one a trace from the first CU gets", "[sim][vcd]") {
+    std::stringstream repo;
+    repo << std::ifstream(RESHARE_SOURCE_DIR "/docs/reshare.gtkw").rdbuf();
+    CHECK(repo.str() == hw::gtkw_save_file({"pe_0.cu_0", "pe_0.cu_1", "pe_0.cu_2", "pe_0.cu_3"},
+                                           "open with `gtkwave FILE docs/reshare.gtkw`"));
 }

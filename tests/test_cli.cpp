@@ -211,17 +211,24 @@ TEST_CASE("cli: run --vcd writes a 1 ns waveform with the layer, the interrupt a
     text << std::ifstream(vcd).rdbuf();
     const std::string s = text.str();
     REQUIRE(s.find("$timescale\n     1 ns") != std::string::npos);
-    for (const char* name : {"layer [31:0]", "irq", "$scope module cu_0", "busy", "stalled_ns [63:0]"}) {
+    for (const char* name : {"layer [31:0]", "irq", "$scope module cu_", "busy", "stalled_ns [63:0]"}) {
         INFO(name);
         REQUIRE(s.find(name) != std::string::npos);
     }
     // The two traced layers appear by their network index (2 = b10, 3 = b11) as values of `layer`.
     REQUIRE(s.find("\nb10 ") != std::string::npos);
     REQUIRE(s.find("\nb11 ") != std::string::npos);
-    // The save file in the repository names signals the trace has.
+    // Next to it, a save file whose CUs are the traced ones: layer 2's, not the chip's first.
     std::stringstream gtkw;
-    gtkw << std::ifstream(RESHARE_SOURCE_DIR "/docs/reshare.gtkw").rdbuf();
-    REQUIRE(gtkw.str().find("SystemC.accelerator.pe_0.cu_0.busy") != std::string::npos);
+    gtkw << std::ifstream(vcd.parent_path() / "trace.gtkw").rdbuf();
+    const std::string g = gtkw.str();
+    const size_t at = g.find("SystemC.accelerator.pe_");
+    REQUIRE(at != std::string::npos);
+    const std::string path = g.substr(at + 20, g.find(".busy", at) - at - 20);   // pe_P.cu_C
+    const std::string cu = path.substr(path.find('.') + 1);
+    INFO(path);
+    REQUIRE(path != "pe_0.cu_0");
+    REQUIRE(s.find("$scope module " + cu + " $end") != std::string::npos);
 }
 
 TEST_CASE("cli: in detailed mode the waveform follows each CU's sharing-buffer occupancy", "[cli][real][vcd]") {

@@ -15,6 +15,7 @@ struct WorkExtension : tlm::tlm_extension<WorkExtension> {
     uint64_t vectors = 1;
     uint64_t layer = 0;            // changes with every layer the controller runs: units are per layer
     int cu = 0;                    // the CU inside the PE the transaction is for
+    bool detailed = true;          // a CU with a detailed engine uses it (false: the batched model)
     // Functional data (absent when only timing is asked): the CU adds unit `unit_index`'s partial sums for the
     // layer's input vectors into the shared accumulators' storage.
     const FastDatapath* datapath = nullptr;

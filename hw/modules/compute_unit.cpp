@@ -85,7 +85,7 @@ void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
         return;
     }
     UnitTiming t = timing_of(*work->unit, *work->pipeline, work->layer);
-    if (engine) {
+    if (engine && work->detailed) {
         // Detailed: live through every vector's events; the elapsed kernel time is the latency.
         wait(delay);
         delay = sc_core::SC_ZERO_TIME;

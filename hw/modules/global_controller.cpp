@@ -163,7 +163,8 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     tlmx::WorkExtension work;
     gp.set_extension(&work);
     // Detailed CUs live through their events in kernel time, one after another: start them from the layer's start.
-    const bool detailed = config_.sim_mode == SimMode::Detailed;
+    const bool in_focus = layer_index >= focus_first && layer_index <= focus_last;
+    const bool detailed = config_.sim_mode == SimMode::Detailed && in_focus;
     if (detailed) qk_.sync();
     // A CU that holds nothing yet is programmed before the job (reported, not timed); one that holds another
     // layer's weights (too few CUs for the network) is reprogrammed first, which the layer waits for.
@@ -190,6 +191,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         work.accumulators = accumulators.data();
         work.unit_index = int(&u - units.data());
         work.cu = next_cu_ % cus_per_pe_;
+        work.detailed = detailed;
         gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
         sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
         const sc_core::sc_time sent = sc_core::sc_time_stamp();
@@ -232,7 +234,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     const double layer_ns = std::ceil(std::max(periphery, *std::max_element(busy.begin(), busy.end())));
     record.time_ns = uint64_t(layer_ns + 0.5);
     record.programming_ns = programmed ? uint64_t(std::ceil(program_ns)) : 0;
-    if (waveform && layer_index >= traced_first && layer_index <= traced_last) trace_layer(layer_index, busy, stall);
+    if (waveform && in_focus) trace_layer(layer_index, busy, stall);
     if (!detailed) finish_op(layer_ns);
     else if (qk_.need_sync()) qk_.sync();
     return JobError::None;
@@ -280,32 +282,37 @@ void GlobalController::finish_op(double ns) {
     if (qk_.need_sync()) qk_.sync();
 }
 
+namespace {
+
+// One transaction carrying `ext` to a shared unit: the unit's time, or -1 if it answered with an error.
+template <class Extension>
+double ask(tlm_utils::simple_initiator_socket<GlobalController>& unit, Extension& ext) {
+    tlm::tlm_generic_payload gp;
+    gp.set_extension(&ext);
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+    unit->b_transport(gp, delay);
+    gp.clear_extension(&ext);
+    return gp.get_response_status() == tlm::TLM_OK_RESPONSE ? to_ns(delay) : -1;
+}
+
+}  // namespace
+
 double GlobalController::traffic_ns(tlm_utils::simple_initiator_socket<GlobalController>& unit, uint64_t reads,
                                     uint64_t writes, uint64_t ops, uint64_t lanes, uint64_t* counted) {
     TrafficExtension t;
     t.reads = reads, t.writes = writes, t.ops = ops, t.lanes = lanes;
-    tlm::tlm_generic_payload gp;
-    gp.set_extension(&t);
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    unit->b_transport(gp, delay);
-    gp.clear_extension(&t);
+    const double ns = ask(unit, t);
     *counted += reads || writes ? t.accesses : ops;
-    return to_ns(delay);
+    return ns;
 }
 
 // The unit's time for the op, or -1 if it refused it.
 double GlobalController::tensor_ns(tlm_utils::simple_initiator_socket<GlobalController>& unit, TensorOpExtension& t,
                                    uint64_t& ops) {
-    tlm::tlm_generic_payload gp;
-    gp.set_extension(&t);
-    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-    sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
-    unit->b_transport(gp, delay);
-    gp.clear_extension(&t);
-    if (gp.get_response_status() != tlm::TLM_OK_RESPONSE) return -1;
-    ops += t.ops;
-    return to_ns(delay);
+    const double ns = ask(unit, t);
+    if (ns >= 0) ops += t.ops;
+    return ns;
 }
 
 // The layer starts at the controller's local time: sync so the waveform's changes are scheduled from there.

@@ -43,8 +43,10 @@ public:
     bool busy() const { return busy_; }
     std::string last_error;
     Waveform* waveform = nullptr;   // opt-in tracing
-    // Weight layers (counted from the job's first, 0-based) whose activity the waveform shows.
-    int traced_first = 0, traced_last = 1 << 30;
+    // The weight layers in focus (counted from the job's first, 0-based): the waveform shows their activity, and
+    // with sim.mode detailed their CUs run event by event (the others use the batched model, which gives the same
+    // times, so a large network can be run whole for a detailed look at a few layers).
+    int focus_first = 0, focus_last = 1 << 30;
 
 private:
     void run();

@@ -1,18 +1,54 @@
 #include "hw/modules/waveform.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 namespace reshare::hw {
 
+namespace {
+
+std::string without_vcd_suffix(std::string path) {
+    if (path.size() > 4 && path.compare(path.size() - 4, 4, ".vcd") == 0) path.resize(path.size() - 4);
+    return path;
+}
+
+}  // namespace
+
+std::string gtkw_path(const std::string& vcd_path) { return without_vcd_suffix(vcd_path) + ".gtkw"; }
+
+std::string gtkw_save_file(const std::vector<std::string>& cus, const std::string& how_to_open) {
+    std::ostringstream f;
+    f << "[*] GTKWave save file for `reshare run --vcd FILE`: " << how_to_open << ".\n"
+      << "[*] Press \"zoom fit\" (Ctrl+Alt+F) to see the whole job.\n"
+      << "[*] Signals grouped: the accelerator's layer and interrupt, then the first four traced CUs' busy and stall counters.\n"
+      << "[timestart] 0\n[treeopen] SystemC.\n[treeopen] SystemC.accelerator.\n"
+      << "@800200\n-accelerator\n@424\n+{layer (-1 idle)} SystemC.accelerator.layer[31:0]\n@28\n"
+      << "SystemC.accelerator.irq\n@1000200\n-accelerator\n";
+    auto group = [&](const std::string& title, const char* format, const std::string& signal, const std::string& label,
+                     size_t n) {
+        f << "@800200\n-" << title << "\n" << format << "\n";
+        for (size_t i = 0; i < std::min(n, cus.size()); ++i) {
+            const std::string cu = cus[i].substr(cus[i].find('.') + 1);
+            f << "+{" << cu << " " << label << "} SystemC.accelerator." << cus[i] << "." << signal << "\n";
+        }
+        f << "@1000200\n-" << title << "\n";
+    };
+    group("CUs busy", "@28", "busy", "busy", 4);
+    group("CUs MVM stall so far (ns)", "@24", "stalled_ns[63:0]", "stalled ns", 4);
+    group("CUs sharing buffer (results; detailed mode)", "@24", "sharing_buffer[63:0]", "sharing buffer", 2);
+    return f.str();
+}
+
 Waveform::Waveform(sc_core::sc_module_name name, const std::string& vcd_path, const std::vector<int>& cus, int pe_cus,
-                   sc_core::sc_signal<bool>* irq, int first_layer)
-    : sc_core::sc_module(name), first_layer_(first_layer), wake_("wake") {
-    std::string base = vcd_path;
-    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
-    file_ = sc_core::sc_create_vcd_trace_file(base.c_str());
+                   sc_core::sc_signal<bool>* irq)
+    : sc_core::sc_module(name), wake_("wake") {
+    file_ = sc_core::sc_create_vcd_trace_file(without_vcd_suffix(vcd_path).c_str());
     file_->set_time_unit(1, sc_core::SC_NS);
     sc_core::sc_trace(file_, layer_, "accelerator.layer");
     if (irq) sc_core::sc_trace(file_, *irq, "accelerator.irq");
+    std::vector<std::string> names;
     for (int cu : cus) {
         const std::string where = "pe_" + std::to_string(cu / pe_cus) + ".cu_" + std::to_string(cu % pe_cus);
         const std::string prefix = "accelerator." + where, object = "pe_" + std::to_string(cu / pe_cus) + "_cu_" + std::to_string(cu % pe_cus);
@@ -24,7 +60,10 @@ Waveform::Waveform(sc_core::sc_module_name name, const std::string& vcd_path, co
         sc_core::sc_trace(file_, *busy_.back(), prefix + ".busy");
         sc_core::sc_trace(file_, *stalled_.back(), prefix + ".stalled_ns");
         sc_core::sc_trace(file_, *occupancy_.back(), prefix + ".sharing_buffer");
+        names.push_back(where);
     }
+    const std::string save = gtkw_path(vcd_path);
+    std::ofstream(save) << gtkw_save_file(names, "open with `gtkwave FILE " + save + "`");
     SC_HAS_PROCESS(Waveform);
     SC_METHOD(apply);
     sensitive << wake_;
@@ -49,8 +88,7 @@ void Waveform::apply() {
 }
 
 void Waveform::set_layer(double offset_ns, int layer) {
-    const int shown = layer < 0 ? -1 : layer + first_layer_;
-    schedule(offset_ns, [this, shown] { layer_.write(shown); });
+    schedule(offset_ns, [this, layer] { layer_.write(layer < 0 ? -1 : layer); });
 }
 
 void Waveform::set_busy(double offset_ns, int cu, bool busy) {

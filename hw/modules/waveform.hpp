@@ -16,10 +16,10 @@ namespace reshare::hw {
 
 class Waveform : public sc_core::sc_module {
 public:
-    // `cus`: global CU indices to trace; `pe_cus` names them pe_<i / pe_cus>.cu_<i % pe_cus>.
-    // `first_layer`: the network's index of the job's first layer, so `layer` shows network layer indices.
+    // `cus`: global CU indices to trace; `pe_cus` names them pe_<i / pe_cus>.cu_<i % pe_cus>. Next to the VCD
+    // goes a GTKWave save file for it (FILE.gtkw), grouping the signals as docs/reshare.gtkw does.
     Waveform(sc_core::sc_module_name name, const std::string& vcd_path, const std::vector<int>& cus, int pe_cus,
-             sc_core::sc_signal<bool>* irq, int first_layer = 0);
+             sc_core::sc_signal<bool>* irq);
     ~Waveform() override;
 
     bool traces_cu(int cu) const { return index_.count(cu) > 0; }
@@ -34,7 +34,6 @@ private:
     void apply();
 
     sc_core::sc_trace_file* file_;
-    int first_layer_;
     sc_core::sc_signal<int> layer_{"layer", -1};
     std::vector<std::unique_ptr<sc_core::sc_signal<bool>>> busy_;
     std::vector<std::unique_ptr<sc_core::sc_signal<uint64_t>>> stalled_, occupancy_;
@@ -43,5 +42,12 @@ private:
     std::multimap<sc_core::sc_time, std::function<void()>> pending_;
     sc_core::sc_event_queue wake_;
 };
+
+// The GTKWave save file of a trace whose CUs are `cus` ("pe_0.cu_5", ...): the accelerator's layer and interrupt,
+// then the first four CUs' busy and stall signals and the first two CUs' sharing-buffer occupancy.
+std::string gtkw_save_file(const std::vector<std::string>& cus, const std::string& how_to_open);
+
+// Where Waveform puts the save file of `vcd_path`.
+std::string gtkw_path(const std::string& vcd_path);
 
 }  // namespace reshare::hw
