@@ -86,6 +86,9 @@ const std::vector<Key>& schema() {
         int_key("sharing.block_bytes", &HwConfig::block_bytes, "ReShare IV-A: block size for memory write 16 B"),
         int_key("sharing.result_bits", &HwConfig::result_bits,
                 "ours: 16 bits hold an OU column sum over all input bits (docs/storage.md)"),
+        enum_key("sharing.pattern_read", &HwConfig::pattern_read, parse_pattern_read, to_string,
+                 "ours: line = one sharing.block_bytes line per read, the width the buffer is written in (one OU's "
+                 "results); result = one read per distinct pattern. The paper gives no read width"),
         int_key("cu.arrays", &HwConfig::cu_arrays, "ReShare Table I: 8 memristor arrays per CU"),
         int_key("cu.adcs", &HwConfig::cu_adcs, "ReShare Table I: 8 ADCs per CU"),
         int_key("adc.bits", &HwConfig::adc_bits, "ReShare Table I: 6-bit ADC"),
@@ -174,6 +177,14 @@ const char* to_string(Encoding e) {
         case Encoding::Differential: return "differential";
     }
     return "?";
+}
+
+const char* to_string(PatternRead r) { return r == PatternRead::Line ? "line" : "result"; }
+
+PatternRead parse_pattern_read(const std::string& s) {
+    if (s == "line") return PatternRead::Line;
+    if (s == "result") return PatternRead::Result;
+    throw Error("unknown pattern read '" + s + "' (expected line or result)");
 }
 
 const char* to_string(AdcConvention a) { return a == AdcConvention::Mnsim ? "mnsim" : "power-over-rate"; }

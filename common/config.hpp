@@ -16,6 +16,9 @@ enum class AdcConvention { PowerOverRate, Mnsim };
 // batched: one transaction per work unit, timed by the plain-C++ pipeline model; detailed: every OU activation
 // group and buffer access is a simulation event (small layers; for checking the batched model).
 enum class SimMode { Batched, Detailed };
+// What one ReShare pattern-buffer read returns: a line of sharing.block_bytes (as the buffer is written), or one
+// pattern's result.
+enum class PatternRead { Line, Result };
 enum class QuantGranularity { PerTensor, PerChannel };
 
 const char* to_string(Encoding e);
@@ -25,6 +28,8 @@ Encoding parse_encoding(const std::string& s);              // throws Error nami
 AdcConvention parse_adc_convention(const std::string& s);
 const char* to_string(SimMode m);
 SimMode parse_sim_mode(const std::string& s);
+const char* to_string(PatternRead r);
+PatternRead parse_pattern_read(const std::string& s);
 QuantGranularity parse_quant(const std::string& s);
 
 struct HwConfig {
@@ -50,6 +55,7 @@ struct HwConfig {
     int adc_bits = 6;
     double adc_sample_rate_gsps = 1.0;
     AdcConvention adc_convention = AdcConvention::PowerOverRate;
+    PatternRead pattern_read = PatternRead::Line;
     // CU eDRAM buffers (CACTI 7, 32 nm, 32 KB: component-numbers.md)
     double buffer_access_ns = 1.0;
     // RWS's output buffer, in pattern results: the buffer the paper says bottlenecks RWS

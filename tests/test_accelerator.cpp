@@ -59,6 +59,13 @@ uint64_t load_job(Driver& d, const std::vector<JobLayer>& layers) {
     return table;
 }
 
+// One input vector of a layer that fits one CU (512 OU slots): the CU runs all its units at once.
+hw::UnitTiming one_cu(const HwConfig& config, const CompressedLayer& l) {
+    const std::vector<hw::WorkUnit> units = hw::work_units(l);
+    REQUIRE(hw::merge_units(units, 0, units.size()).ous <= 512);
+    return hw::CuPipeline(config, l.scheme).run(hw::merge_units(units, 0, units.size()));
+}
+
 void ring(Driver& d, uint64_t table, uint64_t results, uint32_t layers) {
     d.write32(R + 0x020, uint32_t(table));
     d.write32(R + 0x024, uint32_t(table >> 32));
@@ -147,17 +154,10 @@ TEST_CASE("job: doorbell, interrupt, results - timing equals the CU pipeline mod
     const HwConfig config;
     const QuantizedMatrix a = random_layer(72, 40, 1, 21), b = random_layer(200, 16, 1, 22);
     const CompressedLayer la = compress(a, config, Scheme::ReShare), lb = compress(b, config, Scheme::ReShare);
-    // Expected: each layer's units fit one CU (512 OU slots), so the layer time is the sum of its units.
+    // Expected: each layer's units fit one CU, which runs them all at once for every vector.
     auto expected = [&](const CompressedLayer& l, uint32_t vectors) {
-        const hw::CuPipeline cu(config, l.scheme);
-        double ns = 0;
-        uint64_t activations = 0;
-        for (const hw::WorkUnit& u : hw::work_units(l)) {
-            const hw::UnitTiming t = cu.run(u);
-            ns += t.total_ns * vectors;
-            activations += t.counters.ou_activations * vectors;
-        }
-        return std::make_pair(uint64_t(ns + 0.5), activations);
+        const hw::UnitTiming t = one_cu(config, l);
+        return std::make_pair(uint64_t(t.total_ns * vectors + 0.5), t.counters.ou_activations * vectors);
     };
     Platform p(config, 1, 1 << 22);
     std::vector<hw::OpRecord> records(2);
@@ -214,14 +214,8 @@ TEST_CASE("job: detailed mode (an event per OU group and buffer access) gives th
     const uint32_t vectors = 3;
     std::vector<std::pair<uint64_t, uint64_t>> expected;   // time, stall from the plain-C++ pipeline model
     for (const CompressedLayer& l : layers) {
-        const hw::CuPipeline cu(config, l.scheme);
-        double ns = 0, stall = 0;
-        for (const hw::WorkUnit& u : hw::work_units(l)) {
-            const hw::UnitTiming t = cu.run(u);
-            ns += t.total_ns * vectors;
-            stall += t.stall_ns * vectors;
-        }
-        expected.emplace_back(uint64_t(std::ceil(ns)), uint64_t(stall + 0.5));
+        const hw::UnitTiming t = one_cu(config, l);
+        expected.emplace_back(uint64_t(std::ceil(t.total_ns * vectors)), uint64_t(t.stall_ns * vectors + 0.5));
     }
     REQUIRE(expected[2].second > 0);   // the RWS layer does stall
     Platform p(config, 1, 1 << 22);
@@ -245,12 +239,7 @@ TEST_CASE("job: with too few CUs the controller reprograms crossbars and the lay
     config.pe_cus = 1;   // one CU for the whole network: every layer after the first overwrites the weights
     const QuantizedMatrix a = random_layer(40, 16, 1, 41), b = random_layer(48, 16, 1, 42);
     const CompressedLayer la = compress(a, config, Scheme::ReShare), lb = compress(b, config, Scheme::ReShare);
-    auto compute_ns = [&](const CompressedLayer& l) {
-        const hw::CuPipeline cu(config, l.scheme);
-        double ns = 0;
-        for (const hw::WorkUnit& u : hw::work_units(l)) ns += cu.run(u).total_ns;
-        return uint64_t(std::ceil(ns));
-    };
+    auto compute_ns = [&](const CompressedLayer& l) { return uint64_t(std::ceil(one_cu(config, l).total_ns)); };
     Platform p(config, 1, 1 << 22);
     std::vector<hw::OpRecord> records(3);
     simulate(p, [&](Driver& d) {
@@ -269,8 +258,7 @@ TEST_CASE("job: with too few CUs the controller reprograms crossbars and the lay
 TEST_CASE("job: shared units run pipelined with the CUs, ops one after another; the slowest stage sets each op's time", "[sim][job]") {
     const HwConfig config;
     const CompressedLayer l = compress(random_layer(16, 8, 1, 51), config, Scheme::ReShare);
-    double cu_ns = 0;
-    for (const hw::WorkUnit& u : hw::work_units(l)) cu_ns += hw::CuPipeline(config, l.scheme).run(u).total_ns;
+    const double cu_ns = one_cu(config, l).total_ns;
     // A 3x3 max pool over 64x64x64, timing only: 62x62x64 outputs of 9 reads each, 16 lanes.
     hw::OpDescriptor pool;
     pool.op = uint32_t(hw::OpCode::MaxPool);

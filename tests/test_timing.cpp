@@ -74,13 +74,35 @@ TEST_CASE("timing: ReShare writes a block as soon as its last pattern exists, ne
     u.ous = 2;
     u.ou_patterns = {8, 8};
     u.task_ready_ou = {0, 0, 1};   // two blocks complete with OU 0, one needs OU 1
-    u.task_reads = {3, 2, 4};
-    const UnitTiming t = CuPipeline(timing_config(8), Scheme::ReShare).run(u);
+    u.task_reads = {3, 2, 4};   // distinct patterns
+    u.task_lines = {1, 1, 2};   // the pattern-buffer lines they lie in
+    HwConfig per_result = timing_config(8);
+    per_result.pattern_read = PatternRead::Result;
+    const UnitTiming t = CuPipeline(per_result, Scheme::ReShare).run(u);
     REQUIRE(t.stall_ns == 0.0);
     // OU 0 written at 65 ns: tasks 1 and 2 take 3 + 2 ns; OU 1 written at 129 ns, task 3 takes 4 ns.
     REQUIRE(t.sharing_ns == Approx(133.0));
     REQUIRE(t.counters.block_writes == 3);
     REQUIRE(t.counters.reads[int(Buffer::Pattern)] == 9);
+    // Reading whole lines (the default): task 3 reads two lines.
+    const UnitTiming lines = CuPipeline(timing_config(8), Scheme::ReShare).run(u);
+    REQUIRE(lines.sharing_ns == Approx(131.0));
+    REQUIRE(lines.counters.reads[int(Buffer::Pattern)] == 4);
+}
+
+TEST_CASE("timing: a CU's merged units keep their order, and their OUs fill all the CU's arrays", "[timing]") {
+    WorkUnit a, b;
+    a.ous = 10, a.results = 8, a.task_ready_ou = {3, 9}, a.task_reads = {2, 1}, a.task_lines = {1, 1};
+    b.ous = 70, b.results = 8, b.task_ready_ou = {69}, b.task_reads = {5}, b.task_lines = {2};
+    const WorkUnit m = merge_units({a, b}, 0, 2);
+    REQUIRE(m.ous == 80);
+    REQUIRE(m.results == 16);
+    REQUIRE(m.task_ready_ou == std::vector<uint32_t>{3, 9, 79});   // b's OUs follow a's
+    REQUIRE(m.task_lines == std::vector<uint16_t>{1, 1, 2});
+    // 80 OUs over ceil(80 / 64) = 2 arrays: 40 OU times, where a (one array) then b (two) would take 10 + 35.
+    const CuPipeline cu(timing_config(), Scheme::Dense);
+    REQUIRE(cu.run(m).total_ns == Approx(40 * 64 + 2.0));   // then the last two OUs' result writes
+    REQUIRE(cu.run(a).total_ns + cu.run(b).total_ns == Approx(45 * 64 + 1.0 + 2.0));
 }
 
 TEST_CASE("timing: RWS stalls grow as its output buffer shrinks while ReShare's stay flat", "[timing]") {

@@ -1,5 +1,5 @@
-// The payload extension of the controller -> PE -> CU links: one coarse transaction asks a CU to run one
-// work unit for a number of input vectors; the CU answers with the unit's timing and events.
+// The payload extension of the controller -> PE -> CU links: one coarse transaction asks a CU to run its share
+// of a layer (its work units merged) for a number of input vectors; the CU answers with the timing and events.
 #pragma once
 
 #include "hw/timing/cu_pipeline.hpp"
@@ -16,12 +16,12 @@ struct WorkExtension : tlm::tlm_extension<WorkExtension> {
     uint64_t layer = 0;            // changes with every layer the controller runs: units are per layer
     int cu = 0;                    // the CU inside the PE the transaction is for
     bool detailed = true;          // a CU with a detailed engine uses it (false: the batched model)
-    // Functional data (absent when only timing is asked): the CU adds unit `unit_index`'s partial sums for the
-    // layer's input vectors into the shared accumulators' storage.
+    // Functional data (absent when only timing is asked): the CU adds the partial sums of the layer's units
+    // [unit_begin, unit_end) for the layer's input vectors into the shared accumulators' storage.
     const FastDatapath* datapath = nullptr;
     const int8_t* inputs = nullptr;   // vectors x (groups * rows)
     int64_t* accumulators = nullptr;  // vectors x cols
-    int unit_index = 0;
+    int unit_begin = 0, unit_end = 0;
     hw::UnitTiming result;         // filled by the CU: one vector's timing; counters for all vectors
 
     tlm::tlm_extension_base* clone() const override { return new WorkExtension(*this); }

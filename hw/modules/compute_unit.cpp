@@ -101,7 +101,8 @@ void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
         delay += sc_core::sc_time(t.total_ns * double(work->vectors), sc_core::SC_NS);
     }
     if (work->datapath && work->inputs && work->accumulators)
-        work->datapath->add_unit(work->unit_index, work->inputs, int(work->vectors), work->accumulators);
+        for (int u = work->unit_begin; u < work->unit_end; ++u)
+            work->datapath->add_unit(u, work->inputs, int(work->vectors), work->accumulators);
     account(*work->unit, t, work->vectors);
     work->result = t;
     gp.set_response_status(tlm::TLM_OK_RESPONSE);

@@ -108,7 +108,7 @@ void DetailedEngine::sharing_thread() {
         } else if (scheme_ == Scheme::ReShare) {
             for (size_t t = 0; t < unit_->task_ready_ou.size(); ++t) {
                 while (ous_written_ <= unit_->task_ready_ou[t]) wait(written_);
-                wait(t_acc_ * double(std::max<uint16_t>(1, unit_->task_reads[t])));
+                wait(t_acc_ * double(std::max<uint16_t>(1, task_pattern_reads(*unit_, t, config_.pattern_read))));
             }
         }
         sharing_busy_ = false;

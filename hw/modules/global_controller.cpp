@@ -154,7 +154,6 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         accumulators.assign(size_t(vectors) * layer.geo.cols, 0);
         datapath.emplace(layer);
     }
-    // Units fill CUs in order, continuing where the previous layer stopped: the whole network stays resident.
     const int total_cus = pes_ * cus_per_pe_;
     const uint64_t ous_per_cu = uint64_t(config_.cu_arrays) * config_.ous_per_crossbar();
     std::vector<double> busy(total_cus, 0.0), stall(total_cus, 0.0);
@@ -176,33 +175,50 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         resident_[cu] = layer_index;
         programmed = true;
     };
+    // Units fill CUs in order, continuing where the previous layer stopped: the whole network stays resident.
+    // Each CU then gets one transaction for all its units of the layer (its arrays fire in parallel over them).
+    struct Share {
+        int cu;
+        size_t begin, end;
+    };
+    std::vector<Share> shares;
+    for (size_t i = 0; i < units.size(); ++i) {
+        const bool next = used + units[i].ous > ous_per_cu && used > 0;
+        if (next) next_cu_ = (next_cu_ + 1) % total_cus, used = 0;
+        if (next || shares.empty()) shares.push_back({next_cu_, i, i});
+        used += units[i].ous;
+        shares.back().end = i + 1;
+        record.cells_programmed += uint64_t(units[i].ous) * config_.ou_rows * config_.ou_cols;
+    }
+    std::vector<WorkUnit> merged;
+    merged.reserve(shares.size());
+    for (const Share& sh : shares) merged.push_back(merge_units(units, sh.begin, sh.end));
     UnitCounters counters;
-    for (const WorkUnit& u : units) {
-        if (used + u.ous > ous_per_cu && used > 0) next_cu_ = (next_cu_ + 1) % total_cus, used = 0;
-        used += u.ous;
-        claim(next_cu_);
-        record.cells_programmed += uint64_t(u.ous) * config_.ou_rows * config_.ou_cols;
-        work.unit = &u;
+    for (size_t k = 0; k < shares.size(); ++k) {
+        const int cu = shares[k].cu;
+        claim(cu);
+        work.unit = &merged[k];
         work.pipeline = &pipeline;
         work.vectors = vectors;
         work.layer = layers_run_;
         work.datapath = datapath ? &*datapath : nullptr;
         work.inputs = inputs.data();
         work.accumulators = accumulators.data();
-        work.unit_index = int(&u - units.data());
-        work.cu = next_cu_ % cus_per_pe_;
+        work.unit_begin = int(shares[k].begin);
+        work.unit_end = int(shares[k].end);
+        work.cu = cu % cus_per_pe_;
         work.detailed = detailed;
         gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
         sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
         const sc_core::sc_time sent = sc_core::sc_time_stamp();
-        to_pe[next_cu_ / cus_per_pe_]->b_transport(gp, delay);
+        to_pe[cu / cus_per_pe_]->b_transport(gp, delay);
         delay += sc_core::sc_time_stamp() - sent;   // non-zero only for detailed CUs
         if (gp.get_response_status() != tlm::TLM_OK_RESPONSE) {
             gp.clear_extension(&work);
-            return fail(JobError::BadImage, "a CU refused a work unit");
+            return fail(JobError::BadImage, "a CU refused its work");
         }
-        busy[next_cu_] += to_ns(delay);
-        stall[next_cu_] += work.result.stall_ns * vectors;
+        busy[cu] += to_ns(delay);
+        stall[cu] += work.result.stall_ns * vectors;
         counters.add(work.result.counters, vectors);
         record.stall_ns += uint64_t(work.result.stall_ns * vectors + 0.5);
     }

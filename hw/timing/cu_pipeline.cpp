@@ -38,6 +38,11 @@ void shared_units(const CompressedLayer& l, std::vector<WorkUnit>& units) {
                 const uint16_t last = *std::max_element(distinct.begin(), distinct.end());   // PB address + 1
                 u.task_ready_ou.push_back(uint32_t((last - 1) / g.ou_cols));
                 u.task_reads.push_back(uint16_t(distinct.size()));
+                std::vector<uint16_t> lines;
+                for (uint16_t a : distinct)
+                    if (std::find(lines.begin(), lines.end(), uint16_t((a - 1) / B)) == lines.end())
+                        lines.push_back(uint16_t((a - 1) / B));
+                u.task_lines.push_back(uint16_t(lines.size()));
             }
         }
         units.push_back(std::move(u));
@@ -69,6 +74,22 @@ std::vector<WorkUnit> work_units(const CompressedLayer& l) {
     return units;
 }
 
+WorkUnit merge_units(const std::vector<WorkUnit>& units, size_t begin, size_t end) {
+    WorkUnit m;
+    auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+    for (size_t i = begin; i < end; ++i) {
+        const WorkUnit& u = units[i];
+        for (uint32_t ou : u.task_ready_ou) m.task_ready_ou.push_back(ou + m.ous);   // OU indices continue
+        append(m.ou_patterns, u.ou_patterns);
+        append(m.fanout, u.fanout);
+        append(m.task_reads, u.task_reads);
+        append(m.task_lines, u.task_lines);
+        m.ous += u.ous;
+        m.results += u.results;
+    }
+    return m;
+}
+
 const char* to_string(Buffer b) {
     switch (b) {
         case Buffer::Input: return "input_buffer";
@@ -93,7 +114,7 @@ void UnitCounters::add(const UnitCounters& o, uint64_t times) {
 }
 
 CuPipeline::CuPipeline(const HwConfig& c, Scheme scheme)
-    : scheme_(scheme), input_bits_(c.input_bits), ou_cols_(c.ou_cols), arrays_(c.cu_arrays),
+    : scheme_(scheme), pattern_read_(c.pattern_read), input_bits_(c.input_bits), ou_cols_(c.ou_cols), arrays_(c.cu_arrays),
       ous_per_array_(c.ous_per_crossbar()), output_buffer_(c.rws_output_buffer_results),
       ou_ns_(double(c.input_bits) * c.ou_cols * c.adc_conversion_ns() / (c.cu_adcs / c.cu_arrays)),
       access_ns_(c.buffer_access_ns) {}
@@ -178,8 +199,9 @@ UnitTiming CuPipeline::run_reshare(const WorkUnit& u) const {
     uint64_t pattern_reads = 0;
     for (size_t i = 0; i < u.task_ready_ou.size(); ++i) {
         // A task waits for its block's last pattern; its pattern-buffer reads bound its duration.
-        sharing = std::max(sharing, written[u.task_ready_ou[i]]) + access_ns_ * std::max<uint16_t>(1, u.task_reads[i]);
-        pattern_reads += u.task_reads[i];
+        const uint16_t reads = task_pattern_reads(u, i, pattern_read_);
+        sharing = std::max(sharing, written[u.task_ready_ou[i]]) + access_ns_ * std::max<uint16_t>(1, reads);
+        pattern_reads += reads;
     }
     t.mvm_ns = last_write;
     t.sharing_ns = sharing;

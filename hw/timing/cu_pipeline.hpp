@@ -1,11 +1,13 @@
 // The CU pipeline's timing, in plain C++: how long one work unit takes for one input vector, and what it does.
 //
-// A work unit is what one CU computes for one input vector in one go: a domain (one OU-row group of one conv
-// group) for dense, rws and reshare; a crossbar-height row tile for orc, whose row indices span a tile.
-// The model (docs/timing.md):
-// - MVM. The unit's stored OUs fire in storage order, each for every input bit (1-bit DAC). One activation
-//   needs ou_cols ADC conversions shared by the array's ADCs; a unit's OUs are spread over up to cu.arrays
-//   arrays that fire in parallel, so OU k's results (summed over input bits by the S+A) are ready at
+// A work unit is the smallest piece of a layer the mapping places: a domain (one OU-row group of one conv group)
+// for dense, rws and reshare; a crossbar-height row tile for orc, whose row indices span a tile. The controller
+// fills each CU with consecutive units and asks it for all of them at once (merge_units): a CU's arrays, each
+// with its own ADC, fire in parallel over every OU the CU holds for the layer.
+// The model (docs/timing.md), for one input vector:
+// - MVM. The stored OUs fire in storage order, each for every input bit (1-bit DAC). One activation needs
+//   ou_cols ADC conversions shared by the array's ADCs; the OUs are spread over up to cu.arrays arrays that fire
+//   in parallel, so OU k's results (summed over input bits by the S+A) are ready at
 //   (k / arrays_used + 1) * input_bits * ou_cols * t_conv / adcs_per_array.
 // - dense, orc: each OU's ou_cols results go to the result buffer in one write; orc first reads the OU's row
 //   indices and gathers its inputs (one index-buffer and one input-buffer access, hidden behind the MVM).
@@ -36,10 +38,19 @@ struct WorkUnit {
     std::vector<uint32_t> fanout;          // rws: task length of each pattern, in order
     std::vector<uint32_t> task_ready_ou;   // reshare: the OU whose write completes each task's block
     std::vector<uint16_t> task_reads;      // reshare: distinct patterns each task reads
+    std::vector<uint16_t> task_lines;      // reshare: pattern-buffer lines (sharing.block_bytes) they lie in
 };
 
 // Builds a layer's work units from its compressed form, in execution order.
 std::vector<WorkUnit> work_units(const CompressedLayer& layer);
+
+// Pattern-buffer reads of reshare task `i` of `u` (sharing.pattern_read).
+inline uint16_t task_pattern_reads(const WorkUnit& u, size_t i, PatternRead r) {
+    return r == PatternRead::Line ? u.task_lines[i] : u.task_reads[i];
+}
+
+// Units [begin, end) as one: what a CU holding them computes per input vector, in order, over all its arrays.
+WorkUnit merge_units(const std::vector<WorkUnit>& units, size_t begin, size_t end);
 
 enum class Buffer { Input, Index, Output, Pattern, Task, Result, Count };
 const char* to_string(Buffer b);
@@ -70,6 +81,7 @@ public:
     double ou_ns() const { return ou_ns_; }
     Scheme scheme() const { return scheme_; }
 
+
 private:
     UnitTiming run_direct(const WorkUnit& u) const;
     UnitTiming run_rws(const WorkUnit& u) const;
@@ -77,6 +89,7 @@ private:
     double ready_ns(uint32_t ou, uint32_t ous) const;   // when OU `ou` of a unit with `ous` OUs is computed
 
     Scheme scheme_;
+    PatternRead pattern_read_;
     int input_bits_, ou_cols_, arrays_, ous_per_array_, output_buffer_;
     double ou_ns_, access_ns_;
 };
