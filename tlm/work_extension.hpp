@@ -13,7 +13,6 @@ struct WorkExtension : tlm::tlm_extension<WorkExtension> {
     const hw::WorkUnit* unit = nullptr;
     const hw::CuPipeline* pipeline = nullptr;
     uint64_t vectors = 1;
-    uint64_t layer = 0;            // changes with every layer the controller runs: units are per layer
     int cu = 0;                    // the CU inside the PE the transaction is for
     bool detailed = true;          // a CU with a detailed engine uses it (false: the batched model)
     // Functional data (absent when only timing is asked): the CU adds the partial sums of the layer's units

@@ -38,14 +38,6 @@ ComputeUnit::ComputeUnit(sc_core::sc_module_name name, int n_arrays, int ous_per
     }
 }
 
-const UnitTiming& ComputeUnit::timing_of(const WorkUnit& unit, const CuPipeline& pipeline, uint64_t layer) {
-    // Units live as long as their layer: a later layer's unit may reuse an address.
-    if (layer != cached_layer_) cache_.clear(), cached_layer_ = layer;
-    auto it = cache_.find(&unit);
-    if (it == cache_.end()) it = cache_.emplace(&unit, pipeline.run(unit)).first;
-    return it->second;
-}
-
 void ComputeUnit::tell(tlm_utils::multi_passthrough_initiator_socket<ComputeUnit>& to, int index,
                        const AccessExtension& what) {
     AccessExtension e = what;
@@ -84,7 +76,8 @@ void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
         gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
         return;
     }
-    UnitTiming t = timing_of(*work->unit, *work->pipeline, work->layer);
+    // One vector's timing, computed once for all the transaction's vectors: it depends only on the weights.
+    UnitTiming t = work->pipeline->run(*work->unit);
     if (engine && work->detailed) {
         // Detailed: live through every vector's events; the elapsed kernel time is the latency.
         wait(delay);

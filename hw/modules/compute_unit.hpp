@@ -10,7 +10,6 @@
 #include <tlm_utils/simple_target_socket.h>
 
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 namespace reshare::hw {
@@ -52,12 +51,9 @@ public:
 
 private:
     void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-    const UnitTiming& timing_of(const WorkUnit& unit, const CuPipeline& pipeline, uint64_t layer);
     void account(const WorkUnit& unit, const UnitTiming& t, uint64_t vectors);
     void tell(tlm_utils::multi_passthrough_initiator_socket<ComputeUnit>& to, int index, const AccessExtension& what);
     int ous_per_array_;
-    std::unordered_map<const WorkUnit*, UnitTiming> cache_;   // a unit's timing depends only on its weights
-    uint64_t cached_layer_ = ~uint64_t(0);                    // the cache holds this layer's units only
 };
 
 }  // namespace reshare::hw

@@ -200,7 +200,6 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         work.unit = &merged[k];
         work.pipeline = &pipeline;
         work.vectors = vectors;
-        work.layer = layers_run_;
         work.datapath = datapath ? &*datapath : nullptr;
         work.inputs = inputs.data();
         work.accumulators = accumulators.data();
@@ -223,7 +222,6 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         record.stall_ns += uint64_t(work.result.stall_ns * vectors + 0.5);
     }
     gp.clear_extension(&work);
-    ++layers_run_;
     next_cu_ = (next_cu_ + 1) % total_cus;
     record.ou_activations = counters.ou_activations;
     record.adc_conversions = counters.adc_conversions;

@@ -1,6 +1,6 @@
 // The global controller: on a doorbell it walks the op descriptors in system memory (hw/modules/job_format.hpp).
 // A weight op: fetch the compressed layer image and the input tensor by DMA, gather the input vectors (im2col),
-// map the layer's work units onto CUs and issue one coarse transaction per unit (each CU adds its units' partial
+// map the layer's work units onto CUs and issue each CU one coarse transaction for its units (it adds their partial
 // sums into the shared accumulators), have the activation unit requantize, write the output tensor back. CUs of
 // a layer run in parallel, so it takes as long as its busiest CU or slowest shared unit. Other ops go to the
 // activation or pooling unit. The one process of the accelerator.
@@ -69,7 +69,6 @@ private:
     HwConfig config_;
     int pes_, cus_per_pe_;
     int next_cu_ = 0;
-    uint64_t layers_run_ = 0;     // tags work transactions so CUs know when a new layer's units arrive
     int job_layer_ = 0;           // the job's weight layers so far
     std::vector<int> resident_;   // per CU: the job's layer whose weights it holds, -1 = none yet
     Job job_;
