@@ -4,6 +4,7 @@
 #include "common/parallel.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -57,6 +58,15 @@ void write_whole(const std::string& path, const std::string& text) {
     }
     if (std::rename((path + ".partial").c_str(), path.c_str()) != 0)
         throw Error("cannot write " + path, ExitCode::Failure);
+}
+
+void check_writable(const std::string& option, const std::string& path) {
+    if (path.empty()) return;
+    const std::filesystem::path p(path);
+    const std::filesystem::path dir = p.has_parent_path() ? p.parent_path() : std::filesystem::path(".");
+    if (!std::filesystem::is_directory(dir))
+        throw Error(option + ": directory '" + dir.string() + "' does not exist");
+    if (std::filesystem::is_directory(p)) throw Error(option + ": '" + path + "' is a directory");
 }
 
 // Every key's value, and under "sources" where each default comes from: a report carries its configuration.

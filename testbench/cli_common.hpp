@@ -35,6 +35,10 @@ void for_each_layer(const models::Model& model, const HwConfig& config, int thre
 nlohmann::ordered_json config_json(const HwConfig& c);
 // Writes `text` beside `path` and renames it into place: a failure leaves no half-written file.
 void write_whole(const std::string& path, const std::string& text);
+
+// Fails early, before any work, when `path` (the value of `option`; "" = not asked for) cannot be written: its
+// directory does not exist or it names a directory.
+void check_writable(const std::string& option, const std::string& path);
 // The fields every JSON output starts with: model, weights, encoding, quantization.
 nlohmann::ordered_json header_json(const models::Model& m, const HwConfig& c);
 

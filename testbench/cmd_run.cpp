@@ -4,6 +4,7 @@
 #include "testbench/cli_common.hpp"
 
 #include "common/error.hpp"
+#include "hw/modules/waveform.hpp"
 #include "hw/timing/cu_pipeline.hpp"
 #include "hw/timing/energy.hpp"
 #include "inference/engine.hpp"
@@ -160,6 +161,9 @@ std::string csv_of(const nlohmann::ordered_json& report) {
 void run(const RunOptions& o) {
     const HwConfig config = resolve_config(o.model);
     const Scheme scheme = parse_scheme(o.scheme);
+    check_writable("--report", o.report);
+    check_writable("--csv", o.csv);
+    check_writable("--vcd", o.vcd);
     const models::Model model = models::load_model(o.model.model, o.model.seed);
     if (!model.graph) throw Error("model " + model.name + " has no layer graph: run needs a zoo model or its manifest");
     const int threads = thread_count(o.model);
@@ -202,7 +206,12 @@ void run(const RunOptions& o) {
                                         std::min(kMaxTracedCus, testbench::cus_used(config, units, first, last + 1)),
                                         int(first), int(last)};
     const testbench::ChipResult sim = testbench::simulate_chip(config, pes, program, trace);
-    testbench::check_outputs(g, to_string(scheme), sim, reference);
+    try {
+        testbench::check_outputs(g, to_string(scheme), sim, reference);
+    } catch (const Error&) {
+        if (!o.vcd.empty()) std::remove(o.vcd.c_str()), std::remove(hw::gtkw_path(o.vcd).c_str());   // nothing half-written
+        throw;
+    }
     progress.end();
 
     nlohmann::ordered_json report = header_json(model, config);

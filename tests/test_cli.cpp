@@ -173,13 +173,17 @@ TEST_CASE("cli: run computes face_recognition bit-exact through every scheme and
     }
 }
 
-TEST_CASE("cli: run refuses a bad image and a bad layer range in one line", "[cli][run]") {
+TEST_CASE("cli: run refuses a bad image, a bad layer range and unwritable outputs in one line", "[cli][run]") {
     const fs::path dir = fresh_dir("badimage");
     fs::create_directories(dir);
     std::ofstream(dir / "x.jpg") << "not a picture";
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --image " + (dir / "x.jpg").string()),
                            "x.jpg");
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --layers 9:2"), "--layers");
+    // Output paths are checked before any work: a missing directory is an error, not a crash at the end.
+    require_one_line_error(run_reshare("run --model googlenet --scheme reshare --vcd " + (dir / "no" / "t.vcd").string()),
+                           "--vcd: directory");
+    require_one_line_error(run_reshare("run --model googlenet --scheme reshare --report " + dir.string()), "is a directory");
 }
 
 TEST_CASE("cli: compare runs each scheme in its own process and normalizes to the baseline", "[cli][real][compare]") {
