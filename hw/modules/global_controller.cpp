@@ -237,11 +237,13 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     requant.dst = functional ? output.data() : nullptr;
     const uint64_t outputs = uint64_t(vectors) * d.out_c;
     const uint64_t cus = uint64_t(std::count_if(busy.begin(), busy.end(), [](double b) { return b > 0; }));
+    const double requant_ns = tensor_ns(to_activation, requant, record.activation_ops);
+    if (requant_ns < 0) return fail(JobError::BadDescriptor, "weight_layer op refused by the activation unit");
     const double periphery = std::max({
         traffic_ns(to_global_buffer, uint64_t(geo.in.elements()), outputs, 0, 1, &record.global_buffer_accesses),
         traffic_ns(to_accumulators, 0, 0, uint64_t(vectors) * layer.geo.domains() * layer.geo.group_bitcols(),
                    std::max<uint64_t>(1, cus) * config_.cu_shift_adds, &record.accumulations),
-        tensor_ns(to_activation, requant, record.activation_ops),
+        requant_ns,
     });
     if (functional && !dma_transfer(tlm::TLM_WRITE_COMMAND, d.dst, output.data(), output.size()))
         return fail(JobError::DmaFailed, "writing the output tensor");
@@ -266,7 +268,8 @@ JobError GlobalController::run_tensor_op(const OpDescriptor& d, OpRecord& record
         if (!fetch_tensor(d.src0, in, a) || (op == OpCode::Add && !fetch_tensor(d.src1, out, b)))
             return fail(JobError::DmaFailed, "reading an input tensor");
         // A concat's inputs land in one output: each copy reads what the earlier ones wrote.
-        if (op == OpCode::CopyChannels ? !fetch_tensor(d.dst, out, result) : (result.resize(out), false))
+        result.resize(out);
+        if (op == OpCode::CopyChannels && !fetch_tensor(d.dst, out, result))
             return fail(JobError::DmaFailed, "reading the output tensor");
         if (!fetch_params(d, params)) return JobError::BadDescriptor;
     }
@@ -280,7 +283,10 @@ JobError GlobalController::run_tensor_op(const OpDescriptor& d, OpRecord& record
     uint64_t unit_ops = 0;
     const double unit_ns = tensor_ns(pooling ? to_pooling : to_activation, t, unit_ops);
     if (unit_ns < 0) return fail(JobError::BadDescriptor, std::string(to_string(op)) + " op refused by its unit");
-    (pooling ? record.pooling_ns : record.activation_ops) += pooling ? uint64_t(unit_ns) : unit_ops;
+    if (pooling)
+        record.pooling_ns += uint64_t(unit_ns);
+    else
+        record.activation_ops += unit_ops;
     const uint64_t reads = in + (op == OpCode::Add ? out : 0), writes = op == OpCode::CopyChannels ? in : out;
     const double buffer_ns = traffic_ns(to_global_buffer, reads, writes, 0, 1, &record.global_buffer_accesses);
     if (functional && !dma_transfer(tlm::TLM_WRITE_COMMAND, d.dst, result.data(), result.size()))
