@@ -110,10 +110,12 @@ void check_outputs(const models::Graph& g, const std::string& datapath, const Ch
     }
 }
 
-ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program, const TraceOptions& trace) {
+ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program, const TraceOptions& trace,
+                         std::function<void(size_t done, size_t ops)> progress) {
     const Layout layout = layout_of(program);
     if (layout.end > (uint64_t(1) << 32)) throw Error("the job does not fit the platform's 4 GiB memory", ExitCode::Failure);
     platform::Platform p(config, pes, layout.end);
+    if (progress) p.accelerator.controller.on_op = [&progress](uint32_t done, uint32_t ops) { progress(done, ops); };
     p.accelerator.controller.focus_first = trace.first_layer;
     p.accelerator.controller.focus_last = trace.last_layer;
     std::unique_ptr<hw::Waveform> waveform;

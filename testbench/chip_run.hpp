@@ -9,6 +9,7 @@
 #include "testbench/program.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -42,7 +43,9 @@ struct TraceOptions {
 
 // Loads the program into the platform's memory, rings the doorbell, waits for the interrupt, reads the records
 // and (functional programs) every tensor back.
-ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program, const TraceOptions& trace = {});
+// `progress` (optional) hears after every op how many of the job's ops are done.
+ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program, const TraceOptions& trace = {},
+                         std::function<void(size_t done, size_t ops)> progress = {});
 
 // Compares every node's output the accelerator wrote with the reference engine's; the first difference is an
 // Error naming the node, the position and both values. `datapath` names the scheme in the message.

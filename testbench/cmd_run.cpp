@@ -196,7 +196,6 @@ void run(const RunOptions& o) {
         });
 
     // The accelerator runs the whole network from the input tensor: every op's output comes back for the check.
-    progress.show("simulating the accelerator", 0, 1);
     testbench::Program program = testbench::compile(g, inference::requant_program(quantized, calibration), std::move(images));
     program.input = reference.nodes[0].q;
     const int pes = config.chip_pes > 0 ? config.chip_pes : testbench::pes_to_hold(config, units);
@@ -205,7 +204,11 @@ void run(const RunOptions& o) {
     const testbench::TraceOptions trace{o.vcd, first ? testbench::cus_used(config, units, 0, first) : 0,
                                         std::min(kMaxTracedCus, testbench::cus_used(config, units, first, last + 1)),
                                         int(first), int(last)};
-    const testbench::ChipResult sim = testbench::simulate_chip(config, pes, program, trace);
+    const testbench::ChipResult sim = testbench::simulate_chip(
+        config, pes, program, trace, [&](size_t done, size_t ops) {
+            const testbench::ProgramOp& op = program.ops[done - 1];
+            progress.show("accelerator: " + g.nodes[size_t(op.node)].name, done, ops);
+        });
     try {
         testbench::check_outputs(g, to_string(scheme), sim, reference);
     } catch (const Error&) {

@@ -85,6 +85,7 @@ JobError GlobalController::run_job(const Job& job) {
         }
         if (!dma_transfer(tlm::TLM_WRITE_COMMAND, job.results + uint64_t(i) * sizeof record, &record, sizeof record))
             return fail(JobError::DmaFailed, "writing the result record of op " + std::to_string(i));
+        if (on_op) on_op(i + 1, job.ops);
     }
     return JobError::None;
 }

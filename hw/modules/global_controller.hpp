@@ -40,6 +40,7 @@ public:
 
     void start(const Job& job);                                  // from the doorbell
     std::function<void(JobError, uint64_t time_ns)> on_done;     // the top updates status and the interrupt
+    std::function<void(uint32_t done, uint32_t ops)> on_op;      // optional: after each op (progress displays)
     bool busy() const { return busy_; }
     std::string last_error;
     Waveform* waveform = nullptr;   // opt-in tracing
