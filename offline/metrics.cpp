@@ -7,28 +7,9 @@
 namespace reshare {
 namespace {
 
-
-template <class T>
-uint64_t sum_of_ceil(const std::vector<T>& counts, uint64_t unit) {
-    uint64_t n = 0;
-    for (T c : counts) n += ceil_div(c, unit);
-    return n;
-}
-
 template <class T>
 uint64_t max_of(const std::vector<T>& v) {
     return v.empty() ? 0 : *std::max_element(v.begin(), v.end());
-}
-
-uint64_t stored_ous(const CompressedLayer& l) {
-    const LayerGeometry& g = l.geo;
-    switch (l.scheme) {
-        case Scheme::Dense: return uint64_t(g.domains()) * g.ou_col_groups();
-        case Scheme::Orc: return sum_of_ceil(l.strip_rows, g.ou_rows);
-        case Scheme::Rws:
-        case Scheme::ReShare: return sum_of_ceil(l.domain_patterns, g.ou_cols);
-    }
-    return 0;
 }
 
 void add_storage(const CompressedLayer& l, LayerMetrics& m) {
@@ -59,6 +40,28 @@ void add_storage(const CompressedLayer& l, LayerMetrics& m) {
 
 }  // namespace
 
+std::vector<uint32_t> unit_ous(const CompressedLayer& l) {
+    const LayerGeometry& g = l.geo;
+    std::vector<uint32_t> ous;
+    switch (l.scheme) {
+        case Scheme::Dense: ous.assign(size_t(g.domains()), uint32_t(g.ou_col_groups())); break;
+        case Scheme::Orc: {
+            const int strips = l.strips_per_tile();
+            for (int t = 0; t < g.groups * g.row_tiles(); ++t) {
+                uint32_t n = 0;
+                for (int k = 0; k < strips; ++k) n += uint32_t(ceil_div(l.strip_rows[size_t(t) * strips + k], g.ou_rows));
+                ous.push_back(n);
+            }
+            break;
+        }
+        case Scheme::Rws:
+        case Scheme::ReShare:
+            for (uint32_t p : l.domain_patterns) ous.push_back(uint32_t(ceil_div(p, g.ou_cols)));
+            break;
+    }
+    return ous;
+}
+
 uint64_t LayerMetrics::storage_total() const {
     uint64_t t = 0;
     for (const auto& kv : storage_bits) t += kv.second;
@@ -83,7 +86,7 @@ void LayerMetrics::add(const LayerMetrics& o) {
 LayerMetrics measure(const CompressedLayer& l) {
     const LayerGeometry& g = l.geo;
     LayerMetrics m;
-    m.stored_ous = stored_ous(l);
+    for (uint32_t n : unit_ous(l)) m.stored_ous += n;
     m.crossbars = ceil_div(m.stored_ous, g.ous_per_crossbar());
     m.cells = m.stored_ous * g.ou_rows * g.ou_cols;
     m.ou_activations_per_input = m.stored_ous;

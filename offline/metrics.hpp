@@ -1,4 +1,5 @@
-// Resource figures of a compressed layer: OUs, crossbars, cells, activations and auxiliary storage.
+// Resource figures of a compressed layer: OUs, crossbars, cells, activations and auxiliary storage, and the
+// stored OUs of each piece the hardware maps (unit_ous).
 //
 // The accounting (docs/storage.md):
 // - stored OUs: dense: every OU of the bit-sliced matrix; orc: ceil(kept rows / ou_rows) per strip;
@@ -32,5 +33,10 @@ struct LayerMetrics {
 };
 
 LayerMetrics measure(const CompressedLayer& layer);
+
+// Stored OUs of each piece the hardware maps on its own, in order: every domain for dense, rws and reshare; every
+// crossbar-height row tile of a conv group for orc (its row indices span a tile). They sum to stored_ous, and
+// hw::work_units builds one work unit per piece from them.
+std::vector<uint32_t> unit_ous(const CompressedLayer& layer);
 
 }  // namespace reshare

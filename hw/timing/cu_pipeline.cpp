@@ -2,13 +2,13 @@
 
 #include "common/error.hpp"
 #include "common/parallel.hpp"
+#include "offline/metrics.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 namespace reshare::hw {
 namespace {
-
 
 // Patterns per OU when `n` patterns are packed ou_cols to an OU.
 std::vector<uint16_t> ou_split(uint32_t n, int ou_cols) {
@@ -17,60 +17,45 @@ std::vector<uint16_t> ou_split(uint32_t n, int ou_cols) {
     return out;
 }
 
-void shared_units(const CompressedLayer& l, std::vector<WorkUnit>& units) {
+// The sharing work of each domain's unit: rws's patterns per OU and task lengths, reshare's block tasks.
+void add_sharing(const CompressedLayer& l, std::vector<WorkUnit>& units) {
     const LayerGeometry& g = l.geo;
     const std::vector<uint64_t> pstart = offsets(l.domain_patterns), tstart = offsets(l.domain_tasks);
     for (int d = 0; d < g.domains(); ++d) {
-        WorkUnit u;
-        u.results = uint32_t(g.group_bitcols());
+        WorkUnit& u = units[size_t(d)];
         u.ou_patterns = ou_split(l.domain_patterns[d], g.ou_cols);
-        u.ous = uint32_t(u.ou_patterns.size());
         if (l.scheme == Scheme::Rws) {
             u.fanout.assign(l.task_length.begin() + long(pstart[d]), l.task_length.begin() + long(pstart[d + 1]));
-        } else {
-            const int B = g.block_results;
-            for (uint64_t t = tstart[d]; t < tstart[d + 1]; ++t) {
-                const uint16_t* slot = &l.task_slot[t * B];
-                std::vector<uint16_t> distinct;
-                for (int s = 0; s < B; ++s)
-                    if (slot[s] && std::find(distinct.begin(), distinct.end(), slot[s]) == distinct.end())
-                        distinct.push_back(slot[s]);
-                const uint16_t last = *std::max_element(distinct.begin(), distinct.end());   // PB address + 1
-                u.task_ready_ou.push_back(uint32_t((last - 1) / g.ou_cols));
-                u.task_reads.push_back(uint16_t(distinct.size()));
-                std::vector<uint16_t> lines;
-                for (uint16_t a : distinct)
-                    if (std::find(lines.begin(), lines.end(), uint16_t((a - 1) / B)) == lines.end())
-                        lines.push_back(uint16_t((a - 1) / B));
-                u.task_lines.push_back(uint16_t(lines.size()));
-            }
+            continue;
         }
-        units.push_back(std::move(u));
+        const int B = g.block_results;
+        for (uint64_t t = tstart[d]; t < tstart[d + 1]; ++t) {
+            const uint16_t* slot = &l.task_slot[t * B];
+            std::vector<uint16_t> distinct, lines;
+            for (int s = 0; s < B; ++s)
+                if (slot[s] && std::find(distinct.begin(), distinct.end(), slot[s]) == distinct.end())
+                    distinct.push_back(slot[s]);
+            for (uint16_t a : distinct)   // pattern-buffer address + 1
+                if (std::find(lines.begin(), lines.end(), uint16_t((a - 1) / B)) == lines.end())
+                    lines.push_back(uint16_t((a - 1) / B));
+            const uint16_t last = *std::max_element(distinct.begin(), distinct.end());
+            u.task_ready_ou.push_back(uint32_t((last - 1) / g.ou_cols));
+            u.task_reads.push_back(uint16_t(distinct.size()));
+            u.task_lines.push_back(uint16_t(lines.size()));
+        }
     }
 }
 
 }  // namespace
 
 std::vector<WorkUnit> work_units(const CompressedLayer& l) {
-    const LayerGeometry& g = l.geo;
-    std::vector<WorkUnit> units;
-    switch (l.scheme) {
-        case Scheme::Dense:
-            units.assign(size_t(g.domains()), WorkUnit{uint32_t(g.ou_col_groups()), uint32_t(g.group_bitcols()), {}, {}, {}, {}});
-            break;
-        case Scheme::Orc: {
-            const int strips = l.strips_per_tile();
-            for (int t = 0; t < g.groups * g.row_tiles(); ++t) {
-                WorkUnit u;
-                u.results = uint32_t(g.group_bitcols());
-                for (int k = 0; k < strips; ++k) u.ous += ceil_div(l.strip_rows[size_t(t) * strips + k], g.ou_rows);
-                units.push_back(std::move(u));
-            }
-            break;
-        }
-        case Scheme::Rws:
-        case Scheme::ReShare: shared_units(l, units); break;
+    const std::vector<uint32_t> ous = unit_ous(l);   // the same pieces the storage accounting counts
+    std::vector<WorkUnit> units(ous.size());
+    for (size_t i = 0; i < units.size(); ++i) {
+        units[i].ous = ous[i];
+        units[i].results = uint32_t(l.geo.group_bitcols());
     }
+    if (l.scheme == Scheme::Rws || l.scheme == Scheme::ReShare) add_sharing(l, units);
     return units;
 }
 
