@@ -60,6 +60,13 @@ void write_whole(const std::string& path, const std::string& text) {
         throw Error("cannot write " + path, ExitCode::Failure);
 }
 
+nlohmann::ordered_json storage_json(const LayerMetrics& m) {
+    nlohmann::ordered_json storage;
+    for (const auto& [name, bits] : m.storage_bits) storage[name] = bits;
+    storage["total"] = m.storage_total();
+    return storage;
+}
+
 void check_writable(const std::string& option, const std::string& path) {
     if (path.empty()) return;
     const std::filesystem::path p(path);

@@ -3,6 +3,7 @@
 
 #include "common/config.hpp"
 #include "models/model.hpp"
+#include "offline/metrics.hpp"
 #include "offline/quantize.hpp"
 
 #include <CLI/CLI.hpp>
@@ -35,6 +36,9 @@ void for_each_layer(const models::Model& model, const HwConfig& config, int thre
 nlohmann::ordered_json config_json(const HwConfig& c);
 // Writes `text` beside `path` and renames it into place: a failure leaves no half-written file.
 void write_whole(const std::string& path, const std::string& text);
+
+// A layer's or model's auxiliary storage by structure, and its total (docs/storage.md).
+nlohmann::ordered_json storage_json(const LayerMetrics& m);
 
 // Fails early, before any work, when `path` (the value of `option`; "" = not asked for) cannot be written: its
 // directory does not exist or it names a directory.

@@ -32,10 +32,7 @@ nlohmann::ordered_json metrics_json(const LayerMetrics& m) {
     j["crossbars"] = m.crossbars;
     j["cells"] = m.cells;
     j["ou_activations_per_input"] = m.ou_activations_per_input;
-    nlohmann::ordered_json storage;
-    for (const auto& [name, bits] : m.storage_bits) storage[name] = bits;
-    storage["total"] = m.storage_total();
-    j["storage_bits"] = storage;
+    j["storage_bits"] = storage_json(m);
     j["compression_vs_dense"] = m.cells ? double(m.dense_cells) / double(m.cells) : 0.0;
     return j;
 }

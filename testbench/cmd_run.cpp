@@ -105,10 +105,7 @@ nlohmann::ordered_json figures_json(const hw::OpRecord& r, const LayerMetrics& m
     j["pooling_ns"] = r.pooling_ns;
     j["crossbars"] = m.crossbars;
     j["cells"] = m.cells;
-    nlohmann::ordered_json storage;
-    for (const auto& [name, bits] : m.storage_bits) storage[name] = bits;
-    storage["total"] = m.storage_total();
-    j["storage_bits"] = storage;
+    j["storage_bits"] = storage_json(m);
     return j;
 }
 
