@@ -1,33 +1,21 @@
-// One layer after the offline pass: what the crossbars hold and the tables that drive them, per scheme.
+// One layer after the offline pass: its geometry and quantization, shared by every scheme, and the scheme's own
+// tables (schemes/<name>/<name>.hpp says what they hold).
 //
-// dense    every OU of the bit-sliced matrix is stored; the contents are the quantized weights themselves
-//          (cells follow from the encoding, bitslice.hpp).
-// orc      SRE's OU-row compression: inside each strip (one OU column group, c bit-columns, of one
-//          crossbar-height row tile of one conv group) the all-zero rows are dropped and the rest packed;
-//          each kept row keeps its row index inside the tile.
-// rws      RePIM's repetitive weight sharing: per domain each distinct non-zero pattern is stored and
-//          computed once, in first-occurrence order; a task length list and a column index list (grouped
-//          by pattern) distribute its result.
-// reshare  per domain the distinct non-zero patterns in Algorithm 1 order (their pattern-buffer address is
-//          their rank); a task list of result blocks, each with its block index and one pattern-buffer
-//          reference per slot, ordered by the step at which the block's last pattern is computed.
 // Variable-length tables are stored as per-unit counts plus concatenated data (offsets() turns counts into
-// start positions), so parts built in parallel concatenate without fix-ups.
+// start positions), so parts built in parallel concatenate without fix-ups (schemes/common/tables.hpp).
 #pragma once
 
 #include "common/config.hpp"
+#include "common/error.hpp"
 #include "offline/bitslice.hpp"
+#include "schemes/scheme.hpp"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace reshare {
-
-enum class Scheme { Dense, Orc, Rws, ReShare };
-const char* to_string(Scheme s);
-Scheme parse_scheme(const std::string& s);   // throws Error naming the value
-const std::vector<Scheme>& all_schemes();
 
 struct CompressedLayer {
     std::string name;
@@ -36,31 +24,16 @@ struct CompressedLayer {
     QuantGranularity quant = QuantGranularity::PerTensor;
     int weight_bits = 8, input_bits = 8;
     LayerGeometry geo;
-    std::vector<double> scale;            // quantization scale: 1 or one per column
+    std::vector<double> scale;                     // quantization scale: 1 or one per column
+    std::shared_ptr<const SchemeTables> tables;    // the scheme's own, immutable once built
 
-    // dense
-    std::vector<int8_t> weights;          // rows x cols, row-major
-
-    // orc: one strip per (group, row tile, OU column group), in that nesting order
-    std::vector<uint32_t> strip_rows;     // kept rows per strip
-    std::vector<uint16_t> kept_row;       // row index inside the tile, per kept row
-    std::vector<PatternKey> kept_cells;   // the c cells of a kept row: cell t at bits [t*cb, (t+1)*cb)
-
-    // rws and reshare: per domain (group-major, then OU-row group)
-    std::vector<uint32_t> domain_patterns;   // distinct non-zero patterns per domain
-    std::vector<PatternKey> patterns;        // in storage = compute order
-
-    // rws
-    std::vector<uint32_t> task_length;       // per pattern: how many bit-columns it goes to
-    std::vector<uint16_t> column_index;      // per pattern occurrence: target bit-column, grouped by pattern
-
-    // reshare
-    std::vector<uint32_t> domain_tasks;      // tasks (non-zero result blocks) per domain
-    std::vector<uint32_t> task_block;        // block index inside its domain
-    std::vector<uint16_t> task_slot;         // block_results per task: 0 = zero pattern, k+1 = PB address k
-
-    int strips_per_tile() const { return geo.ou_col_groups(); }
-    int strips() const { return geo.groups * geo.row_tiles() * strips_per_tile(); }
+    // The scheme's tables as its own type; a layer of another scheme is an internal error.
+    template <class T>
+    const T& tables_as() const {
+        const T* t = dynamic_cast<const T*>(tables.get());
+        if (!t) throw Error("layer " + name + ": tables are not those of scheme " + to_string(scheme), ExitCode::Failure);
+        return *t;
+    }
 };
 
 // Start positions of each unit's data given per-unit counts (size n+1).
@@ -70,6 +43,9 @@ std::vector<uint64_t> offsets(const std::vector<T>& counts) {
     for (size_t i = 0; i < counts.size(); ++i) out[i + 1] = out[i] + counts[i];
     return out;
 }
+
+// The bit-slicing the layer was compressed with.
+BitSlicing slicing_of(const CompressedLayer& l);
 
 // Compresses one quantized layer; `threads` workers split its domains (or strips) in order.
 CompressedLayer compress(const QuantizedMatrix& m, const HwConfig& config, Scheme scheme, int threads = 1);

@@ -2,8 +2,8 @@
 // stored OUs of each piece the hardware maps (unit_ous).
 //
 // The accounting (docs/storage.md):
-// - stored OUs: dense: every OU of the bit-sliced matrix; orc: ceil(kept rows / ou_rows) per strip;
-//   rws/reshare: ceil(distinct non-zero patterns / ou_cols) per domain.
+// - stored OUs: each scheme's unit_ous (schemes/<name>/): dense: every OU of the bit-sliced matrix; orc:
+//   ceil(kept rows / ou_rows) per strip; rws/reshare: ceil(distinct non-zero patterns / ou_cols) per domain.
 // - crossbars: whole arrays, ceil(stored OUs / OUs per crossbar) per layer (layers never share one);
 //   cells: stored OUs x ou_rows x ou_cols (the footprint, padding included).
 // - OU activations per input vector and input bit: every stored OU fires once.
@@ -34,9 +34,9 @@ struct LayerMetrics {
 
 LayerMetrics measure(const CompressedLayer& layer);
 
-// Stored OUs of each piece the hardware maps on its own, in order: every domain for dense, rws and reshare; every
-// crossbar-height row tile of a conv group for orc (its row indices span a tile). They sum to stored_ous, and
-// hw::work_units builds one work unit per piece from them.
+// Stored OUs of each piece the hardware maps on its own, in order (SchemeDef::unit_ous): every domain for dense, rws
+// and reshare; every crossbar-height row tile of a conv group for orc (its row indices span a tile). They sum to
+// stored_ous, and hw::work_units builds one work unit per piece from them.
 std::vector<uint32_t> unit_ous(const CompressedLayer& layer);
 
 }  // namespace reshare

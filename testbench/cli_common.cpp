@@ -106,4 +106,10 @@ nlohmann::ordered_json header_json(const models::Model& m, const HwConfig& c) {
     return j;
 }
 
+std::string schemes_help() {
+    std::string out = "Schemes (schemes/<name>/, registered in schemes/schemes.def):";
+    for (Scheme s : all_schemes()) out += std::string("\n  ") + to_string(s) + ": " + scheme_def(s).summary();
+    return out;
+}
+
 }  // namespace reshare::cli

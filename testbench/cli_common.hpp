@@ -46,6 +46,9 @@ void check_writable(const std::string& option, const std::string& path);
 // The fields every JSON output starts with: model, weights, encoding, quantization.
 nlohmann::ordered_json header_json(const models::Model& m, const HwConfig& c);
 
+// The registered schemes, one line each with its summary: the footer of `reshare --help`.
+std::string schemes_help();
+
 // Registers the subcommands; each sets the callback that runs it.
 void register_stats(CLI::App& app);
 void register_compress(CLI::App& app);

@@ -19,9 +19,16 @@ namespace reshare::cli {
 namespace fs = std::filesystem;
 namespace {
 
+// Every registered scheme, comma-separated.
+std::string default_schemes() {
+    std::string out;
+    for (Scheme s : all_schemes()) out += std::string(out.empty() ? "" : ",") + to_string(s);
+    return out;
+}
+
 struct CompareOptions {
     ModelOptions model;
-    std::string schemes = "dense,orc,rws,reshare";
+    std::string schemes = default_schemes();
     std::string baseline = "rws";
     std::string image;
     bool json = false;
@@ -142,7 +149,7 @@ void register_compare(CLI::App& app) {
     auto opts = std::make_shared<CompareOptions>();
     CLI::App* cmd = app.add_subcommand("compare", "run several schemes, each in its own process, side by side");
     add_model_options(*cmd, opts->model);
-    cmd->add_option("--schemes", opts->schemes, "comma-separated schemes (default dense,orc,rws,reshare)");
+    cmd->add_option("--schemes", opts->schemes, "comma-separated schemes (default: every registered one, " + default_schemes() + ")");
     cmd->add_option("--baseline", opts->baseline, "the scheme the others are normalized to (default rws)");
     cmd->add_option("--image", opts->image, "JPEG or PNG input (default: a seeded synthetic image, labeled)");
     cmd->add_flag("--json", opts->json, "print JSON instead of a table");

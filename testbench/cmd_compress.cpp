@@ -131,7 +131,7 @@ void register_compress(CLI::App& app) {
     auto opts = std::make_shared<CompressOptions>();
     CLI::App* cmd = app.add_subcommand("compress", "compress every weight layer with one scheme into layer images");
     add_model_options(*cmd, opts->model);
-    cmd->add_option("-s,--scheme", opts->scheme, "dense, orc, rws or reshare")->required();
+    cmd->add_option("-s,--scheme", opts->scheme, scheme_names())->required();
     cmd->add_option("-o,--out", opts->out, "output directory (layer-NNN.rsl images and summary.json)")->required();
     cmd->add_flag("--json", opts->json, "print summary.json to stdout as well");
     cmd->callback([opts] { run(*opts); });

@@ -258,7 +258,7 @@ void register_run(CLI::App& app) {
     auto opts = std::make_shared<RunOptions>();
     CLI::App* cmd = app.add_subcommand("run", "run a whole network on the accelerator model, bit-exact, with timing");
     add_model_options(*cmd, opts->model);
-    cmd->add_option("-s,--scheme", opts->scheme, "dense, orc, rws or reshare")->required();
+    cmd->add_option("-s,--scheme", opts->scheme, scheme_names())->required();
     cmd->add_option("--image", opts->image, "JPEG or PNG input (default: a seeded synthetic image, labeled)");
     cmd->add_option("--report", opts->report, "write the JSON report here");
     cmd->add_option("--csv", opts->csv, "write the per-layer figures as CSV here (one row per layer, then the total)");

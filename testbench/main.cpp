@@ -14,7 +14,8 @@ int sc_main(int, char**) { return 0; }
 int main(int argc, char** argv) {
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);   // keep stderr for our own one-line errors
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-    CLI::App app{"reshare - OU pattern-sharing ReRAM accelerator tools (ReShare, RWS, ORC, dense)"};
+    CLI::App app{"reshare - OU-based ReRAM crossbar accelerator tools, with the compression schemes " + reshare::scheme_names(" and ")};
+    app.footer(reshare::cli::schemes_help());
     app.require_subcommand(1);
     reshare::cli::register_stats(app);
     reshare::cli::register_compress(app);

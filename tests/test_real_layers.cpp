@@ -5,7 +5,7 @@
 #include "offline/compressed_layer.hpp"
 #include "offline/functional.hpp"
 #include "offline/pattern_ids.hpp"
-#include "offline/reorder.hpp"
+#include "schemes/reshare/reorder.hpp"
 #include "offline/stats.hpp"
 
 #include <catch2/catch.hpp>

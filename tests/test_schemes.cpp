@@ -3,9 +3,11 @@
 
 #include "offline/bitslice.hpp"
 #include "offline/compressed_layer.hpp"
+#include "schemes/reshare/reshare.hpp"
+#include "schemes/rws/rws.hpp"
 #include "offline/functional.hpp"
 #include "offline/metrics.hpp"
-#include "offline/reorder.hpp"
+#include "schemes/reshare/reorder.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -41,19 +43,21 @@ HwConfig fig1_config() {
 }  // namespace
 
 TEST_CASE("Fig. 1: RWS stores the three non-zero patterns with the paper's index sets", "[schemes]") {
-    const CompressedLayer l = compress(fig1_layer(), fig1_config(), Scheme::Rws);
+    const CompressedLayer layer = compress(fig1_layer(), fig1_config(), Scheme::Rws);
+    const RwsTables& l = rws_tables(layer);
     REQUIRE(l.domain_patterns == std::vector<uint32_t>{3});
     REQUIRE(l.patterns == std::vector<PatternKey>{1, 2, 3});   // {1,0}, {0,1}, {1,1} in first-occurrence order
     REQUIRE(l.task_length == std::vector<uint32_t>{3, 3, 1});
     REQUIRE(l.column_index == std::vector<uint16_t>{0, 4, 6, 1, 2, 5, 3});
     // 3 distinct patterns in 2-column OUs: 2 OUs instead of the dense 4; the {0,0} column is never computed.
-    const LayerMetrics m = measure(l);
+    const LayerMetrics m = measure(layer);
     REQUIRE(m.stored_ous == 2);
     REQUIRE(measure(compress(fig1_layer(), fig1_config(), Scheme::Dense)).stored_ous == 4);
 }
 
 TEST_CASE("Fig. 1: ReShare orders the patterns by Algorithm 1 and writes whole blocks", "[schemes]") {
-    const CompressedLayer l = compress(fig1_layer(), fig1_config(), Scheme::ReShare);
+    const CompressedLayer layer = compress(fig1_layer(), fig1_config(), Scheme::ReShare);
+    const ReShareTables& l = reshare_tables(layer);
     // Blocks of 2: {1,0}{0,1} | {0,1}{1,1} | {1,0}{0,1} | {1,0}{0,0}.
     // Step 1: {1,0} = 1/2 + 1/2 + 1 = 2, {0,1} = 1/2 + 1/2 + 1/2 = 1.5, {1,1} = 1/2 -> {1,0}.
     // Step 2: {0,1} = 1 + 1/2 + 1 = 2.5, {1,1} = 1/2 -> {0,1}; then {1,1}.
@@ -154,8 +158,10 @@ TEST_CASE("Every scheme reconstructs the weights and computes the exact MVM (sch
 TEST_CASE("Sharing schemes store exactly the distinct non-zero patterns, ORC exactly the non-zero rows", "[schemes]") {
     const HwConfig config = config_with(Encoding::Differential, 8, 8);
     const QuantizedMatrix m = random_layer(64, 40, 1, 99);
-    const CompressedLayer rws = compress(m, config, Scheme::Rws);
-    const CompressedLayer reshare = compress(m, config, Scheme::ReShare);
+    const CompressedLayer rws_layer = compress(m, config, Scheme::Rws);
+    const CompressedLayer reshare_layer = compress(m, config, Scheme::ReShare);
+    const RwsTables& rws = rws_tables(rws_layer);
+    const ReShareTables& reshare = reshare_tables(reshare_layer);
     REQUIRE(rws.domain_patterns == reshare.domain_patterns);   // same patterns, different order
     for (size_t d = 0, at = 0; d < rws.domain_patterns.size(); at += rws.domain_patterns[d++]) {
         std::vector<PatternKey> a(rws.patterns.begin() + at, rws.patterns.begin() + at + rws.domain_patterns[d]);
@@ -169,15 +175,16 @@ TEST_CASE("Sharing schemes store exactly the distinct non-zero patterns, ORC exa
     const LayerMetrics dense = measure(compress(m, config, Scheme::Dense));
     const LayerMetrics orc = measure(compress(m, config, Scheme::Orc));
     REQUIRE(orc.stored_ous < dense.stored_ous);
-    REQUIRE(measure(rws).stored_ous < orc.stored_ous);
-    REQUIRE(measure(rws).crossbars == measure(reshare).crossbars);
+    REQUIRE(measure(rws_layer).stored_ous < orc.stored_ous);
+    REQUIRE(measure(rws_layer).crossbars == measure(reshare_layer).crossbars);
     REQUIRE(dense.dense_cells == dense.cells);
 }
 
 TEST_CASE("ReShare's task list writes each block after its last pattern is computed", "[schemes]") {
     const HwConfig config = config_with(Encoding::Offset, 8, 8);
-    const CompressedLayer l = compress(random_layer(48, 30, 1, 5), config, Scheme::ReShare);
-    const int B = l.geo.block_results;
+    const CompressedLayer layer = compress(random_layer(48, 30, 1, 5), config, Scheme::ReShare);
+    const ReShareTables& l = reshare_tables(layer);
+    const int B = layer.geo.block_results;
     size_t task = 0;
     for (uint32_t tasks : l.domain_tasks) {
         int ready_before = -1;
@@ -231,4 +238,20 @@ TEST_CASE("The fast datapath's work units, computed one by one on int8 inputs, a
         for (int u = 0; u < fast.units(); ++u) fast.add_unit(u, x8.data(), n, parts.data());
         REQUIRE(parts == whole);
     }
+}
+
+TEST_CASE("Registry: every scheme of schemes.def, in code order, parsed by name; an unknown name lists them", "[schemes]") {
+    REQUIRE(scheme_names() == "dense, orc, rws or reshare");
+    for (size_t i = 0; i < all_schemes().size(); ++i) {
+        const Scheme s = all_schemes()[i];
+        CHECK(size_t(s) == i);
+        CHECK(scheme_def(s).id() == s);
+        CHECK(parse_scheme(to_string(s)) == s);
+        CHECK(std::string(scheme_def(s).summary()).size() > 20);
+    }
+    CHECK_THROWS_WITH(parse_scheme("sme"), "unknown scheme 'sme' (expected dense, orc, rws or reshare)");
+    // A layer's tables are its scheme's own type; asking for another's is an internal error, not a bad cast.
+    const CompressedLayer l = compress(random_layer(16, 8, 1, 3), HwConfig{}, Scheme::Rws);
+    CHECK_NOTHROW(rws_tables(l));
+    CHECK_THROWS(reshare_tables(l));
 }

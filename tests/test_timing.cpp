@@ -2,6 +2,7 @@
 #include "helpers.hpp"
 
 #include "hw/timing/cu_pipeline.hpp"
+#include "schemes/rws/rws.hpp"
 #include "hw/timing/energy.hpp"
 #include "offline/metrics.hpp"
 
@@ -136,7 +137,7 @@ TEST_CASE("timing: work units carry every stored OU and every distributed result
     uint64_t targets = 0;
     for (const WorkUnit& u : work_units(rws))
         for (uint32_t f : u.fanout) targets += f;
-    REQUIRE(targets == rws.column_index.size());
+    REQUIRE(targets == rws_tables(rws).column_index.size());
 }
 
 TEST_CASE("timing: energy charges Table I powers for the time each event keeps a component busy", "[timing][energy]") {

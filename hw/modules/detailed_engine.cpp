@@ -21,9 +21,9 @@ uint32_t DetailedEngine::arrays_used() const {
     return std::min<uint32_t>(config_.cu_arrays, std::max<uint32_t>(1, (unit_->ous + per_array - 1) / per_array));
 }
 
-UnitTiming DetailedEngine::run(const WorkUnit& unit, Scheme scheme) {
+UnitTiming DetailedEngine::run(const WorkUnit& unit, SharingEngine engine) {
     unit_ = &unit;
-    scheme_ = scheme;
+    engine_ = engine;
     to_write_.clear();
     written_at_.assign(unit.ous, sc_core::SC_ZERO_TIME);
     ous_written_ = patterns_written_ = patterns_shared_ = 0;
@@ -38,7 +38,7 @@ UnitTiming DetailedEngine::run(const WorkUnit& unit, Scheme scheme) {
     return t;
 }
 
-// OUs fire in groups of arrays_used(). rws waits for each group's writes (the S+A holds one group's results);
+// OUs fire in groups of arrays_used(). The output-buffer engine (rws) waits for each group's writes (the S+A holds one group's results);
 // the others compute back to back and leave the writes to the write thread.
 void DetailedEngine::mvm_thread() {
     for (;;) {
@@ -48,7 +48,7 @@ void DetailedEngine::mvm_thread() {
             wait(t_ou_);
             for (uint32_t j = k; j < std::min(unit_->ous, k + A); ++j) to_write_.push_back(j);
             computed_.notify(sc_core::SC_ZERO_TIME);
-            if (scheme_ == Scheme::Rws)
+            if (engine_ == SharingEngine::OutputBuffer)
                 while (ous_written_ < std::min(unit_->ous, k + A)) wait(written_);
         }
         mvm_busy_ = false;
@@ -56,7 +56,7 @@ void DetailedEngine::mvm_thread() {
     }
 }
 
-// One write per OU; rws first waits for room in the output buffer, which the sharing thread frees.
+// One write per OU; the output-buffer engine first waits for room in the output buffer, which the sharing thread frees.
 void DetailedEngine::write_thread() {
     for (;;) {
         wait(start_);
@@ -64,7 +64,7 @@ void DetailedEngine::write_thread() {
             while (to_write_.empty()) wait(computed_);
             const uint32_t ou = to_write_.front();
             to_write_.pop_front();
-            if (scheme_ == Scheme::Rws) {
+            if (engine_ == SharingEngine::OutputBuffer) {
                 const uint32_t n = unit_->ou_patterns[ou];
                 const sc_core::sc_time asked = sc_core::sc_time_stamp();
                 while (patterns_written_ - patterns_shared_ + n > uint32_t(config_.rws_output_buffer_results)) wait(shared_);
@@ -86,18 +86,18 @@ void DetailedEngine::write_and_share(uint32_t ou) {
     report_occupancy();
 }
 
-// rws holds a pattern until it is shared; reshare keeps every pattern of the unit until the unit ends.
+// The output buffer holds a pattern until it is shared; the pattern buffer keeps every pattern of the unit until the unit ends.
 void DetailedEngine::report_occupancy() {
-    if (!on_occupancy || scheme_ == Scheme::Dense || scheme_ == Scheme::Orc) return;
-    on_occupancy(scheme_ == Scheme::Rws ? patterns_written_ - patterns_shared_ : patterns_written_);
+    if (!on_occupancy || engine_ == SharingEngine::Direct) return;
+    on_occupancy(engine_ == SharingEngine::OutputBuffer ? patterns_written_ - patterns_shared_ : patterns_written_);
 }
 
-// rws: one pattern at a time in order, max(1, fanout) accesses each; reshare: one task at a time in order,
+// Output buffer: one pattern at a time in order, max(1, fanout) accesses each; block tasks: one task at a time in order,
 // once its block's last OU is written, max(1, pattern reads) accesses each.
 void DetailedEngine::sharing_thread() {
     for (;;) {
         wait(start_);
-        if (scheme_ == Scheme::Rws) {
+        if (engine_ == SharingEngine::OutputBuffer) {
             for (uint32_t p = 0; p < unit_->fanout.size(); ++p) {
                 while (patterns_written_ <= p) wait(written_);
                 wait(t_acc_ * double(std::max<uint32_t>(1, unit_->fanout[p])));
@@ -105,7 +105,7 @@ void DetailedEngine::sharing_thread() {
                 shared_.notify(sc_core::SC_ZERO_TIME);
                 report_occupancy();
             }
-        } else if (scheme_ == Scheme::ReShare) {
+        } else if (engine_ == SharingEngine::BlockTasks) {
             for (size_t t = 0; t < unit_->task_ready_ou.size(); ++t) {
                 while (ous_written_ <= unit_->task_ready_ou[t]) wait(written_);
                 wait(t_acc_ * double(std::max<uint16_t>(1, task_pattern_reads(*unit_, t, config_.pattern_read))));

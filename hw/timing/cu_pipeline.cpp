@@ -8,46 +8,6 @@
 #include <cmath>
 
 namespace reshare::hw {
-namespace {
-
-// Patterns per OU when `n` patterns are packed ou_cols to an OU.
-std::vector<uint16_t> ou_split(uint32_t n, int ou_cols) {
-    std::vector<uint16_t> out;
-    for (uint32_t done = 0; done < n; done += ou_cols) out.push_back(uint16_t(std::min<uint32_t>(ou_cols, n - done)));
-    return out;
-}
-
-// The sharing work of each domain's unit: rws's patterns per OU and task lengths, reshare's block tasks.
-void add_sharing(const CompressedLayer& l, std::vector<WorkUnit>& units) {
-    const LayerGeometry& g = l.geo;
-    const std::vector<uint64_t> pstart = offsets(l.domain_patterns), tstart = offsets(l.domain_tasks);
-    for (int d = 0; d < g.domains(); ++d) {
-        WorkUnit& u = units[size_t(d)];
-        u.ou_patterns = ou_split(l.domain_patterns[d], g.ou_cols);
-        if (l.scheme == Scheme::Rws) {
-            u.fanout.assign(l.task_length.begin() + long(pstart[d]), l.task_length.begin() + long(pstart[d + 1]));
-            continue;
-        }
-        const int B = g.block_results;
-        for (uint64_t t = tstart[d]; t < tstart[d + 1]; ++t) {
-            const uint16_t* slot = &l.task_slot[t * B];
-            std::vector<uint16_t> distinct, lines;
-            for (int s = 0; s < B; ++s)
-                if (slot[s] && std::find(distinct.begin(), distinct.end(), slot[s]) == distinct.end())
-                    distinct.push_back(slot[s]);
-            for (uint16_t a : distinct)   // pattern-buffer address + 1
-                if (std::find(lines.begin(), lines.end(), uint16_t((a - 1) / B)) == lines.end())
-                    lines.push_back(uint16_t((a - 1) / B));
-            const uint16_t last = *std::max_element(distinct.begin(), distinct.end());
-            u.task_ready_ou.push_back(uint32_t((last - 1) / g.ou_cols));
-            u.task_reads.push_back(uint16_t(distinct.size()));
-            u.task_lines.push_back(uint16_t(lines.size()));
-        }
-    }
-}
-
-}  // namespace
-
 std::vector<WorkUnit> work_units(const CompressedLayer& l) {
     const std::vector<uint32_t> ous = unit_ous(l);   // the same pieces the storage accounting counts
     std::vector<WorkUnit> units(ous.size());
@@ -55,7 +15,7 @@ std::vector<WorkUnit> work_units(const CompressedLayer& l) {
         units[i].ous = ous[i];
         units[i].results = uint32_t(l.geo.group_bitcols());
     }
-    if (l.scheme == Scheme::Rws || l.scheme == Scheme::ReShare) add_sharing(l, units);
+    scheme_def(l.scheme).add_unit_work(l, units);
     return units;
 }
 
@@ -98,8 +58,10 @@ void UnitCounters::add(const UnitCounters& o, uint64_t times) {
     }
 }
 
-CuPipeline::CuPipeline(const HwConfig& c, Scheme scheme)
-    : scheme_(scheme), pattern_read_(c.pattern_read), input_bits_(c.input_bits), ou_cols_(c.ou_cols), arrays_(c.cu_arrays),
+CuPipeline::CuPipeline(const HwConfig& c, Scheme scheme) : CuPipeline(c, scheme_def(scheme).timing()) {}
+
+CuPipeline::CuPipeline(const HwConfig& c, TimingRule rule)
+    : rule_(rule), pattern_read_(c.pattern_read), input_bits_(c.input_bits), ou_cols_(c.ou_cols), arrays_(c.cu_arrays),
       ous_per_array_(c.ous_per_crossbar()), output_buffer_(c.rws_output_buffer_results),
       ou_ns_(double(c.input_bits) * c.ou_cols * c.adc_conversion_ns() / (c.cu_adcs / c.cu_arrays)),
       access_ns_(c.buffer_access_ns) {}
@@ -111,11 +73,10 @@ double CuPipeline::ready_ns(uint32_t ou, uint32_t ous) const {
 
 UnitTiming CuPipeline::run(const WorkUnit& u) const {
     UnitTiming t;
-    switch (scheme_) {
-        case Scheme::Dense:
-        case Scheme::Orc: t = run_direct(u); break;
-        case Scheme::Rws: t = run_rws(u); break;
-        case Scheme::ReShare: t = run_reshare(u); break;
+    switch (rule_.engine) {
+        case SharingEngine::Direct: t = run_direct(u); break;
+        case SharingEngine::OutputBuffer: t = run_output_buffer(u); break;
+        case SharingEngine::BlockTasks: t = run_block_tasks(u); break;
     }
     t.total_ns = std::max(t.mvm_ns, t.sharing_ns);
     UnitCounters& c = t.counters;
@@ -125,7 +86,7 @@ UnitTiming CuPipeline::run(const WorkUnit& u) const {
     return t;
 }
 
-// dense and orc: results go straight to the result buffer, one write per OU.
+// Direct (dense, orc): results go straight to the result buffer, one write per OU.
 UnitTiming CuPipeline::run_direct(const WorkUnit& u) const {
     UnitTiming t;
     double write_end = 0;
@@ -133,12 +94,12 @@ UnitTiming CuPipeline::run_direct(const WorkUnit& u) const {
     t.mvm_ns = u.ous ? ready_ns(u.ous - 1, u.ous) : 0;
     t.sharing_ns = write_end;
     t.counters.writes[int(Buffer::Result)] = u.ous;
-    if (scheme_ == Scheme::Orc) t.counters.reads[int(Buffer::Index)] = u.ous;   // row indices of each OU
+    if (rule_.row_index_reads) t.counters.reads[int(Buffer::Index)] = u.ous;   // row indices of each OU
     return t;
 }
 
-// rws: the output buffer is both the MVM's target and the sharing's source.
-UnitTiming CuPipeline::run_rws(const WorkUnit& u) const {
+// Output buffer (rws): the output buffer is both the MVM's target and the sharing's source.
+UnitTiming CuPipeline::run_output_buffer(const WorkUnit& u) const {
     UnitTiming t;
     const uint32_t arrays_used = std::min<uint32_t>(arrays_, std::max<uint32_t>(1, ceil_div(u.ous, ous_per_array_)));
     std::vector<double> released;   // when each written pattern's slot frees (non-decreasing: in-order sharing)
@@ -174,8 +135,8 @@ UnitTiming CuPipeline::run_rws(const WorkUnit& u) const {
     return t;
 }
 
-// reshare: the pattern buffer decouples the MVM from whole-block writes driven by the task list.
-UnitTiming CuPipeline::run_reshare(const WorkUnit& u) const {
+// Block tasks (reshare): the pattern buffer decouples the MVM from whole-block writes driven by the task list.
+UnitTiming CuPipeline::run_block_tasks(const WorkUnit& u) const {
     UnitTiming t;
     std::vector<double> written(u.ous);
     double last_write = 0;

@@ -9,13 +9,14 @@
 //   ou_cols ADC conversions shared by the array's ADCs; the OUs are spread over up to cu.arrays arrays that fire
 //   in parallel, so OU k's results (summed over input bits by the S+A) are ready at
 //   (k / arrays_used + 1) * input_bits * ou_cols * t_conv / adcs_per_array.
-// - dense, orc: each OU's ou_cols results go to the result buffer in one write; orc first reads the OU's row
+// Which engine times a layer is its scheme's TimingRule (schemes/<name>/); the engines are shared:
+// - direct (dense, orc): each OU's ou_cols results go to the result buffer in one write; orc first reads the OU's row
 //   indices and gathers its inputs (one index-buffer and one input-buffer access, hidden behind the MVM).
-// - rws: each OU's results are written to the output buffer, which holds rws.output_buffer_results results.
+// - output buffer (rws): each OU's results are written to the output buffer, which holds rws.output_buffer_results results.
 //   The sharing engine takes patterns in order; per pattern it reads the result and its task length, then per
 //   target one column-index read and one single-result write to the result buffer. A pattern's slot frees when
 //   its last target is written; the MVM stalls while the output buffer lacks room for its next OU.
-// - reshare: each OU's results are written to the pattern buffer in Algorithm 1 order and never overwritten,
+// - block tasks (reshare): each OU's results are written to the pattern buffer in Algorithm 1 order and never overwritten,
 //   so the MVM never waits. Tasks run in order, each once its last pattern is written: one task-buffer read,
 //   one pattern-buffer read per distinct pattern of the block, one block write to the result buffer.
 // Buffer accesses take buffer.access_ns each; the buffers are separate banks, and each engine issues one
@@ -74,21 +75,21 @@ struct UnitTiming {
 
 class CuPipeline {
 public:
-    CuPipeline(const HwConfig& config, Scheme scheme);
+    CuPipeline(const HwConfig& config, Scheme scheme);   // the scheme's timing rule
+    CuPipeline(const HwConfig& config, TimingRule rule);
     // Time and events of one unit for one input vector.
     UnitTiming run(const WorkUnit& unit) const;
     // Time of one OU activation for all input bits: input_bits * ou_cols conversions over the array's ADCs.
     double ou_ns() const { return ou_ns_; }
-    Scheme scheme() const { return scheme_; }
-
+    const TimingRule& rule() const { return rule_; }
 
 private:
     UnitTiming run_direct(const WorkUnit& u) const;
-    UnitTiming run_rws(const WorkUnit& u) const;
-    UnitTiming run_reshare(const WorkUnit& u) const;
+    UnitTiming run_output_buffer(const WorkUnit& u) const;
+    UnitTiming run_block_tasks(const WorkUnit& u) const;
     double ready_ns(uint32_t ou, uint32_t ous) const;   // when OU `ou` of a unit with `ous` OUs is computed
 
-    Scheme scheme_;
+    TimingRule rule_;
     PatternRead pattern_read_;
     int input_bits_, ou_cols_, arrays_, ous_per_array_, output_buffer_;
     double ou_ns_, access_ns_;

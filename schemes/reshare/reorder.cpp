@@ -1,4 +1,4 @@
-#include "offline/reorder.hpp"
+#include "schemes/reshare/reorder.hpp"
 
 #include <algorithm>
 #include <numeric>

@@ -1,0 +1,111 @@
+// The section container of layer images (docs/formats.md), shared by every scheme: tagged sections (4-char tag,
+// element size, byte count, data) written and read back with every failure naming the source. Unsigned tables are
+// stored in the narrowest of 1, 2 or 4 bytes that holds their largest value. layer_image.cpp wraps the sections in
+// the checked header; each scheme writes and reads its own sections through these two classes.
+#pragma once
+
+#include "common/error.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace reshare {
+
+class ImageWriter {
+public:
+    void section(const char tag[4], uint32_t element_size, const void* data, uint64_t bytes);
+    template <class T>
+    void array(const char tag[4], const std::vector<T>& v) {
+        section(tag, sizeof(T), v.data(), v.size() * sizeof(T));
+    }
+    template <class T>
+    void narrow(const char tag[4], const std::vector<T>& v);
+    const std::vector<char>& payload() const { return payload_; }
+
+private:
+    std::vector<char> payload_;
+};
+
+class ImageReader {
+public:
+    // Indexes the sections of a payload that starts at `at` in `bytes`; `what` names the source in errors.
+    ImageReader(const std::vector<char>& bytes, size_t at, std::string what);
+
+    void fail_if(bool bad, const std::string& problem) const {
+        if (bad) throw Error("layer image " + what_ + ": " + problem);
+    }
+    template <class T>
+    std::vector<T> array(const char* tag) const;
+    // A table written by ImageWriter::narrow: any element width up to sizeof(T), widened back.
+    template <class T>
+    std::vector<T> narrow(const char* tag) const;
+
+private:
+    struct Section {
+        uint32_t element_size;
+        size_t at;
+        uint64_t bytes;
+    };
+    const Section& find(const char* tag) const;
+    const std::vector<char>& bytes_;
+    std::string what_;
+    std::map<std::string, Section> sections_;
+};
+
+// Checks of decoded tables.
+template <class T>
+uint64_t sum(const std::vector<T>& v) {
+    uint64_t s = 0;
+    for (T x : v) s += x;
+    return s;
+}
+template <class T>
+bool all_below(const std::vector<T>& v, uint64_t limit) {
+    for (T x : v)
+        if (uint64_t(x) >= limit) return false;
+    return true;
+}
+
+template <class T>
+void ImageWriter::narrow(const char tag[4], const std::vector<T>& v) {
+    uint64_t top = 0;
+    for (T x : v) top = std::max<uint64_t>(top, x);
+    const uint32_t width = top <= 0xff ? 1 : top <= 0xffff ? 2 : 4;
+    if (width == sizeof(T)) return array(tag, v);
+    std::vector<char> packed(v.size() * width);
+    for (size_t i = 0; i < v.size(); ++i) {
+        const uint32_t x = uint32_t(v[i]);
+        std::memcpy(&packed[i * width], &x, width);   // little-endian: the low bytes come first
+    }
+    section(tag, width, packed.data(), packed.size());
+}
+
+template <class T>
+std::vector<T> ImageReader::array(const char* tag) const {
+    const Section& s = find(tag);
+    fail_if(s.element_size != sizeof(T) || s.bytes % sizeof(T), std::string("section ") + tag + " has the wrong element size");
+    std::vector<T> v(s.bytes / sizeof(T));
+    if (!v.empty()) std::memcpy(v.data(), &bytes_[s.at], s.bytes);
+    return v;
+}
+
+template <class T>
+std::vector<T> ImageReader::narrow(const char* tag) const {
+    const Section& s = find(tag);
+    const uint32_t w = s.element_size;
+    fail_if((w != 1 && w != 2 && w != 4) || w > sizeof(T) || s.bytes % w, std::string("section ") + tag + " has the wrong element size");
+    if (w == sizeof(T)) return array<T>(tag);
+    std::vector<T> v(s.bytes / w);
+    for (size_t i = 0; i < v.size(); ++i) {
+        uint32_t x = 0;
+        std::memcpy(&x, &bytes_[s.at + i * w], w);
+        v[i] = T(x);
+    }
+    return v;
+}
+
+}  // namespace reshare

@@ -1,0 +1,68 @@
+#include "schemes/dense/dense.hpp"
+
+#include "offline/image_sections.hpp"
+#include "schemes/common/patterns.hpp"
+
+namespace reshare {
+namespace {
+
+// Every bit-column's key in every domain, built once per layer.
+class DenseDatapath : public UnitDatapath {
+public:
+    explicit DenseDatapath(const CompressedLayer& l) : g_(l.geo) {
+        const QuantizedMatrix m = dense_matrix(l);
+        const DomainKeyer keyer(slicing_of(l), g_);
+        const size_t W = g_.group_bitcols();
+        keys_.resize(size_t(g_.domains()) * W);
+        for (int d = 0; d < g_.domains(); ++d) keyer.keys(m, d, &keys_[d * W]);
+    }
+    void results(int d, const int32_t* xs, int count, int64_t* results, std::vector<int64_t>&) const override {
+        const int W = g_.group_bitcols();
+        for (int col = 0; col < W; ++col) results[col] = pattern_dot(keys_[size_t(d) * W + col], xs, count, g_.cell_bits);
+    }
+
+private:
+    const LayerGeometry& g_;
+    std::vector<PatternKey> keys_;
+};
+
+}  // namespace
+
+QuantizedMatrix dense_matrix(const CompressedLayer& l) {
+    QuantizedMatrix m;
+    m.name = l.name;
+    m.rows = l.geo.rows;
+    m.cols = l.geo.cols;
+    m.groups = l.geo.groups;
+    m.q = dense_tables(l).weights;
+    m.scale = l.scale;
+    return m;
+}
+
+std::shared_ptr<const SchemeTables> DenseScheme::compress(const QuantizedMatrix& m, const BitSlicing&, const LayerGeometry&,
+                                                          int) const {
+    auto t = std::make_shared<DenseTables>();
+    t->weights = m.q;
+    return t;
+}
+
+void DenseScheme::encode(const CompressedLayer& l, ImageWriter& w) const { w.array("WGHT", dense_tables(l).weights); }
+
+std::shared_ptr<const SchemeTables> DenseScheme::decode(const ImageReader& r, const CompressedLayer& l) const {
+    auto t = std::make_shared<DenseTables>();
+    t->weights = r.array<int8_t>("WGHT");
+    r.fail_if(t->weights.size() != size_t(l.geo.rows) * l.geo.cols, "weight section does not match rows x cols");
+    const int qmax = (1 << (l.weight_bits - 1)) - 1;
+    for (int8_t w : t->weights) r.fail_if(w < -qmax || w > qmax, "weight outside the quantized range");
+    return t;
+}
+
+std::vector<uint32_t> DenseScheme::unit_ous(const CompressedLayer& l) const {
+    return std::vector<uint32_t>(size_t(l.geo.domains()), uint32_t(l.geo.ou_col_groups()));
+}
+
+void DenseScheme::add_storage(const CompressedLayer&, LayerMetrics&) const {}   // the weights' cells only
+
+std::unique_ptr<UnitDatapath> DenseScheme::datapath(const CompressedLayer& l) const { return std::make_unique<DenseDatapath>(l); }
+
+}  // namespace reshare

@@ -1,0 +1,139 @@
+#include "schemes/orc/orc.hpp"
+
+#include "offline/image_sections.hpp"
+#include "offline/metrics.hpp"
+#include "schemes/common/tables.hpp"
+
+#include <algorithm>
+
+namespace reshare {
+namespace {
+
+// The c-cell rows of strip k in one domain: row i's cell t is row i's cell in bit-column k*c + t.
+// Only non-zero pattern cells are visited: most of a trained layer's cells are zero.
+void strip_rows_of(const PatternKey* keys, int k, const LayerGeometry& g, PatternKey* rows) {
+    std::fill(rows, rows + g.ou_rows, 0);
+    const int cb = g.cell_bits, first = k * g.ou_cols, last = std::min(g.group_bitcols(), first + g.ou_cols);
+    const PatternKey cell_mask = (1u << cb) - 1;
+    for (int col = first; col < last; ++col)
+        for (PatternKey key = keys[col]; key;) {
+            const int bit = __builtin_ctz(key);
+            const int i = bit / cb;
+            rows[i] |= ((key >> (i * cb)) & cell_mask) << ((col - first) * cb);
+            key &= ~(cell_mask << (i * cb));
+        }
+}
+
+// Row tiles [begin, end) (tile index over all groups: group-major). A tile is xbar_rows rows, i.e.
+// xbar_rows / ou_rows whole domains, so its strips are built from the domains' pattern keys.
+OrcTables build_tiles(const QuantizedMatrix& m, const BitSlicing& bs, const LayerGeometry& g, int begin, int end) {
+    OrcTables part;
+    const DomainKeyer keyer(bs, g);
+    const int strips = g.ou_col_groups(), domains_per_tile = g.xbar_rows / g.ou_rows;
+    std::vector<PatternKey> keys(g.group_bitcols()), rows(g.ou_rows);
+    std::vector<std::vector<uint16_t>> kept(strips);
+    std::vector<std::vector<PatternKey>> cells(strips);
+    for (int t = begin; t < end; ++t) {
+        const int group = t / g.row_tiles(), tile = t % g.row_tiles();
+        for (int k = 0; k < strips; ++k) kept[k].clear(), cells[k].clear();
+        for (int q = 0; q < domains_per_tile; ++q) {
+            const int row_group = tile * domains_per_tile + q;
+            if (row_group >= g.row_groups()) break;
+            keyer.keys(m, group * g.row_groups() + row_group, keys.data());
+            for (int k = 0; k < strips; ++k) {
+                strip_rows_of(keys.data(), k, g, rows.data());
+                for (int i = 0; i < g.ou_rows; ++i)
+                    if (rows[i]) kept[k].push_back(uint16_t(q * g.ou_rows + i)), cells[k].push_back(rows[i]);
+            }
+        }
+        for (int k = 0; k < strips; ++k) {
+            part.strip_rows.push_back(uint32_t(kept[k].size()));
+            append(part.kept_row, kept[k]);
+            append(part.kept_cells, cells[k]);
+        }
+    }
+    return part;
+}
+
+// A kept row of the last row tile must lie above the matrix's last row.
+void check_rows_inside_matrix(const ImageReader& r, const LayerGeometry& g, const OrcTables& t) {
+    const std::vector<uint64_t> start = offsets(t.strip_rows);
+    for (int s = 0; s < orc_strips(g); ++s) {
+        const int row0 = (s / orc_strips_per_tile(g) % g.row_tiles()) * g.xbar_rows;
+        for (uint64_t k = start[s]; k < start[s + 1]; ++k)
+            r.fail_if(row0 + t.kept_row[k] >= g.rows, "row index below the last matrix row");
+    }
+}
+
+// A row tile's strips: every kept row's cells times the input its row index gathers.
+class OrcDatapath : public UnitDatapath {
+public:
+    explicit OrcDatapath(const CompressedLayer& l) : t_(orc_tables(l)), g_(l.geo), sstart_(offsets(t_.strip_rows)) {}
+    void results(int u, const int32_t* xs, int count, int64_t* results, std::vector<int64_t>&) const override {
+        const int strips = orc_strips_per_tile(g_), W = g_.group_bitcols(), cb = g_.cell_bits;
+        for (int k = 0; k < strips; ++k) {
+            const size_t strip = size_t(u) * strips + k;
+            for (uint64_t r = sstart_[strip]; r < sstart_[strip + 1]; ++r)
+                for (int c = 0; c < g_.ou_cols && k * g_.ou_cols + c < W; ++c)
+                    results[k * g_.ou_cols + c] += int64_t(pattern_cell(t_.kept_cells[r], c, cb)) * xs[t_.kept_row[r]];
+        }
+    }
+
+private:
+    const OrcTables& t_;
+    const LayerGeometry& g_;
+    std::vector<uint64_t> sstart_;
+};
+
+}  // namespace
+
+std::shared_ptr<const SchemeTables> OrcScheme::compress(const QuantizedMatrix& m, const BitSlicing& bs,
+                                                        const LayerGeometry& g, int threads) const {
+    return build_in_parallel<OrcTables>(g.groups * g.row_tiles(), threads,
+                                        [&](int b, int e) { return build_tiles(m, bs, g, b, e); });
+}
+
+void OrcScheme::encode(const CompressedLayer& l, ImageWriter& w) const {
+    const OrcTables& t = orc_tables(l);
+    w.narrow("STRW", t.strip_rows);
+    w.narrow("KROW", t.kept_row);
+    w.narrow("KCEL", t.kept_cells);
+}
+
+std::shared_ptr<const SchemeTables> OrcScheme::decode(const ImageReader& r, const CompressedLayer& l) const {
+    const LayerGeometry& g = l.geo;
+    auto t = std::make_shared<OrcTables>();
+    t->strip_rows = r.narrow<uint32_t>("STRW");
+    t->kept_row = r.narrow<uint16_t>("KROW");
+    t->kept_cells = r.narrow<PatternKey>("KCEL");
+    r.fail_if(t->strip_rows.size() != size_t(orc_strips(g)), "strip count does not match the geometry");
+    r.fail_if(!all_below(t->strip_rows, uint64_t(g.xbar_rows) + 1), "a strip keeps more rows than a tile has");
+    r.fail_if(sum(t->strip_rows) != t->kept_row.size() || t->kept_row.size() != t->kept_cells.size(),
+              "kept-row tables disagree in length");
+    r.fail_if(!all_below(t->kept_row, g.xbar_rows), "row index outside the crossbar");
+    check_rows_inside_matrix(r, g, *t);
+    r.fail_if(!all_below(t->kept_cells, uint64_t(1) << (g.ou_cols * g.cell_bits)), "row cells wider than an OU");
+    return t;
+}
+
+// Per row tile: ceil(kept rows / ou_rows) OUs in each of its strips.
+std::vector<uint32_t> OrcScheme::unit_ous(const CompressedLayer& l) const {
+    const LayerGeometry& g = l.geo;
+    const OrcTables& t = orc_tables(l);
+    const int strips = orc_strips_per_tile(g);
+    std::vector<uint32_t> ous;
+    for (int tile = 0; tile < g.groups * g.row_tiles(); ++tile) {
+        uint32_t n = 0;
+        for (int k = 0; k < strips; ++k) n += uint32_t(ceil_div(t.strip_rows[size_t(tile) * strips + k], g.ou_rows));
+        ous.push_back(n);
+    }
+    return ous;
+}
+
+void OrcScheme::add_storage(const CompressedLayer& l, LayerMetrics& m) const {
+    m.storage_bits.push_back({"row_index", orc_tables(l).kept_row.size() * uint64_t(index_bits(l.geo.xbar_rows))});
+}
+
+std::unique_ptr<UnitDatapath> OrcScheme::datapath(const CompressedLayer& l) const { return std::make_unique<OrcDatapath>(l); }
+
+}  // namespace reshare

@@ -1,0 +1,154 @@
+#include "schemes/reshare/reshare.hpp"
+
+#include "hw/timing/cu_pipeline.hpp"
+#include "offline/metrics.hpp"
+#include "schemes/common/tables.hpp"
+#include "schemes/reshare/reorder.hpp"
+
+#include <algorithm>
+
+namespace reshare {
+namespace {
+
+// Patterns in Algorithm 1 order; one task per non-zero block, ordered by when it completes.
+void build_domain(const DomainScratch& s, int block_results, ReShareTables& out) {
+    const int n = s.ids.size();
+    const std::vector<int> order = reorder_fast(s.pattern_of, n, block_results);
+    std::vector<int> rank(n);
+    for (int i = 0; i < n; ++i) rank[order[i]] = i;
+    out.domain_patterns.push_back(uint32_t(n));
+    for (int p : order) out.patterns.push_back(s.ids.keys()[p]);
+
+    struct Task {
+        int ready;   // rank of the block's last pattern: the step after which it can be written
+        int block;
+    };
+    std::vector<Task> tasks;
+    std::vector<uint32_t> per_ready(n, 0);
+    const int cols = int(s.pattern_of.size());
+    for (int b = 0, col0 = 0; col0 < cols; ++b, col0 += block_results) {
+        int ready = -1;
+        for (int col = col0; col < std::min(cols, col0 + block_results); ++col)
+            if (s.pattern_of[col] >= 0) ready = std::max(ready, rank[s.pattern_of[col]]);
+        if (ready >= 0) tasks.push_back({ready, b}), ++per_ready[ready];
+    }
+    // Counting sort by completion step; blocks completing at the same step keep their address order.
+    std::vector<uint64_t> at = offsets(per_ready);
+    std::vector<Task> sorted(tasks.size());
+    for (const Task& t : tasks) sorted[at[t.ready]++] = t;
+    out.domain_tasks.push_back(uint32_t(sorted.size()));
+    for (const Task& t : sorted) {
+        out.task_block.push_back(uint32_t(t.block));
+        for (int col = t.block * block_results; col < (t.block + 1) * block_results; ++col) {
+            const int p = col < cols ? s.pattern_of[col] : -1;
+            out.task_slot.push_back(uint16_t(p < 0 ? 0 : rank[p] + 1));
+        }
+    }
+}
+
+template <class T>
+uint64_t max_of(const std::vector<T>& v) {
+    return v.empty() ? 0 : *std::max_element(v.begin(), v.end());
+}
+
+class ReShareDatapath : public UnitDatapath {
+public:
+    explicit ReShareDatapath(const CompressedLayer& l)
+        : t_(reshare_tables(l)), g_(l.geo), pstart_(offsets(t_.domain_patterns)), tstart_(offsets(t_.domain_tasks)) {}
+    void results(int d, const int32_t* xs, int count, int64_t* results, std::vector<int64_t>& values) const override {
+        pattern_values(t_, pstart_, d, xs, count, g_.cell_bits, values);
+        const int B = g_.block_results, W = g_.group_bitcols();
+        for (uint64_t t = tstart_[d]; t < tstart_[d + 1]; ++t)
+            for (int sl = 0; sl < B; ++sl) {
+                const int col = int(t_.task_block[t]) * B + sl;
+                const uint16_t slot = t_.task_slot[t * B + sl];
+                if (col < W && slot) results[col] = values[slot - 1];
+            }
+    }
+
+private:
+    const ReShareTables& t_;
+    const LayerGeometry& g_;
+    std::vector<uint64_t> pstart_, tstart_;
+};
+
+}  // namespace
+
+std::shared_ptr<const SchemeTables> ReShareScheme::compress(const QuantizedMatrix& m, const BitSlicing& bs,
+                                                            const LayerGeometry& g, int threads) const {
+    return build_in_parallel<ReShareTables>(g.domains(), threads, [&](int begin, int end) {
+        ReShareTables part;
+        DomainScratch s(bs, g);
+        for (int d = begin; d < end; ++d) s.load(m, d), build_domain(s, g.block_results, part);
+        return part;
+    });
+}
+
+void ReShareScheme::encode(const CompressedLayer& l, ImageWriter& w) const {
+    const ReShareTables& t = reshare_tables(l);
+    encode_patterns(t, w);
+    w.narrow("DTSK", t.domain_tasks);
+    w.narrow("TBLK", t.task_block);
+    w.narrow("TSLT", t.task_slot);
+}
+
+std::shared_ptr<const SchemeTables> ReShareScheme::decode(const ImageReader& r, const CompressedLayer& l) const {
+    const LayerGeometry& g = l.geo;
+    auto t = std::make_shared<ReShareTables>();
+    decode_patterns(r, g, *t);
+    t->domain_tasks = r.narrow<uint32_t>("DTSK");
+    t->task_block = r.narrow<uint32_t>("TBLK");
+    t->task_slot = r.narrow<uint16_t>("TSLT");
+    r.fail_if(t->domain_tasks.size() != size_t(g.domains()), "task counts do not match the geometry");
+    r.fail_if(sum(t->domain_tasks) != t->task_block.size(), "task list length disagrees with its counts");
+    r.fail_if(t->task_slot.size() != t->task_block.size() * g.block_results, "task slots do not fill the blocks");
+    r.fail_if(!all_below(t->task_block, g.blocks_per_domain()), "block index outside the result buffer");
+    const std::vector<uint64_t> tstart = offsets(t->domain_tasks);
+    for (int d = 0; d < g.domains(); ++d)
+        for (uint64_t s = tstart[d] * g.block_results; s < tstart[d + 1] * g.block_results; ++s)
+            r.fail_if(t->task_slot[s] > t->domain_patterns[d], "task refers to a pattern its domain does not hold");
+    return t;
+}
+
+std::vector<uint32_t> ReShareScheme::unit_ous(const CompressedLayer& l) const { return pattern_unit_ous(reshare_tables(l), l.geo); }
+
+void ReShareScheme::add_storage(const CompressedLayer& l, LayerMetrics& m) const {
+    const LayerGeometry& g = l.geo;
+    const ReShareTables& t = reshare_tables(l);
+    const uint64_t entry =
+        index_bits(g.blocks_per_domain()) + uint64_t(g.block_results) * index_bits(max_of(t.domain_patterns) + 1);
+    m.storage_bits.push_back({"task_list", t.task_block.size() * entry});
+    m.storage_bits.push_back({"pattern_buffer", t.patterns.size() * g.result_bits});
+}
+
+// Per task: the OU whose write completes its block, and the distinct patterns (and pattern-buffer lines) it reads.
+void ReShareScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
+    const LayerGeometry& g = l.geo;
+    const ReShareTables& tb = reshare_tables(l);
+    add_pattern_work(tb, g, units);
+    const std::vector<uint64_t> tstart = offsets(tb.domain_tasks);
+    const int B = g.block_results;
+    for (int d = 0; d < g.domains(); ++d) {
+        hw::WorkUnit& u = units[size_t(d)];
+        for (uint64_t t = tstart[d]; t < tstart[d + 1]; ++t) {
+            const uint16_t* slot = &tb.task_slot[t * B];
+            std::vector<uint16_t> distinct, lines;
+            for (int s = 0; s < B; ++s)
+                if (slot[s] && std::find(distinct.begin(), distinct.end(), slot[s]) == distinct.end())
+                    distinct.push_back(slot[s]);
+            for (uint16_t a : distinct)   // pattern-buffer address + 1
+                if (std::find(lines.begin(), lines.end(), uint16_t((a - 1) / B)) == lines.end())
+                    lines.push_back(uint16_t((a - 1) / B));
+            const uint16_t last = *std::max_element(distinct.begin(), distinct.end());
+            u.task_ready_ou.push_back(uint32_t((last - 1) / g.ou_cols));
+            u.task_reads.push_back(uint16_t(distinct.size()));
+            u.task_lines.push_back(uint16_t(lines.size()));
+        }
+    }
+}
+
+std::unique_ptr<UnitDatapath> ReShareScheme::datapath(const CompressedLayer& l) const {
+    return std::make_unique<ReShareDatapath>(l);
+}
+
+}  // namespace reshare

@@ -1,0 +1,41 @@
+// reshare: ReShare (Hong and Chung), the paper this project is built around. Per sharing domain the distinct
+// non-zero patterns are stored in Algorithm 1 order (reorder.hpp), so their pattern-buffer address is their rank and
+// the pattern buffer is written once, in order, never overwritten. A task list of result blocks (sharing.block_bytes
+// each), each with its block index and one pattern-buffer reference per slot, is ordered by the step at which the
+// block's last pattern is computed; a task writes its whole block to the result buffer (block write).
+#pragma once
+
+#include "schemes/common/patterns.hpp"
+
+namespace reshare {
+
+struct ReShareTables : PatternTables {
+    std::vector<uint32_t> domain_tasks;   // tasks (non-zero result blocks) per domain
+    std::vector<uint32_t> task_block;     // block index inside its domain
+    std::vector<uint16_t> task_slot;      // block_results per task: 0 = zero pattern, k+1 = PB address k
+
+    template <class F>
+    static void zip(ReShareTables& a, ReShareTables& b, F f) {
+        PatternTables::zip(a, b, f);
+        f(a.domain_tasks, b.domain_tasks);
+        f(a.task_block, b.task_block);
+        f(a.task_slot, b.task_slot);
+    }
+};
+
+class ReShareScheme : public SchemeDef {
+public:
+    Scheme id() const override { return Scheme::ReShare; }
+    const char* name() const override { return "reshare"; }
+    const char* summary() const override {
+        return "ReShare: distinct patterns in Algorithm 1 order into a pattern buffer, whole result blocks written by a "
+               "task list";
+    }
+    RESHARE_SCHEME_HOOKS
+    TimingRule timing() const override { return {SharingEngine::BlockTasks, false}; }
+    void add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
+};
+
+inline const ReShareTables& reshare_tables(const CompressedLayer& l) { return l.tables_as<ReShareTables>(); }
+
+}  // namespace reshare
