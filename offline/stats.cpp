@@ -78,6 +78,8 @@ PatternStats summarize(const PatternHistogram& h) {
     s.top32_share = h.top(32, false) / total;
     s.nonzero_top8_share = nonzero > 0 ? h.top(8, true) / nonzero : 0;
     s.nonzero_top32_share = nonzero > 0 ? h.top(32, true) / nonzero : 0;
+    s.top8_nonzero_of_all = h.top(8, true) / total;
+    s.top32_nonzero_of_all = h.top(32, true) / total;
     return s;
 }
 

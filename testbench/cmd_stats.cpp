@@ -22,14 +22,17 @@ nlohmann::ordered_json stats_json(const PatternStats& s) {
     j["top32_share"] = s.top32_share;
     j["nonzero_top8_share"] = s.nonzero_top8_share;
     j["nonzero_top32_share"] = s.nonzero_top32_share;
+    j["top8_nonzero_of_all"] = s.top8_nonzero_of_all;
+    j["top32_nonzero_of_all"] = s.top32_nonzero_of_all;
     j["distinct_patterns"] = s.distinct_patterns;
     return j;
 }
 
 void print_row(const std::string& name, const std::string& shape, const PatternStats& s) {
-    std::printf("%-36s %13s %12llu %6.1f%% %6.1f%% %6.1f%% %6.1f%% %6.1f%% %9llu\n", name.c_str(), shape.c_str(),
-                (unsigned long long)s.ou_columns, 100 * s.zero_share, 100 * s.top8_share, 100 * s.top32_share,
-                100 * s.nonzero_top8_share, 100 * s.nonzero_top32_share, (unsigned long long)s.distinct_patterns);
+    std::printf("%-36s %13s %12llu %6.1f%% %6.1f%% %6.1f%% %6.1f%% %6.1f%% %6.1f%% %6.1f%% %9llu\n", name.c_str(),
+                shape.c_str(), (unsigned long long)s.ou_columns, 100 * s.zero_share, 100 * s.top8_share,
+                100 * s.top32_share, 100 * s.nonzero_top8_share, 100 * s.nonzero_top32_share,
+                100 * s.top8_nonzero_of_all, 100 * s.top32_nonzero_of_all, (unsigned long long)s.distinct_patterns);
 }
 
 void run(const StatsOptions& o) {
@@ -45,8 +48,9 @@ void run(const StatsOptions& o) {
         std::printf("model %s (%s weights), encoding %s, %s, OU %dx%d, %d-bit cells\n", model.name.c_str(),
                     model.weights.c_str(), to_string(config.encoding), to_string(config.quant), config.ou_rows,
                     config.ou_cols, config.cell_bits);
-        std::printf("%-36s %13s %12s %7s %7s %7s %7s %7s %9s\n", "layer", "rows x cols", "OU columns", "zero", "top8",
-                    "top32", "nz-top8", "nz-top32", "distinct");
+        // nz-top8/32: top non-zero patterns among non-zero columns; Fig3-8/32: among all columns (the paper's Fig. 3).
+        std::printf("%-36s %13s %12s %7s %7s %7s %7s %7s %7s %7s %9s\n", "layer", "rows x cols", "OU columns", "zero",
+                    "top8", "top32", "nz-top8", "nz-top32", "Fig3-8", "Fig3-32", "distinct");
     }
     for_each_layer(model, config, threads, [&](size_t, const QuantizedMatrix& q) {
         const PatternHistogram h = layer_histogram(q, config, threads);

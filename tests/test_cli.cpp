@@ -63,7 +63,7 @@ TEST_CASE("cli: stats --json on real weights has the contract's keys", "[cli][re
     REQUIRE(j["encoding"] == "differential");
     REQUIRE(j["ou"] == json::array({8, 8}));
     for (const char* k : {"ou_columns", "zero_share", "top8_share", "top32_share", "nonzero_top8_share",
-                          "nonzero_top32_share", "distinct_patterns"}) {
+                          "nonzero_top32_share", "top8_nonzero_of_all", "top32_nonzero_of_all", "distinct_patterns"}) {
         REQUIRE(j["total"].contains(k));
         REQUIRE(j["layers"][0].contains(k));
     }

@@ -68,7 +68,20 @@ TEST_CASE("real: face_recognition pattern statistics match the reference measure
         CHECK(s.top32_share == Approx(r.top32).margin(0.0006));
         CHECK(s.nonzero_top8_share == Approx(r.nz8).margin(0.0006));
         CHECK(s.nonzero_top32_share == Approx(r.nz32).margin(0.0006));
+        // The non-zero top-k over all columns is the non-zero columns' share times their top-k share.
+        CHECK(s.top8_nonzero_of_all == Approx(s.nonzero_top8_share * (1 - s.zero_share)).epsilon(1e-9));
+        CHECK(s.top32_nonzero_of_all == Approx(s.nonzero_top32_share * (1 - s.zero_share)).epsilon(1e-9));
     }
+}
+
+// The paper's Fig. 3 all-column figure read as the top-k non-zero patterns over all OU columns
+// (../shared/README.md: face_recognition differential 17.4% / 28.8%, two's complement 6.2% / 16.9%).
+TEST_CASE("real: face_recognition's Fig. 3 shares (top-k non-zero patterns of all columns) match the reference", "[real][stats]") {
+    const PatternStats d = model_stats(Encoding::Differential), t = model_stats(Encoding::Twos);
+    CHECK(d.top8_nonzero_of_all == Approx(.174).margin(0.0006));
+    CHECK(d.top32_nonzero_of_all == Approx(.288).margin(0.0006));
+    CHECK(t.top8_nonzero_of_all == Approx(.062).margin(0.0006));
+    CHECK(t.top32_nonzero_of_all == Approx(.169).margin(0.0006));
 }
 
 TEST_CASE("real: every scheme is exact on face_recognition layers (scheme x encoding x OU)", "[real][exact]") {
