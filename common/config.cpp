@@ -99,6 +99,17 @@ const std::vector<Key>& schema() {
                    "CACTI 7, 32 nm eDRAM 32 KB: 0.60 ns access, rounded up to one 1 GHz cycle"),
         int_key("rws.output_buffer_results", &HwConfig::rws_output_buffer_results,
                 "ours: 32 results = 64 B (4 OUs of 8 patterns); the paper gives no size"),
+        enum_key("rws.index_memory", &HwConfig::rws_index_memory, parse_index_memory, to_string,
+                 "ReShare IV-B.3: \"RWS adopts low-power ReRAM devices to store the indexing table\"; edram = the CU's "
+                 "index buffer"),
+        double_key("reram_index.read_ns", &HwConfig::reram_index_read_ns,
+                   "MNSIM 2.0 device default: 3.16 ns read latency (component-numbers.md)"),
+        int_key("reram_index.entries_per_read", &HwConfig::reram_index_entries_per_read,
+                "ours: one read senses a 128-cell row segment (Table I: 128-column arrays), 8 entries of 16 bits"),
+        double_key("reram_index.read_pj", &HwConfig::reram_index_read_pj,
+                   "derived from MNSIM 2.0 device defaults: 128 cells x (0.15 V)^2 / 10 kOhm x 3.16 ns = 0.91 pJ per "
+                   "read (sensing not counted)"),
+        int_key("cu.edram_bytes", &HwConfig::cu_edram_bytes, "ReShare Table I: eDRAM buffer 32 KB per CU"),
         int_key("pe.cus", &HwConfig::pe_cus, "ReShare Table I: 16 CUs per PE"),
         double_key("programming.pulse_ns", &HwConfig::program_pulse_ns,
                    "NVSim sample_RRAM.cell: 10 ns set and reset pulses; one crossbar row per pulse"),
@@ -127,7 +138,16 @@ const std::vector<Key>& schema() {
                    "CACTI 7, 32 nm eDRAM 32 KB, 16 B block: 10.0 pJ per read; writes taken equal (component-numbers.md)"),
         double_key("energy.buffer_leakage_mw", &HwConfig::buffer_leakage_mw,
                    "CACTI 7, 32 nm eDRAM 32 KB: 1.50 mW leakage (component-numbers.md)"),
+        enum_key("energy.leakage_scope", &HwConfig::leakage_scope, parse_leakage_scope, to_string,
+                 "MNSIM 2.0 (Energy_Model/Model_energy.py: each layer's components' power x their busy latency, no "
+                 "idle-chip term), the framework ReShare was built on: busy = each CU while it computes; occupied = "
+                 "the CUs holding weights for the whole run; chip = every CU of the chip (no power gating)"),
         int_key("chip.pes", &HwConfig::chip_pes, "ours: 0 = enough PEs to hold the whole network, as the paper's sizing"),
+        int_key("chip.crossbars", &HwConfig::chip_crossbars, "ours: 0 = unset; a chip of this many crossbars (ISAAC-style equal-chip "
+                "comparisons), instead of chip.pes"),
+        enum_key("chip.replication", &HwConfig::replication, parse_replication, to_string,
+                 "ours: none = one copy of every layer (the paper's sizing: the whole network resident); fill = "
+                 "ISAAC-style copies into the CUs left over (docs/timing.md)"),
         double_key("dma.setup_ns", &HwConfig::dma_setup_ns, "ours: one system-bus round trip per burst"),
         double_key("dma.bytes_per_ns", &HwConfig::dma_bytes_per_ns, "ours: a 128-bit system bus at 1 GHz"),
     };
@@ -170,53 +190,56 @@ void require(bool ok, const std::string& source, const char* key, const std::str
 
 }  // namespace
 
-const char* to_string(Encoding e) {
-    switch (e) {
-        case Encoding::Twos: return "twos";
-        case Encoding::Offset: return "offset";
-        case Encoding::Differential: return "differential";
-    }
+namespace {
+
+// Every enumerated value's name, in one table per enum: to_string and parse both read it.
+template <class E>
+using Names = std::vector<std::pair<E, const char*>>;
+
+template <class E>
+const char* name_of(E v, const Names<E>& names) {
+    for (const auto& [value, name] : names)
+        if (value == v) return name;
     return "?";
 }
 
-const char* to_string(PatternRead r) { return r == PatternRead::Line ? "line" : "result"; }
-
-PatternRead parse_pattern_read(const std::string& s) {
-    if (s == "line") return PatternRead::Line;
-    if (s == "result") return PatternRead::Result;
-    throw Error("unknown pattern read '" + s + "' (expected line or result)");
+template <class E>
+E parse_name(const std::string& s, const Names<E>& names, const char* what) {
+    std::string expected;
+    for (size_t i = 0; i < names.size(); ++i) {
+        if (s == names[i].second) return names[i].first;
+        expected += std::string(i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") + names[i].second;
+    }
+    throw Error(std::string("unknown ") + what + " '" + s + "' (expected " + expected + ")");
 }
 
-const char* to_string(AdcConvention a) { return a == AdcConvention::Mnsim ? "mnsim" : "power-over-rate"; }
+const Names<Encoding> kEncodings = {{Encoding::Twos, "twos"}, {Encoding::Offset, "offset"}, {Encoding::Differential, "differential"}};
+const Names<PatternRead> kPatternReads = {{PatternRead::Line, "line"}, {PatternRead::Result, "result"}};
+const Names<LeakageScope> kLeakageScopes = {{LeakageScope::Chip, "chip"}, {LeakageScope::Occupied, "occupied"}, {LeakageScope::Busy, "busy"}};
+const Names<IndexMemory> kIndexMemories = {{IndexMemory::Reram, "reram"}, {IndexMemory::Edram, "edram"}};
+const Names<Replication> kReplications = {{Replication::None, "none"}, {Replication::Fill, "fill"}};
+const Names<AdcConvention> kAdcConventions = {{AdcConvention::PowerOverRate, "power-over-rate"}, {AdcConvention::Mnsim, "mnsim"}};
+const Names<SimMode> kSimModes = {{SimMode::Batched, "batched"}, {SimMode::Detailed, "detailed"}};
+const Names<QuantGranularity> kQuants = {{QuantGranularity::PerTensor, "per-tensor"}, {QuantGranularity::PerChannel, "per-channel"}};
 
-AdcConvention parse_adc_convention(const std::string& s) {
-    if (s == "power-over-rate") return AdcConvention::PowerOverRate;
-    if (s == "mnsim") return AdcConvention::Mnsim;
-    throw Error("unknown ADC convention '" + s + "' (expected power-over-rate or mnsim)");
-}
+}  // namespace
 
-const char* to_string(SimMode m) { return m == SimMode::Detailed ? "detailed" : "batched"; }
-
-SimMode parse_sim_mode(const std::string& s) {
-    if (s == "batched") return SimMode::Batched;
-    if (s == "detailed") return SimMode::Detailed;
-    throw Error("unknown simulation mode '" + s + "' (expected batched or detailed)");
-}
-
-const char* to_string(QuantGranularity q) { return q == QuantGranularity::PerTensor ? "per-tensor" : "per-channel"; }
-
-Encoding parse_encoding(const std::string& s) {
-    if (s == "twos") return Encoding::Twos;
-    if (s == "offset") return Encoding::Offset;
-    if (s == "differential") return Encoding::Differential;
-    throw Error("unknown encoding '" + s + "' (expected twos, offset or differential)");
-}
-
-QuantGranularity parse_quant(const std::string& s) {
-    if (s == "per-tensor") return QuantGranularity::PerTensor;
-    if (s == "per-channel") return QuantGranularity::PerChannel;
-    throw Error("unknown quantization '" + s + "' (expected per-tensor or per-channel)");
-}
+const char* to_string(Encoding e) { return name_of(e, kEncodings); }
+Encoding parse_encoding(const std::string& s) { return parse_name(s, kEncodings, "encoding"); }
+const char* to_string(PatternRead r) { return name_of(r, kPatternReads); }
+PatternRead parse_pattern_read(const std::string& s) { return parse_name(s, kPatternReads, "pattern read"); }
+const char* to_string(LeakageScope s) { return name_of(s, kLeakageScopes); }
+LeakageScope parse_leakage_scope(const std::string& s) { return parse_name(s, kLeakageScopes, "leakage scope"); }
+const char* to_string(IndexMemory m) { return name_of(m, kIndexMemories); }
+IndexMemory parse_index_memory(const std::string& s) { return parse_name(s, kIndexMemories, "index memory"); }
+const char* to_string(Replication r) { return name_of(r, kReplications); }
+Replication parse_replication(const std::string& s) { return parse_name(s, kReplications, "replication"); }
+const char* to_string(AdcConvention a) { return name_of(a, kAdcConventions); }
+AdcConvention parse_adc_convention(const std::string& s) { return parse_name(s, kAdcConventions, "ADC convention"); }
+const char* to_string(SimMode m) { return name_of(m, kSimModes); }
+SimMode parse_sim_mode(const std::string& s) { return parse_name(s, kSimModes, "simulation mode"); }
+const char* to_string(QuantGranularity q) { return name_of(q, kQuants); }
+QuantGranularity parse_quant(const std::string& s) { return parse_name(s, kQuants, "quantization"); }
 
 HwConfig load_config(const std::string& path) {
     YAML::Node root;
@@ -273,6 +296,9 @@ void validate(const HwConfig& c) {
             "energy.dacs, energy.sample_holds and energy.shift_adds must be at least 1");
     require(c.pe_cus >= 1 && c.pe_cus <= 1024, s, "pe.cus", "must be in 1..1024");
     require(c.chip_pes >= 0 && c.chip_pes <= 65536, s, "chip.pes", "must be in 0..65536 (0 = auto)");
+    require(c.chip_crossbars >= 0 && c.chip_crossbars <= 65536L * c.crossbars_per_pe(), s, "chip.crossbars",
+            "must be in 0..65536 PEs' worth (0 = unset)");
+    require(c.chip_crossbars == 0 || c.chip_pes == 0, s, "chip.crossbars", "set chip.crossbars or chip.pes, not both");
     require(c.quantum_ns > 0, s, "sim.quantum_ns", "must be positive");
     require(c.global_buffer_width_bytes >= 1, s, "global_buffer.width_bytes", "must be at least 1");
     require(c.activation_lanes >= 1 && c.pooling_lanes >= 1, s, "activation.lanes",
@@ -285,6 +311,11 @@ void validate(const HwConfig& c) {
     require(c.dma_bytes_per_ns > 0, s, "dma.bytes_per_ns", "must be positive");
     require(c.rws_output_buffer_results >= c.ou_cols, s, "rws.output_buffer_results",
             "must hold at least one OU's results (ou.cols)");
+    require(c.reram_index_read_ns > 0 && c.reram_index_read_ns <= 1e6, s, "reram_index.read_ns", "must be in (0, 1e6]");
+    require(c.reram_index_entries_per_read >= 1 && c.reram_index_entries_per_read <= 1024, s,
+            "reram_index.entries_per_read", "must be in 1..1024");
+    require(c.reram_index_read_pj >= 0, s, "reram_index.read_pj", "must not be negative");
+    require(c.cu_edram_bytes >= 1024 && c.cu_edram_bytes <= (1 << 30), s, "cu.edram_bytes", "must be in 1 KiB..1 GiB");
 }
 
 std::vector<ConfigEntry> describe(const HwConfig& c) {

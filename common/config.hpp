@@ -20,6 +20,14 @@ enum class SimMode { Batched, Detailed };
 // pattern's result.
 enum class PatternRead { Line, Result };
 enum class QuantGranularity { PerTensor, PerChannel };
+// Which CUs' eDRAM leaks during a layer: every CU of the chip, the CUs holding weights, or each CU only while busy.
+enum class LeakageScope { Chip, Occupied, Busy };
+// Where RWS keeps its index table (column index and task length lists): low-power ReRAM, as the ReShare paper says
+// RePIM does (IV-B.3), or the CU's eDRAM index buffer.
+enum class IndexMemory { Reram, Edram };
+// none: one copy of each layer's weights (the resident view); fill: copies of layers into the CUs a chip has beyond
+// one copy of the network, several input vectors in parallel (ISAAC-style, hw/timing/mapping.hpp).
+enum class Replication { None, Fill };
 
 const char* to_string(Encoding e);
 const char* to_string(QuantGranularity q);
@@ -31,6 +39,12 @@ SimMode parse_sim_mode(const std::string& s);
 const char* to_string(PatternRead r);
 PatternRead parse_pattern_read(const std::string& s);
 QuantGranularity parse_quant(const std::string& s);
+const char* to_string(LeakageScope s);
+LeakageScope parse_leakage_scope(const std::string& s);
+const char* to_string(IndexMemory m);
+IndexMemory parse_index_memory(const std::string& s);
+const char* to_string(Replication r);
+Replication parse_replication(const std::string& s);
 
 struct HwConfig {
     // crossbar (ReShare Table I)
@@ -60,9 +74,18 @@ struct HwConfig {
     double buffer_access_ns = 1.0;
     // RWS's output buffer, in pattern results: the buffer the paper says bottlenecks RWS
     int rws_output_buffer_results = 32;
+    // RWS's index table in ReRAM (ReShare IV-B.3); a read senses one row segment of index entries
+    IndexMemory rws_index_memory = IndexMemory::Reram;
+    double reram_index_read_ns = 3.16;     // MNSIM 2.0 device read latency
+    int reram_index_entries_per_read = 8;  // ours: a 128-cell row segment holds 8 16-bit entries
+    double reram_index_read_pj = 0.91;     // derived from MNSIM 2.0 device defaults: 128 cells x 0.15 V^2 / 10 kOhm x 3.16 ns
+    // each CU's eDRAM, which holds its result, pattern/output, task and index buffers (ReShare Table I: 32 KB)
+    int cu_edram_bytes = 32768;
     // chip organisation and its system-bus DMA
     int pe_cus = 16;            // ReShare Table I: 16 CUs per PE
     int chip_pes = 0;           // 0: enough PEs to hold the whole network at once
+    int chip_crossbars = 0;     // 0: unset; else the chip's size in crossbars (PEs = ceil(crossbars / crossbars per PE))
+    Replication replication = Replication::None;
     double dma_setup_ns = 100;  // ours: one bus round trip before a burst
     double dma_bytes_per_ns = 16;   // ours: a 128-bit system bus at 1 GHz
 
@@ -77,6 +100,7 @@ struct HwConfig {
     int cu_shift_adds = 4;
     double buffer_access_pj = 10.0;  // one 16 B eDRAM access
     double buffer_leakage_mw = 1.5;  // one CU's 32 KB eDRAM
+    LeakageScope leakage_scope = LeakageScope::Busy;   // MNSIM 2.0: power x busy latency of each layer's own units
 
     // the shared units around the PEs
     int global_buffer_width_bytes = 32;      // ISAAC: 256-bit eDRAM bus
@@ -95,6 +119,9 @@ struct HwConfig {
 
     int results_per_block() const { return block_bytes * 8 / result_bits; }
     int ous_per_crossbar() const { return (xbar_rows / ou_rows) * (xbar_cols / ou_cols); }
+    long crossbars_per_pe() const { return long(pe_cus) * cu_arrays; }
+    // PEs of the chip: chip.pes, or chip.crossbars worth of PEs; 0 = sized to hold the network (the caller's).
+    int sized_pes() const { return chip_pes > 0 ? chip_pes : chip_crossbars > 0 ? int((chip_crossbars + crossbars_per_pe() - 1) / crossbars_per_pe()) : 0; }
     double adc_conversion_ns() const {
         return (adc_convention == AdcConvention::Mnsim ? adc_bits + 2 : 1) / adc_sample_rate_gsps;
     }

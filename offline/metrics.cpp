@@ -1,17 +1,19 @@
 #include "offline/metrics.hpp"
 
 #include "common/parallel.hpp"
+#include "hw/timing/mapping.hpp"
 
 #include <algorithm>
 
 namespace reshare {
 namespace {
 
-// The scheme's own structures, then the result buffer every scheme has.
-void add_storage(const CompressedLayer& l, LayerMetrics& m) {
-    const LayerGeometry& g = l.geo;
-    scheme_def(l.scheme).add_storage(l, m);
-    m.storage_bits.push_back({"result_buffer", uint64_t(g.domains()) * g.group_bitcols() * g.result_bits});
+void add_by_name(std::vector<std::pair<std::string, uint64_t>>& to, const std::string& name, uint64_t bits) {
+    auto it = std::find_if(to.begin(), to.end(), [&](const auto& kv) { return kv.first == name; });
+    if (it == to.end())
+        to.push_back({name, bits});
+    else
+        it->second += bits;
 }
 
 }  // namespace
@@ -30,16 +32,16 @@ void LayerMetrics::add(const LayerMetrics& o) {
     cells += o.cells;
     ou_activations_per_input += o.ou_activations_per_input;
     dense_cells += o.dense_cells;
-    for (const auto& [name, bits] : o.storage_bits) {
-        auto it = std::find_if(storage_bits.begin(), storage_bits.end(), [&](const auto& kv) { return kv.first == name; });
-        if (it == storage_bits.end())
-            storage_bits.push_back({name, bits});
-        else
-            it->second += bits;
-    }
+    weight_bits += o.weight_bits;
+    for (const auto& [name, bits] : o.storage_bits) add_by_name(storage_bits, name, bits);
+    edram_bits += o.edram_bits;
+    index_memory_bits += o.index_memory_bits;
+    largest_cu_edram_bits = std::max(largest_cu_edram_bits, o.largest_cu_edram_bits);
+    cus += o.cus;
+    overflow_cus += o.overflow_cus;
 }
 
-LayerMetrics measure(const CompressedLayer& l) {
+LayerMetrics measure(const CompressedLayer& l, const HwConfig& config) {
     const LayerGeometry& g = l.geo;
     LayerMetrics m;
     for (uint32_t n : unit_ous(l)) m.stored_ous += n;
@@ -47,7 +49,18 @@ LayerMetrics measure(const CompressedLayer& l) {
     m.cells = m.stored_ous * g.ou_rows * g.ou_cols;
     m.ou_activations_per_input = m.stored_ous;
     m.dense_cells = uint64_t(g.domains()) * g.ou_col_groups() * g.ou_rows * g.ou_cols;
-    add_storage(l, m);
+    m.weight_bits = uint64_t(g.rows) * g.cols * l.weight_bits;
+
+    const TimingRule rule = scheme_def(l.scheme).timing();
+    const std::vector<hw::WorkUnit> units = hw::work_units(l);
+    const hw::LayerHolding held = hw::layer_holding(config, rule, units, hw::map_layer(config, rule, units));
+    m.storage_bits.push_back({"cells", m.cells * uint64_t(g.cell_bits)});
+    for (const auto& [name, bits] : held.bits) add_by_name(m.storage_bits, name, bits);
+    m.edram_bits = held.edram_bits;
+    m.index_memory_bits = held.index_memory_bits;
+    m.largest_cu_edram_bits = held.largest_cu_edram_bits;
+    m.cus = uint64_t(held.cus);
+    m.overflow_cus = uint64_t(held.overflow_cus);
     return m;
 }
 

@@ -24,7 +24,6 @@ enum class Scheme : uint8_t {
 
 struct CompressedLayer;
 struct LayerGeometry;
-struct LayerMetrics;
 struct QuantizedMatrix;
 class BitSlicing;
 class ImageReader;
@@ -77,10 +76,9 @@ public:
     // piece in order (their count is the unit count; they sum to the layer's stored OUs).
     virtual int unit_rows(const LayerGeometry& g) const;
     virtual std::vector<uint32_t> unit_ous(const CompressedLayer& l) const = 0;
-    // Storage structures beyond the cells and the result buffer, in bits, appended to m.storage_bits.
-    virtual void add_storage(const CompressedLayer& l, LayerMetrics& m) const = 0;
-
-    // CU pipeline: which engine times the scheme, and what it needs of each unit beyond its OU count.
+    // CU pipeline: which engine times the scheme, and what it needs of each unit beyond its OU count and its result
+    // buffer: the work its engine does, and the tables and buffers it keeps in its CU (WorkUnit::held, counted by
+    // the storage accounting and checked against the CU's eDRAM by the mapping).
     virtual TimingRule timing() const = 0;
     virtual void add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {}
 
@@ -96,7 +94,6 @@ public:
     void encode(const CompressedLayer& l, ImageWriter& out) const override;                                              \
     std::shared_ptr<const SchemeTables> decode(const ImageReader& in, const CompressedLayer& header) const override;     \
     std::vector<uint32_t> unit_ous(const CompressedLayer& l) const override;                                             \
-    void add_storage(const CompressedLayer& l, LayerMetrics& m) const override;                                          \
     std::unique_ptr<UnitDatapath> datapath(const CompressedLayer& l) const override;
 
 // The registry (schemes/schemes.def).

@@ -1,6 +1,7 @@
 #include "testbench/chip_run.hpp"
 
 #include "common/error.hpp"
+#include "hw/timing/mapping.hpp"
 #include "testbench/platform/platform.hpp"
 
 #include <algorithm>
@@ -31,22 +32,15 @@ hw::UnitCounters collect(const hw::Accelerator& a, double& stall_ns) {
 
 }  // namespace
 
-int cus_used(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers, size_t first, size_t end) {
-    const uint64_t ous_per_cu = uint64_t(config.cu_arrays) * config.ous_per_crossbar();
+int cus_used(const HwConfig& config, const TimingRule& rule, const std::vector<std::vector<hw::WorkUnit>>& layers,
+             size_t first, size_t end) {
     int cus = 0;
-    for (size_t l = first; l < std::min(end, layers.size()); ++l) {
-        uint64_t used = 0;
-        for (const hw::WorkUnit& u : layers[l]) {
-            if (used + u.ous > ous_per_cu && used > 0) ++cus, used = 0;
-            used += u.ous;
-        }
-        ++cus;
-    }
+    for (size_t l = first; l < std::min(end, layers.size()); ++l) cus += int(hw::map_layer(config, rule, layers[l]).size());
     return cus;
 }
 
-int pes_to_hold(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers) {
-    return std::max(1, (cus_used(config, layers) + config.pe_cus - 1) / config.pe_cus);
+int pes_to_hold(const HwConfig& config, const TimingRule& rule, const std::vector<std::vector<hw::WorkUnit>>& layers) {
+    return std::max(1, (cus_used(config, rule, layers) + config.pe_cus - 1) / config.pe_cus);
 }
 
 namespace {

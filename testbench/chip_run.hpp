@@ -27,11 +27,11 @@ struct ChipResult {
 };
 
 // PEs needed to hold every layer at once, with the controller's own mapping (docs/timing.md).
-int pes_to_hold(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers);
+int pes_to_hold(const HwConfig& config, const TimingRule& rule, const std::vector<std::vector<hw::WorkUnit>>& layers);
 
-// CUs the controller's mapping uses for layers [first, end).
-int cus_used(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& layers, size_t first = 0,
-             size_t end = SIZE_MAX);
+// CUs the controller's mapping (hw/timing/mapping.hpp) uses for layers [first, end).
+int cus_used(const HwConfig& config, const TimingRule& rule, const std::vector<std::vector<hw::WorkUnit>>& layers,
+             size_t first = 0, size_t end = SIZE_MAX);
 
 // The part of a job in focus: the waveform shows `cus` CUs from `first_cu` on during weight layers
 // [first_layer, last_layer], and in detailed mode only those layers run event by event.

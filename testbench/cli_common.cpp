@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "common/parallel.hpp"
+#include "testbench/chip_run.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -67,6 +68,20 @@ nlohmann::ordered_json storage_json(const LayerMetrics& m) {
     return storage;
 }
 
+nlohmann::ordered_json storage_figures_json(const LayerMetrics& m, const HwConfig& c) {
+    nlohmann::ordered_json j;
+    j["storage_bits"] = storage_json(m);
+    j["storage_placement_bits"] = {{"reram_cells", m.storage_bits.empty() ? 0 : m.storage_bits.front().second},
+                                   {"index_memory", m.index_memory_bits},
+                                   {"edram", m.edram_bits}};
+    j["original_weight_bits"] = m.weight_bits;   // the paper's Fig. 7(b) normalizes storage to these too
+    j["cu_buffers"] = {{"capacity_bits", uint64_t(c.cu_edram_bytes) * 8},
+                       {"largest_need_bits", m.largest_cu_edram_bits},
+                       {"cus", m.cus},
+                       {"overflow_cus", m.overflow_cus}};
+    return j;
+}
+
 void check_writable(const std::string& option, const std::string& path) {
     if (path.empty()) return;
     const std::filesystem::path p(path);
@@ -104,6 +119,14 @@ nlohmann::ordered_json header_json(const models::Model& m, const HwConfig& c) {
     j["ou"] = {c.ou_rows, c.ou_cols};
     j["cell_bits"] = c.cell_bits;
     return j;
+}
+
+int resident_pes(const models::Model& model, const HwConfig& config, Scheme scheme, int threads) {
+    std::vector<std::vector<hw::WorkUnit>> units;
+    for_each_layer(model, config, threads, [&](size_t, const QuantizedMatrix& q) {
+        units.push_back(hw::work_units(compress(q, config, scheme, threads)));
+    });
+    return testbench::pes_to_hold(config, scheme_def(scheme).timing(), units);
 }
 
 std::string schemes_help() {

@@ -37,8 +37,10 @@ nlohmann::ordered_json config_json(const HwConfig& c);
 // Writes `text` beside `path` and renames it into place: a failure leaves no half-written file.
 void write_whole(const std::string& path, const std::string& text);
 
-// A layer's or model's auxiliary storage by structure, and its total (docs/storage.md).
+// A layer's or model's storage by component (cells first), and its total (docs/storage.md).
 nlohmann::ordered_json storage_json(const LayerMetrics& m);
+// The storage figures of a report: storage_bits, where they live, the CUs' eDRAM check, and the Fig. 7(b) base.
+nlohmann::ordered_json storage_figures_json(const LayerMetrics& m, const HwConfig& c);
 
 // Fails early, before any work, when `path` (the value of `option`; "" = not asked for) cannot be written: its
 // directory does not exist or it names a directory.
@@ -48,6 +50,9 @@ nlohmann::ordered_json header_json(const models::Model& m, const HwConfig& c);
 
 // The registered schemes, one line each with its summary: the footer of `reshare --help`.
 std::string schemes_help();
+
+// PEs the network needs to be held once with `scheme`, by the controller's mapping (compresses every layer).
+int resident_pes(const models::Model& model, const HwConfig& config, Scheme scheme, int threads);
 
 // Registers the subcommands; each sets the callback that runs it.
 void register_stats(CLI::App& app);

@@ -32,6 +32,8 @@ struct CompareOptions {
     std::string baseline = "rws";
     std::string image;
     bool json = false;
+    bool equal_chip = false;   // every scheme on one chip, replicating into what it leaves free
+    int pes = 0;               // the chip for --equal-chip; 0 = the one the largest scheme needs
 };
 
 std::vector<std::string> split(const std::string& list) {
@@ -64,7 +66,7 @@ int run_self(const std::vector<std::string>& args) {
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
-std::vector<std::string> run_args(const CompareOptions& o, const std::string& scheme, const fs::path& report) {
+std::vector<std::string> run_args(const CompareOptions& o, const std::string& scheme, const fs::path& report, int chip_pes) {
     std::vector<std::string> a = {"run", "--model", o.model.model, "--scheme", scheme, "--report", report.string(),
                                   "--seed", std::to_string(o.model.seed)};
     auto pass = [&](const char* flag, const std::string& v) {
@@ -76,10 +78,69 @@ std::vector<std::string> run_args(const CompareOptions& o, const std::string& sc
     pass("--ou", o.model.ou);
     pass("--image", o.image);
     if (o.model.threads > 0) a.insert(a.end(), {"--threads", std::to_string(o.model.threads)});
+    if (chip_pes > 0) a.insert(a.end(), {"--pes", std::to_string(chip_pes), "--replication", "fill"});
     return a;
 }
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
+
+// The equal chip: --pes, or the PEs the largest of the schemes needs to hold the network (each scheme's own mapping).
+int equal_chip_pes(const CompareOptions& o, const std::vector<std::string>& schemes) {
+    if (o.pes > 0) return o.pes;
+    const HwConfig config = resolve_config(o.model);
+    const models::Model model = models::load_model(o.model.model, o.model.seed);
+    int pes = 0;
+    for (const std::string& s : schemes) pes = std::max(pes, resident_pes(model, config, parse_scheme(s), thread_count(o.model)));
+    return pes;
+}
+
+double total_of(const nlohmann::json& t, const char* k) {
+    return t[k].is_object() ? t[k]["total"].get<double>() : t[k].get<double>();
+}
+
+// One scheme's row: its figures normalized as the paper normalizes (to the baseline; storage also to ORC and to the
+// original weights, Fig. 7(b)), and where its time and energy go.
+nlohmann::ordered_json row_of(const nlohmann::json& report, const nlohmann::json& base, const nlohmann::json* orc) {
+    const auto& t = report["totals"];
+    nlohmann::ordered_json row;
+    row["speedup"] = ratio(total_of(base, "time_ns"), total_of(t, "time_ns"));
+    row["energy_ratio"] = ratio(total_of(t, "energy_pj"), total_of(base, "energy_pj"));
+    row["dynamic_energy_ratio"] = ratio(t["energy_pj"]["dynamic"].get<double>(), base["energy_pj"]["dynamic"].get<double>());
+    row["crossbar_ratio"] = ratio(total_of(t, "crossbars"), total_of(base, "crossbars"));
+    row["storage_ratio"] = ratio(total_of(t, "storage_bits"), total_of(base, "storage_bits"));
+    if (orc) row["storage_vs_orc"] = ratio(total_of(t, "storage_bits"), total_of(*orc, "storage_bits"));
+    row["storage_vs_weights"] = ratio(total_of(t, "storage_bits"), t["original_weight_bits"].get<double>());
+    row["time_breakdown_ns"] = t["time_breakdown_ns"];
+    row["energy_pj"] = {{"dynamic", t["energy_pj"]["dynamic"]}, {"leakage", t["energy_pj"]["leakage"]},
+                        {"total", t["energy_pj"]["total"]}};
+    row["chip"] = report["chip"];
+    row["report"] = report;
+    return row;
+}
+
+void print_table(const CompareOptions& o, const std::vector<std::string>& schemes,
+                 std::map<std::string, nlohmann::json>& reports, const nlohmann::ordered_json& table) {
+    std::printf("%s (%s weights), %s view%s, normalized to %s\n", o.model.model.c_str(),
+                reports[o.baseline]["weights"].get<std::string>().c_str(), o.equal_chip ? "equal-chip" : "resident",
+                o.equal_chip ? (" (" + std::to_string(reports[o.baseline]["chip"]["pes"].get<int>()) + " PEs each)").c_str() : "",
+                o.baseline.c_str());
+    std::printf("%-8s %5s %12s %8s %12s %12s %12s %11s %11s %11s %7s %9s %7s %12s %7s %7s %7s\n", "scheme", "PEs",
+                "time ns", "speedup", "MVM busy", "sharing", "stall", "dynamic pJ", "leakage pJ", "energy pJ", "ratio",
+                "crossbars", "ratio", "storage bits", "ratio", "vs ORC", "vs wts");
+    for (const std::string& s : schemes) {
+        const auto& t = reports[s]["totals"];
+        const auto& r = table[s];
+        const auto& b = t["time_breakdown_ns"];
+        std::printf("%-8s %5d %12.0f %7.2fx %12.0f %12.0f %12.0f %11.4g %11.4g %11.4g %7.3f %9.0f %7.3f %12.0f %7.3f %7s %7.3f\n",
+                    s.c_str(), reports[s]["pes"].get<int>(), total_of(t, "time_ns"), r["speedup"].get<double>(),
+                    b["mvm_busy"].get<double>(), b["sharing_busy"].get<double>(), b["stall"].get<double>(),
+                    t["energy_pj"]["dynamic"].get<double>(), t["energy_pj"]["leakage"].get<double>(),
+                    total_of(t, "energy_pj"), r["energy_ratio"].get<double>(), total_of(t, "crossbars"),
+                    r["crossbar_ratio"].get<double>(), total_of(t, "storage_bits"), r["storage_ratio"].get<double>(),
+                    r.contains("storage_vs_orc") ? std::to_string(r["storage_vs_orc"].get<double>()).substr(0, 5).c_str() : "-",
+                    r["storage_vs_weights"].get<double>());
+    }
+}
 
 void run(const CompareOptions& o) {
     const std::vector<std::string> schemes = split(o.schemes);
@@ -88,6 +149,7 @@ void run(const CompareOptions& o) {
     if (std::find(schemes.begin(), schemes.end(), o.baseline) == schemes.end())
         throw Error("--baseline " + o.baseline + " is not among --schemes " + o.schemes);
     resolve_config(o.model);   // fail on a bad config before starting any run
+    const int chip = o.equal_chip ? equal_chip_pes(o, schemes) : 0;
 
     const fs::path dir = fs::temp_directory_path() / ("reshare-compare-" + std::to_string(::getpid()));
     fs::create_directories(dir);
@@ -96,7 +158,7 @@ void run(const CompareOptions& o) {
         for (const std::string& s : schemes) {
             if (!o.json && isatty(STDERR_FILENO)) std::fprintf(stderr, "running %s ...\n", s.c_str());
             const fs::path report = dir / (s + ".json");
-            if (const int status = run_self(run_args(o, s, report)); status != 0)
+            if (const int status = run_self(run_args(o, s, report, chip)); status != 0)
                 throw Error("compare: reshare run --scheme " + s + " failed (exit " + std::to_string(status) + ")",
                             ExitCode(status == 2 ? 2 : 1));
             reports[s] = nlohmann::json::parse(std::ifstream(report));
@@ -108,39 +170,21 @@ void run(const CompareOptions& o) {
     fs::remove_all(dir);
 
     const auto& base = reports[o.baseline]["totals"];
-    auto total = [](const nlohmann::json& t, const char* k) { return t[k].is_object() ? t[k]["total"].get<double>() : t[k].get<double>(); };
+    const nlohmann::json* orc = reports.count("orc") ? &reports["orc"]["totals"] : nullptr;
     nlohmann::ordered_json out;
     out["model"] = o.model.model;
     out["weights"] = reports[o.baseline]["weights"];
     out["baseline"] = o.baseline;
+    out["view"] = o.equal_chip ? "equal-chip" : "resident";
+    if (o.equal_chip) out["chip_pes"] = chip;
     nlohmann::ordered_json table;
-    for (const std::string& s : schemes) {
-        const auto& t = reports[s]["totals"];
-        nlohmann::ordered_json row;
-        row["speedup"] = ratio(total(base, "time_ns"), total(t, "time_ns"));
-        row["energy_ratio"] = ratio(total(t, "energy_pj"), total(base, "energy_pj"));
-        row["crossbar_ratio"] = ratio(total(t, "crossbars"), total(base, "crossbars"));
-        row["storage_ratio"] = ratio(total(t, "storage_bits"), total(base, "storage_bits"));
-        row["report"] = reports[s];
-        table[s] = row;
-    }
+    for (const std::string& s : schemes) table[s] = row_of(reports[s], base, orc);
     out["schemes"] = table;
     if (o.json) {
         std::cout << out.dump(2) << "\n";
         return;
     }
-    std::printf("%s (%s weights), normalized to %s\n", o.model.model.c_str(),
-                reports[o.baseline]["weights"].get<std::string>().c_str(), o.baseline.c_str());
-    std::printf("%-10s %14s %9s %14s %8s %10s %8s %14s %8s\n", "scheme", "time ns", "speedup", "energy pJ", "ratio",
-                "crossbars", "ratio", "storage bits", "ratio");
-    for (const std::string& s : schemes) {
-        const auto& t = reports[s]["totals"];
-        const auto& r = table[s];
-        std::printf("%-10s %14.0f %8.2fx %14.4g %8.3f %10.0f %8.3f %14.0f %8.3f\n", s.c_str(), total(t, "time_ns"),
-                    r["speedup"].get<double>(), total(t, "energy_pj"), r["energy_ratio"].get<double>(),
-                    total(t, "crossbars"), r["crossbar_ratio"].get<double>(), total(t, "storage_bits"),
-                    r["storage_ratio"].get<double>());
-    }
+    print_table(o, schemes, reports, table);
 }
 
 }  // namespace
@@ -153,6 +197,9 @@ void register_compare(CLI::App& app) {
     cmd->add_option("--baseline", opts->baseline, "the scheme the others are normalized to (default rws)");
     cmd->add_option("--image", opts->image, "JPEG or PNG input (default: a seeded synthetic image, labeled)");
     cmd->add_flag("--json", opts->json, "print JSON instead of a table");
+    cmd->add_flag("--equal-chip", opts->equal_chip,
+                  "every scheme on one chip (the largest scheme's, or --pes), its freed CUs filled with layer copies");
+    cmd->add_option("--pes", opts->pes, "with --equal-chip: the chip's size in PEs");
     cmd->callback([opts] { run(*opts); });
 }
 

@@ -27,12 +27,12 @@ struct CompressOptions {
     bool json = false;
 };
 
-nlohmann::ordered_json metrics_json(const LayerMetrics& m) {
+nlohmann::ordered_json metrics_json(const LayerMetrics& m, const HwConfig& config) {
     nlohmann::ordered_json j;
     j["crossbars"] = m.crossbars;
     j["cells"] = m.cells;
     j["ou_activations_per_input"] = m.ou_activations_per_input;
-    j["storage_bits"] = storage_json(m);
+    j.update(storage_figures_json(m, config));
     j["compression_vs_dense"] = m.cells ? double(m.dense_cells) / double(m.cells) : 0.0;
     return j;
 }
@@ -69,7 +69,7 @@ nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& st
     std::future<void> writing;
     for_each_layer(model, config, threads, [&](size_t i, const QuantizedMatrix& q) {
         auto layer = std::make_shared<CompressedLayer>(compress(q, config, scheme, threads));
-        const LayerMetrics m = measure(*layer);
+        const LayerMetrics m = measure(*layer, config);
         if (writing.valid()) writing.get();
         writing = std::async(std::launch::async, [layer, path = (staging / image_name(i)).string()] {
             write_layer_image(path, *layer);
@@ -81,11 +81,11 @@ nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& st
         l["rows"] = q.rows;
         l["cols"] = q.cols;
         l["groups"] = q.groups;
-        l.update(metrics_json(m));
+        l.update(metrics_json(m, config));
         layers.push_back(l);
     });
     if (writing.valid()) writing.get();
-    summary["totals"] = metrics_json(total);
+    summary["totals"] = metrics_json(total, config);
     summary["layers"] = layers;
     return summary;
 }

@@ -7,6 +7,7 @@
 #include "hw/modules/waveform.hpp"
 #include "hw/timing/cu_pipeline.hpp"
 #include "hw/timing/energy.hpp"
+#include "hw/timing/mapping.hpp"
 #include "inference/engine.hpp"
 #include "inference/image.hpp"
 #include "offline/functional.hpp"
@@ -36,6 +37,8 @@ struct RunOptions {
     std::string csv;
     std::string layers;   // FROM:TO, weight-layer indices, inclusive
     std::string vcd;
+    int pes = 0;               // > 0: overrides chip.pes (compare --equal-chip)
+    std::string replication;   // overrides chip.replication
 };
 
 // A whole-chip trace would be huge: the waveform follows at most this many CUs (the focus layers' first ones).
@@ -55,6 +58,35 @@ struct Progress {
     }
 };
 
+Replication parse_replication_option(const std::string& v) {
+    try {
+        return parse_replication(v);
+    } catch (const Error& e) {
+        throw Error(std::string("--replication: ") + e.what());
+    }
+}
+
+// Copies of each layer's weights (chip.replication): fill plans them into the chip's spare CUs and writes them into
+// the layers' descriptors; none, or a chip too small for one copy of the network, keeps one copy each.
+std::vector<uint32_t> replicate(const HwConfig& config, const TimingRule& rule,
+                                const std::vector<std::vector<hw::WorkUnit>>& units, testbench::Program& program, int pes) {
+    std::vector<uint32_t> copies(units.size(), 1);
+    if (config.replication == Replication::None) return copies;
+    std::vector<double> per_vector;
+    std::vector<int> cus;
+    std::vector<uint32_t> vectors;
+    for (size_t i = 0; i < units.size(); ++i) {
+        const hw::OpDescriptor& d = program.ops[testbench::op_of_layer(program, int(i))].desc;
+        per_vector.push_back(hw::vector_ns(config, rule, units[i]));
+        cus.push_back(testbench::cus_used(config, rule, units, i, i + 1));
+        vectors.push_back(d.out_h * d.out_w);
+    }
+    const std::vector<uint32_t> plan = hw::plan_replication(per_vector, cus, vectors, pes * config.pe_cus);
+    if (plan.empty()) return copies;
+    for (size_t i = 0; i < units.size(); ++i) program.ops[testbench::op_of_layer(program, int(i))].desc.replication = plan[i];
+    return plan;
+}
+
 std::pair<size_t, size_t> layer_range(const std::string& spec, size_t n) {
     if (spec.empty()) return {0, n - 1};
     std::smatch m;
@@ -72,9 +104,11 @@ nlohmann::ordered_json buffers_json(const hw::UnitCounters& c) {
     return j;
 }
 
+// Components, then dynamic and leakage (which sum to total).
 nlohmann::ordered_json energy_json(const hw::EnergyBreakdown& e) {
     nlohmann::ordered_json j;
     for (const auto& [name, pj] : e.pj) j[name] = pj;
+    j["dynamic"] = e.dynamic();
     j["total"] = e.total();
     return j;
 }
@@ -86,7 +120,8 @@ nlohmann::ordered_json programming_json(const hw::OpRecord& r, const HwConfig& c
             {"cells", r.cells_programmed}};
 }
 
-nlohmann::ordered_json figures_json(const hw::OpRecord& r, const LayerMetrics& m, const hw::EnergyBreakdown& e) {
+nlohmann::ordered_json figures_json(const hw::OpRecord& r, const LayerMetrics& m, const hw::EnergyBreakdown& e,
+                                    const HwConfig& config) {
     const hw::UnitCounters c = hw::unit_counters(r);
     nlohmann::ordered_json j;
     j["cycles"] = r.time_ns;   // 1 GHz: one cycle per ns
@@ -97,6 +132,9 @@ nlohmann::ordered_json figures_json(const hw::OpRecord& r, const LayerMetrics& m
     j["buffer_accesses"] = buffers_json(c);
     j["block_writes"] = c.block_writes;
     j["stall_cycles"] = r.stall_ns;
+    // Where the time goes (docs/timing.md): each engine on the CU where it is busiest, summed over layers.
+    j["time_breakdown_ns"] = {{"mvm_busy", r.mvm_ns}, {"sharing_busy", r.sharing_ns}, {"stall", r.stall_max_ns}};
+    j["index_reram_reads"] = r.index_reram_reads;
     // The one stall the model has: rws's MVM waiting for room in the output buffer (docs/timing.md).
     j["stall_causes"] = {{"output_buffer_full", r.stall_ns}};
     j["global_buffer_accesses"] = r.global_buffer_accesses;
@@ -105,7 +143,7 @@ nlohmann::ordered_json figures_json(const hw::OpRecord& r, const LayerMetrics& m
     j["pooling_ns"] = r.pooling_ns;
     j["crossbars"] = m.crossbars;
     j["cells"] = m.cells;
-    j["storage_bits"] = storage_json(m);
+    j.update(storage_figures_json(m, config));
     return j;
 }
 
@@ -156,7 +194,10 @@ std::string csv_of(const nlohmann::ordered_json& report) {
 }
 
 void run(const RunOptions& o) {
-    const HwConfig config = resolve_config(o.model);
+    HwConfig config = resolve_config(o.model);
+    if (o.pes > 0) config.chip_pes = o.pes, config.chip_crossbars = 0;
+    if (!o.replication.empty()) config.replication = parse_replication_option(o.replication);
+    validate(config);
     const Scheme scheme = parse_scheme(o.scheme);
     check_writable("--report", o.report);
     check_writable("--csv", o.csv);
@@ -195,11 +236,13 @@ void run(const RunOptions& o) {
     // The accelerator runs the whole network from the input tensor: every op's output comes back for the check.
     testbench::Program program = testbench::compile(g, inference::requant_program(quantized, calibration), std::move(images));
     program.input = reference.nodes[0].q;
-    const int pes = config.chip_pes > 0 ? config.chip_pes : testbench::pes_to_hold(config, units);
+    const TimingRule rule = scheme_def(scheme).timing();
+    const int pes = config.sized_pes() > 0 ? config.sized_pes() : testbench::pes_to_hold(config, rule, units);
+    const std::vector<uint32_t> copies = replicate(config, rule, units, program, pes);
     // The controller maps layers onto CUs in order, each from a fresh CU: the focus layers start after the CUs of
     // the layers before them.
-    const testbench::TraceOptions trace{o.vcd, first ? testbench::cus_used(config, units, 0, first) : 0,
-                                        std::min(kMaxTracedCus, testbench::cus_used(config, units, first, last + 1)),
+    const testbench::TraceOptions trace{o.vcd, first ? testbench::cus_used(config, rule, units, 0, first) : 0,
+                                        std::min(kMaxTracedCus, testbench::cus_used(config, rule, units, first, last + 1)),
                                         int(first), int(last)};
     const testbench::ChipResult sim = testbench::simulate_chip(
         config, pes, program, trace, [&](size_t done, size_t ops) {
@@ -219,16 +262,22 @@ void run(const RunOptions& o) {
     report["input"] = input_label;
     report["bit_exact"] = true;   // check_outputs would have thrown at the first differing output
     report["pes"] = sim.pes;
+    report["chip"] = {{"pes", sim.pes}, {"cus", sim.cus}, {"crossbars", long(sim.pes) * config.crossbars_per_pe()},
+                      {"replication", to_string(config.replication)}};
     report["config"] = config_json(config);
     const std::vector<hw::OpRecord> records = layer_records(program, sim, layers.size());
+    int occupied = 0;   // CUs holding weights
+    for (size_t i = 0; i < units.size(); ++i) occupied += int(copies[i]) * testbench::cus_used(config, rule, units, i, i + 1);
+    occupied = std::min(sim.cus, occupied);
     LayerMetrics total_metrics;
     hw::EnergyBreakdown total_energy;
     hw::OpRecord total;
     nlohmann::ordered_json per_layer = nlohmann::ordered_json::array();
     for (size_t i = first; i <= last; ++i) {
         const hw::OpRecord& r = records[i];
-        const LayerMetrics m = measure(layers[i]);
-        const hw::EnergyBreakdown e = hw::energy(config, hw::unit_counters(r), double(r.time_ns), sim.cus, hw::periphery_counters(r));
+        const LayerMetrics m = measure(layers[i], config);
+        const double leak = hw::leaking_cu_ns(config, double(r.time_ns), sim.cus, occupied, double(r.cu_busy_ns));
+        const hw::EnergyBreakdown e = hw::energy(config, hw::unit_counters(r), leak, hw::periphery_counters(r));
         total_metrics.add(m);
         total_energy.add(e);
         hw::add_record(total, r);
@@ -236,11 +285,12 @@ void run(const RunOptions& o) {
         nlohmann::ordered_json l;
         l["name"] = layers[i].name;
         l["vectors"] = uint64_t(d.out_h) * d.out_w;
-        l.update(figures_json(r, m, e));
+        l["replication"] = copies[i];
+        l.update(figures_json(r, m, e, config));
         l["programming"] = programming_json(r, config);
         per_layer.push_back(l);
     }
-    report["totals"] = figures_json(total, total_metrics, total_energy);
+    report["totals"] = figures_json(total, total_metrics, total_energy, config);
     report["totals"]["job_time_ns"] = sim.job_time_ns;   // the whole network, DMA of descriptors, images and tensors included
     report["totals"]["programming"] = programming_json(total, config);
     report["layers"] = per_layer;
@@ -263,6 +313,8 @@ void register_run(CLI::App& app) {
     cmd->add_option("--report", opts->report, "write the JSON report here");
     cmd->add_option("--csv", opts->csv, "write the per-layer figures as CSV here (one row per layer, then the total)");
     cmd->add_option("--layers", opts->layers, "FROM:TO weight layers (0-based) to report and trace; the whole network always runs");
+    cmd->add_option("--pes", opts->pes, "chip size in PEs (overrides chip.pes; compare --equal-chip sets it)");
+    cmd->add_option("--replication", opts->replication, "none or fill (overrides chip.replication)");
     cmd->add_option("--vcd", opts->vcd, "write a VCD waveform of the --layers layers, and next to it a GTKWave save file (gtkwave FILE.vcd FILE.gtkw)");
     cmd->callback([opts] { run(*opts); });
 }

@@ -252,7 +252,7 @@ TEST_CASE("job: with too few CUs the controller reprograms crossbars and the lay
     CHECK(records[1].time_ns == compute_ns(lb) + reprogram);     // overwrites layer 0's weights first
     CHECK(records[2].time_ns == compute_ns(la) + reprogram);
     for (const auto& r : records) CHECK(r.programming_ns == reprogram);
-    CHECK(records[0].cells_programmed == measure(la).cells);
+    CHECK(records[0].cells_programmed == measure(la, config).cells);
 }
 
 TEST_CASE("job: shared units run pipelined with the CUs, ops one after another; the slowest stage sets each op's time", "[sim][job]") {
@@ -333,7 +333,7 @@ namespace {
 
 // The tiny network with every op, through the accelerator with `scheme`: every node's output must equal the
 // reference engine's, and the records' sums the modules' own counters.
-void check_network_on_chip(Scheme scheme) {
+void check_network_on_chip(Scheme scheme, uint32_t copies = 1) {
     HwConfig config;
     config.encoding = Encoding::Offset;   // the offset correction is shared out over the units too
     const models::Model m = reshare::test::tiny_network();
@@ -345,6 +345,8 @@ void check_network_on_chip(Scheme scheme) {
     for (size_t i = 0; i < m.layers.size(); ++i) images.push_back(encode_layer_image(compress(q.weights(i), config, scheme)));
     testbench::Program program = testbench::compile(*m.graph, inference::requant_program(q, cal), std::move(images));
     program.input = want.nodes[0].q;
+    for (testbench::ProgramOp& op : program.ops)
+        if (hw::OpCode(op.desc.op) == hw::OpCode::WeightLayer) op.desc.replication = copies;
     REQUIRE(program.ops.size() == m.graph->nodes.size());   // 12 nodes after the input, the concat as 2 copies
     const testbench::ChipResult r = testbench::simulate_chip(config, 1, program);
     for (size_t i = 1; i < m.graph->nodes.size(); ++i) {
@@ -373,6 +375,13 @@ TEST_CASE("network: every op of a small network on the accelerator equals the re
 }
 TEST_CASE("network: every op of a small network on the accelerator equals the reference engine (reshare)", "[sim][network]") {
     check_network_on_chip(Scheme::ReShare);
+}
+
+TEST_CASE("network: with three copies of every layer's weights the outputs are the same (reshare)", "[sim][network]") {
+    check_network_on_chip(Scheme::ReShare, 3);
+}
+TEST_CASE("network: with three copies of every layer's weights the outputs are the same (orc)", "[sim][network]") {
+    check_network_on_chip(Scheme::Orc, 3);
 }
 
 TEST_CASE("network: a wrong output is an error naming the node, the position and both values", "[sim][network]") {

@@ -156,8 +156,26 @@ TEST_CASE("cli: run computes face_recognition bit-exact through every scheme and
         REQUIRE(j["input"] == photo);
         REQUIRE(j["totals"]["energy_pj"]["total"].get<double>() > 0);
         for (const char* k : {"cycles", "time_ns", "energy_pj", "ou_activations", "adc_conversions", "buffer_accesses",
-                              "stall_cycles", "crossbars", "cells", "storage_bits"})
+                              "stall_cycles", "time_breakdown_ns", "crossbars", "cells", "storage_bits",
+                              "storage_placement_bits", "original_weight_bits", "cu_buffers"})
             REQUIRE(j["totals"].contains(k));
+        // Energy: dynamic and leakage add up to the total; storage: the components (cells first) to theirs.
+        const auto& e = j["totals"]["energy_pj"];
+        CHECK(e["dynamic"].get<double>() + e["leakage"].get<double>() == Approx(e["total"].get<double>()));
+        const auto& st = j["totals"]["storage_bits"];
+        REQUIRE(st.begin().key() == "cells");
+        uint64_t parts = 0;
+        for (const auto& [k, v] : st.items())
+            if (k != "total") parts += v.get<uint64_t>();
+        CHECK(parts == st["total"].get<uint64_t>());
+        CHECK(st["cells"] == j["totals"]["cells"]);   // 1-bit cells
+        // No CU holds more than its eDRAM unless the report flags it.
+        for (const auto& l : j["layers"]) {
+            const auto& cu = l["cu_buffers"];
+            if (cu["overflow_cus"] == 0) CHECK(cu["largest_need_bits"].get<uint64_t>() <= cu["capacity_bits"].get<uint64_t>());
+        }
+        REQUIRE(j["chip"]["pes"] == j["pes"]);
+        REQUIRE(j["layers"][0]["replication"] == 1);
         REQUIRE(j["layers"].size() == 5);
         REQUIRE(j["layers"][0]["vectors"] == 72 * 72);   // conv32_down: (150 - 7) / 2 + 1 = 72, VALID
         REQUIRE(j["totals"]["time_ns"].get<uint64_t>() > 0);
@@ -167,7 +185,7 @@ TEST_CASE("cli: run computes face_recognition bit-exact through every scheme and
         std::vector<std::string> lines;
         for (std::string line; std::getline(c, line);) lines.push_back(line);
         REQUIRE(lines.size() == 7);
-        REQUIRE(lines[0].rfind("name,vectors,cycles,time_ns,energy_pj.adc", 0) == 0);
+        REQUIRE(lines[0].rfind("name,vectors,replication,cycles,time_ns,energy_pj.adc", 0) == 0);
         REQUIRE(lines[1].rfind("conv32_down,5184,", 0) == 0);
         REQUIRE(lines[6].rfind("total,", 0) == 0);
     }
@@ -193,14 +211,36 @@ TEST_CASE("cli: compare runs each scheme in its own process and normalizes to th
     const json j = json::parse(r.out);
     REQUIRE(j["baseline"] == "rws");
     REQUIRE(j["schemes"].size() == 3);
-    for (const char* k : {"speedup", "energy_ratio", "crossbar_ratio", "storage_ratio", "report"})
+    for (const char* k : {"speedup", "energy_ratio", "crossbar_ratio", "storage_ratio", "storage_vs_orc", "report"})
         REQUIRE(j["schemes"]["reshare"].contains(k));
+    REQUIRE(j["view"] == "resident");
     REQUIRE(j["schemes"]["rws"]["speedup"] == 1.0);
     REQUIRE(j["schemes"]["rws"]["energy_ratio"] == 1.0);
     // Same patterns stored: ReShare and RWS use the same crossbars; ORC stores far more.
     REQUIRE(j["schemes"]["reshare"]["crossbar_ratio"] == 1.0);
     REQUIRE(j["schemes"]["orc"]["crossbar_ratio"].get<double>() > 2.0);
     REQUIRE(j["schemes"]["reshare"]["report"]["bit_exact"] == true);
+}
+
+TEST_CASE("cli: compare --equal-chip runs every scheme on the largest one's chip, replicating into what it frees",
+          "[cli][real][compare]") {
+    const Run r = run_reshare("compare --model face_recognition --schemes rws,reshare --equal-chip --json");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const json j = json::parse(r.out);
+    REQUIRE(j["view"] == "equal-chip");
+    const auto& rws = j["schemes"]["rws"]["report"];
+    const auto& reshare = j["schemes"]["reshare"]["report"];
+    REQUIRE(rws["chip"]["pes"] == j["chip_pes"]);
+    REQUIRE(reshare["chip"]["pes"] == j["chip_pes"]);
+    REQUIRE(reshare["chip"]["replication"] == "fill");
+    REQUIRE(reshare["bit_exact"] == true);   // every copy computes its share of the vectors exactly
+    // The scheme that needs fewer CUs (rws: its index table is in ReRAM) has layers with more than one copy.
+    int copies = 0;
+    for (const auto& l : rws["layers"]) copies = std::max(copies, l["replication"].get<int>());
+    REQUIRE(copies > 1);
+    for (const char* k : {"dynamic_energy_ratio", "storage_vs_weights", "time_breakdown_ns", "energy_pj", "chip"})
+        REQUIRE(j["schemes"]["reshare"].contains(k));
 }
 
 TEST_CASE("cli: run --vcd writes a 1 ns waveform with the layer, the interrupt and per-CU busy and stall", "[cli][real][vcd]") {

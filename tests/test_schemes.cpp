@@ -50,9 +50,9 @@ TEST_CASE("Fig. 1: RWS stores the three non-zero patterns with the paper's index
     REQUIRE(l.task_length == std::vector<uint32_t>{3, 3, 1});
     REQUIRE(l.column_index == std::vector<uint16_t>{0, 4, 6, 1, 2, 5, 3});
     // 3 distinct patterns in 2-column OUs: 2 OUs instead of the dense 4; the {0,0} column is never computed.
-    const LayerMetrics m = measure(layer);
+    const LayerMetrics m = measure(layer, fig1_config());
     REQUIRE(m.stored_ous == 2);
-    REQUIRE(measure(compress(fig1_layer(), fig1_config(), Scheme::Dense)).stored_ous == 4);
+    REQUIRE(measure(compress(fig1_layer(), fig1_config(), Scheme::Dense), fig1_config()).stored_ous == 4);
 }
 
 TEST_CASE("Fig. 1: ReShare orders the patterns by Algorithm 1 and writes whole blocks", "[schemes]") {
@@ -172,11 +172,11 @@ TEST_CASE("Sharing schemes store exactly the distinct non-zero patterns, ORC exa
         REQUIRE(std::adjacent_find(a.begin(), a.end()) == a.end());
         REQUIRE(std::find(a.begin(), a.end(), 0u) == a.end());
     }
-    const LayerMetrics dense = measure(compress(m, config, Scheme::Dense));
-    const LayerMetrics orc = measure(compress(m, config, Scheme::Orc));
+    const LayerMetrics dense = measure(compress(m, config, Scheme::Dense), config);
+    const LayerMetrics orc = measure(compress(m, config, Scheme::Orc), config);
     REQUIRE(orc.stored_ous < dense.stored_ous);
-    REQUIRE(measure(rws_layer).stored_ous < orc.stored_ous);
-    REQUIRE(measure(rws_layer).crossbars == measure(reshare_layer).crossbars);
+    REQUIRE(measure(rws_layer, config).stored_ous < orc.stored_ous);
+    REQUIRE(measure(rws_layer, config).crossbars == measure(reshare_layer, config).crossbars);
     REQUIRE(dense.dense_cells == dense.cells);
 }
 

@@ -4,6 +4,7 @@
 #include "hw/timing/cu_pipeline.hpp"
 #include "schemes/rws/rws.hpp"
 #include "hw/timing/energy.hpp"
+#include "hw/timing/mapping.hpp"
 #include "offline/metrics.hpp"
 
 #include <catch2/catch.hpp>
@@ -131,7 +132,7 @@ TEST_CASE("timing: work units carry every stored OU and every distributed result
         uint64_t ous = 0;
         for (const WorkUnit& u : work_units(l)) ous += u.ous;
         INFO(to_string(s));
-        REQUIRE(ous == measure(l).stored_ous);
+        REQUIRE(ous == measure(l, c).stored_ous);
     }
     const CompressedLayer rws = compress(m, c, Scheme::Rws);
     uint64_t targets = 0;
@@ -147,7 +148,8 @@ TEST_CASE("timing: energy charges Table I powers for the time each event keeps a
     n.adc_conversions = 80;
     n.reads[int(Buffer::Pattern)] = 3;
     n.writes[int(Buffer::Result)] = 2;
-    const EnergyBreakdown e = energy(c, n, 100.0, 2);
+    n.index_reram_reads = 4;
+    const EnergyBreakdown e = energy(c, n, 100.0 * 2);
     auto part = [&](const std::string& name) {
         for (const auto& [k, v] : e.pj)
             if (k == name) return v;
@@ -159,8 +161,99 @@ TEST_CASE("timing: energy charges Table I powers for the time each event keeps a
     CHECK(part("crossbar") == Approx(10 * (0.51 / 8) * 8.0));
     CHECK(part("shift_add") == Approx(80 * (0.2 / 4) * 1.0));
     CHECK(part("buffers") == Approx(5 * 10.0));
-    CHECK(part("leakage") == Approx(1.5 * 100.0 * 2));
+    CHECK(part("index_reram") == Approx(4 * 0.91));
+    CHECK(part("leakage") == Approx(1.5 * 100.0 * 2));   // 200 CU-ns of 1.5 mW
     double sum = 0;
     for (const auto& kv : e.pj) sum += kv.second;
     CHECK(e.total() == Approx(sum));
+    CHECK(e.dynamic() + e.leakage() == Approx(e.total()));
+    CHECK(e.leakage() == Approx(part("leakage")));
+}
+
+TEST_CASE("timing: energy.leakage_scope charges the chip's CUs, the occupied ones, or the CUs' busy time", "[timing][energy]") {
+    HwConfig c;
+    CHECK(c.leakage_scope == LeakageScope::Busy);   // MNSIM 2.0's rule, the default
+    c.leakage_scope = LeakageScope::Chip;
+    CHECK(leaking_cu_ns(c, 100.0, 32, 20, 900.0) == Approx(3200.0));
+    c.leakage_scope = LeakageScope::Occupied;
+    CHECK(leaking_cu_ns(c, 100.0, 32, 20, 900.0) == Approx(2000.0));
+    c.leakage_scope = LeakageScope::Busy;
+    CHECK(leaking_cu_ns(c, 100.0, 32, 20, 900.0) == Approx(900.0));
+    const EnergyBreakdown e = energy(c, UnitCounters{}, 900.0);
+    CHECK(e.leakage() == Approx(1.5 * 900.0));
+    CHECK(e.dynamic() == Approx(0.0));
+}
+
+TEST_CASE("timing: RWS reads its index table from ReRAM in row segments by default, or per target from eDRAM", "[timing]") {
+    const WorkUnit u = shared_unit({8, 8}, std::vector<uint32_t>(16, 20));
+    HwConfig c = timing_config();
+    REQUIRE(c.rws_index_memory == IndexMemory::Reram);   // ReShare IV-B.3
+    const UnitTiming reram = CuPipeline(c, Scheme::Rws).run(u);
+    CHECK(reram.counters.reads[int(Buffer::Index)] == 0);
+    CHECK(reram.counters.reads[int(Buffer::Task)] == 0);
+    CHECK(reram.counters.index_reram_reads == 16 * 3 + 2);   // ceil(20 / 8) per pattern + 16 task lengths, 8 a read
+    // 3.16 ns / 8 entries is under one eDRAM access: a target still costs one result write.
+    CHECK(CuPipeline::target_ns(c) == Approx(1.0));
+    c.rws_index_memory = IndexMemory::Edram;
+    const UnitTiming edram = CuPipeline(c, Scheme::Rws).run(u);
+    CHECK(edram.counters.reads[int(Buffer::Index)] == 16 * 20);
+    CHECK(edram.counters.index_reram_reads == 0);
+    CHECK(edram.total_ns == Approx(reram.total_ns));
+    c.rws_index_memory = IndexMemory::Reram;
+    c.reram_index_entries_per_read = 1;   // one entry a read: the ReRAM latency shows
+    CHECK(CuPipeline::target_ns(c) == Approx(3.16));
+    CHECK(CuPipeline(c, Scheme::Rws).run(u).sharing_ns > reram.sharing_ns);
+}
+
+namespace {
+
+WorkUnit held_unit(uint32_t ous, uint64_t result_bits, uint64_t table_bits) {
+    WorkUnit u;
+    u.ous = ous;
+    u.held = {{"result_buffer", result_bits, Holding::Largest, Placement::Edram},
+              {"task_list", table_bits, Holding::Summed, Placement::Edram},
+              {"column_index_list", table_bits, Holding::Summed, Placement::IndexMemory}};
+    return u;
+}
+
+}  // namespace
+
+TEST_CASE("mapping: a CU takes units while their OUs and what they keep in eDRAM fit; a unit too large is flagged",
+          "[timing][mapping]") {
+    HwConfig c;   // 32 KB = 262144 bits of eDRAM, 512 OUs per CU
+    c.rws_index_memory = IndexMemory::Reram;
+    // Each unit: 7 kbit of results (one unit at a time) and 60 kbit of task list (every unit's): 4 fit, 5 do not.
+    std::vector<WorkUnit> units(10, held_unit(10, 7000, 60000));
+    const TimingRule rule{SharingEngine::BlockTasks, false};
+    const std::vector<CuShare> shares = map_layer(c, rule, units);
+    REQUIRE(shares.size() == 3);
+    CHECK(shares[0].end - shares[0].begin == 4);
+    for (const CuShare& s : shares) {
+        CHECK(s.edram_bits <= uint64_t(c.cu_edram_bytes) * 8);
+        CHECK(!s.overflow);
+    }
+    const LayerHolding h = layer_holding(c, rule, units, shares);
+    CHECK(h.cus == 3);
+    CHECK(h.index_memory_bits == 10 * 60000);   // the index table in ReRAM counts, but not against the eDRAM
+    CHECK(h.edram_bits == 3 * 7000 + 10 * 60000);
+    // Index table in eDRAM: it now counts against the capacity, so fewer units share a CU.
+    c.rws_index_memory = IndexMemory::Edram;
+    CHECK(map_layer(c, rule, units).size() == 5);
+    // OUs bound it too: 60 units of 10 OUs, nothing else, 51 to a CU.
+    CHECK(map_layer(c, rule, std::vector<WorkUnit>(60, held_unit(10, 0, 0))).size() == 2);
+    // A unit that alone exceeds the eDRAM gets a CU of its own and is flagged.
+    const std::vector<CuShare> big = map_layer(c, rule, {held_unit(10, 300000, 0), held_unit(10, 1000, 0)});
+    REQUIRE(big.size() == 2);
+    CHECK(big[0].overflow);
+    CHECK(!big[1].overflow);
+}
+
+TEST_CASE("mapping: replication gives spare CUs to the layer whose time drops most per CU, never past its vectors",
+          "[timing][mapping]") {
+    // Layer 0: 10 ns a vector on 2 CUs; layer 1: 1 ns on 1 CU; 100 vectors each; 10 CUs, 7 spare.
+    // Gains per CU: L0 250, then 80, then 45; L1 50, then 16: L0 x2, x3, L1 x2, L0 x4.
+    CHECK(plan_replication({10, 1}, {2, 1}, {100, 100}, 10) == std::vector<uint32_t>{4, 2});
+    CHECK(plan_replication({10, 1}, {2, 1}, {100, 100}, 3) == std::vector<uint32_t>{1, 1});   // exactly one copy
+    CHECK(plan_replication({10, 1}, {2, 1}, {100, 100}, 2).empty());                      // not even one
+    CHECK(plan_replication({10}, {1}, {3}, 50) == std::vector<uint32_t>{3});                 // one vector a copy at most
 }

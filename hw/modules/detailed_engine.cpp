@@ -9,7 +9,7 @@ DetailedEngine::DetailedEngine(sc_core::sc_module_name name, const HwConfig& con
     : sc_core::sc_module(name), config_(config),
       t_ou_(double(config.input_bits) * config.ou_cols * config.adc_conversion_ns() / (config.cu_adcs / config.cu_arrays),
             sc_core::SC_NS),
-      t_acc_(config.buffer_access_ns, sc_core::SC_NS) {
+      t_acc_(config.buffer_access_ns, sc_core::SC_NS), t_target_(CuPipeline::target_ns(config), sc_core::SC_NS) {
     SC_HAS_PROCESS(DetailedEngine);
     SC_THREAD(mvm_thread);
     SC_THREAD(write_thread);
@@ -100,7 +100,7 @@ void DetailedEngine::sharing_thread() {
         if (engine_ == SharingEngine::OutputBuffer) {
             for (uint32_t p = 0; p < unit_->fanout.size(); ++p) {
                 while (patterns_written_ <= p) wait(written_);
-                wait(t_acc_ * double(std::max<uint32_t>(1, unit_->fanout[p])));
+                wait(t_target_ * double(std::max<uint32_t>(1, unit_->fanout[p])));
                 ++patterns_shared_;
                 shared_.notify(sc_core::SC_ZERO_TIME);
                 report_occupancy();

@@ -33,7 +33,7 @@ private:
     uint32_t arrays_used() const;
 
     HwConfig config_;
-    sc_core::sc_time t_ou_, t_acc_;
+    sc_core::sc_time t_ou_, t_acc_, t_target_;
     const WorkUnit* unit_ = nullptr;
     SharingEngine engine_ = SharingEngine::Direct;
     sc_core::sc_event start_, computed_, written_, shared_, mvm_done_, writes_done_, sharing_done_;

@@ -3,6 +3,7 @@
 
 #include "common/error.hpp"
 #include "kernels/window.hpp"
+#include "hw/timing/mapping.hpp"
 #include "offline/layer_image.hpp"
 #include "tlm/work_extension.hpp"
 
@@ -156,9 +157,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         datapath.emplace(layer);
     }
     const int total_cus = pes_ * cus_per_pe_;
-    const uint64_t ous_per_cu = uint64_t(config_.cu_arrays) * config_.ous_per_crossbar();
-    std::vector<double> busy(total_cus, 0.0), stall(total_cus, 0.0);
-    uint64_t used = 0;
+    std::vector<double> busy(total_cus, 0.0), stall(total_cus, 0.0), mvm(total_cus, 0.0), sharing(total_cus, 0.0);
     tlm::tlm_generic_payload gp;
     tlmx::WorkExtension work;
     gp.set_extension(&work);
@@ -176,36 +175,44 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         resident_[cu] = layer_index;
         programmed = true;
     };
-    // Units fill CUs in order, continuing where the previous layer stopped: the whole network stays resident.
-    // Each CU then gets one transaction for all its units of the layer (its arrays fire in parallel over them).
+    // Units fill CUs in order (hw/timing/mapping.hpp: while their OUs fit the arrays and their buffers the eDRAM),
+    // continuing where the previous layer stopped: the whole network stays resident. Each CU then gets one
+    // transaction for all its units of the layer (its arrays fire in parallel over them).
+    // With replication (descriptor field), each copy of the weights takes CUs of its own and an even share of the
+    // input vectors.
     struct Share {
         int cu;
-        size_t begin, end;
+        size_t begin, end;     // units
+        uint32_t v0, v1;       // input vectors
+        size_t merged;         // its units, merged
     };
-    std::vector<Share> shares;
-    for (size_t i = 0; i < units.size(); ++i) {
-        const bool next = used + units[i].ous > ous_per_cu && used > 0;
-        if (next) next_cu_ = (next_cu_ + 1) % total_cus, used = 0;
-        if (next || shares.empty()) shares.push_back({next_cu_, i, i});
-        used += units[i].ous;
-        shares.back().end = i + 1;
-        record.cells_programmed += uint64_t(units[i].ous) * config_.ou_rows * config_.ou_cols;
-    }
+    const std::vector<CuShare> layout = map_layer(config_, pipeline.rule(), units);
+    const uint32_t copies = std::max<uint32_t>(1, std::min(d.replication, std::max<uint32_t>(1, vectors)));
     std::vector<WorkUnit> merged;
-    merged.reserve(shares.size());
-    for (const Share& sh : shares) merged.push_back(merge_units(units, sh.begin, sh.end));
+    merged.reserve(layout.size());
+    for (const CuShare& s : layout) merged.push_back(merge_units(units, s.begin, s.end));
+    std::vector<Share> shares;
+    for (uint32_t c = 0; c < copies; ++c)
+        for (size_t k = 0; k < layout.size(); ++k) {
+            if (!shares.empty()) next_cu_ = (next_cu_ + 1) % total_cus;
+            shares.push_back({next_cu_, layout[k].begin, layout[k].end, uint32_t(uint64_t(vectors) * c / copies),
+                              uint32_t(uint64_t(vectors) * (c + 1) / copies), k});
+        }
+    for (const WorkUnit& u : units) record.cells_programmed += uint64_t(u.ous) * config_.ou_rows * config_.ou_cols * copies;
+    const size_t in_width = size_t(layer.geo.groups) * layer.geo.rows;
     UnitCounters counters;
-    for (size_t k = 0; k < shares.size(); ++k) {
-        const int cu = shares[k].cu;
+    for (const Share& sh : shares) {
+        const int cu = sh.cu;
+        const uint32_t n = sh.v1 - sh.v0;
         claim(cu);
-        work.unit = &merged[k];
+        work.unit = &merged[sh.merged];
         work.pipeline = &pipeline;
-        work.vectors = vectors;
+        work.vectors = n;
         work.datapath = datapath ? &*datapath : nullptr;
-        work.inputs = inputs.data();
-        work.accumulators = accumulators.data();
-        work.unit_begin = int(shares[k].begin);
-        work.unit_end = int(shares[k].end);
+        work.inputs = functional ? inputs.data() + size_t(sh.v0) * in_width : nullptr;
+        work.accumulators = functional ? accumulators.data() + size_t(sh.v0) * layer.geo.cols : nullptr;
+        work.unit_begin = int(sh.begin);
+        work.unit_end = int(sh.end);
         work.cu = cu % cus_per_pe_;
         work.detailed = detailed;
         gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
@@ -218,15 +225,25 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
             return fail(JobError::BadImage, "a CU refused its work");
         }
         busy[cu] += to_ns(delay);
-        stall[cu] += work.result.stall_ns * vectors;
-        counters.add(work.result.counters, vectors);
-        record.stall_ns += uint64_t(work.result.stall_ns * vectors + 0.5);
+        stall[cu] += work.result.stall_ns * n;
+        mvm[cu] += work.result.mvm_ns * n;
+        sharing[cu] += work.result.sharing_ns * n;
+        counters.add(work.result.counters, n);
+        record.stall_ns += uint64_t(work.result.stall_ns * n + 0.5);
     }
     gp.clear_extension(&work);
     next_cu_ = (next_cu_ + 1) % total_cus;
     record.ou_activations = counters.ou_activations;
     record.adc_conversions = counters.adc_conversions;
     record.block_writes = counters.block_writes;
+    record.index_reram_reads = counters.index_reram_reads;
+    // Where the time goes: each engine on the CU where it takes longest, and the CUs' busy time for leakage.
+    record.mvm_ns = uint64_t(*std::max_element(mvm.begin(), mvm.end()) + 0.5);
+    record.sharing_ns = uint64_t(*std::max_element(sharing.begin(), sharing.end()) + 0.5);
+    record.stall_max_ns = uint64_t(*std::max_element(stall.begin(), stall.end()) + 0.5);
+    double busy_total = 0;
+    for (double b : busy) busy_total += b;
+    record.cu_busy_ns = uint64_t(busy_total + 0.5);
     for (int b = 0; b < int(Buffer::Count); ++b)
         record.buffer_reads[b] = counters.reads[b], record.buffer_writes[b] = counters.writes[b];
     // The shared units work on the layer's data pipelined with the CUs: the slowest stage sets the layer's time.

@@ -42,11 +42,11 @@ struct OpDescriptor {
     uint32_t in_h = 0, in_w = 0, in_c = 0, out_h = 0, out_w = 0, out_c = 0;
     uint16_t kh = 1, kw = 1, stride_h = 1, stride_w = 1, dil_h = 1, dil_w = 1, pad_top = 0, pad_left = 0;
     uint32_t channel_offset = 0;
-    uint32_t reserved = 0;
+    uint32_t replication = 0;        // weight layers: copies of the weights on the chip, vectors split over them (0 = 1)
 };
 static_assert(sizeof(OpDescriptor) == 112, "OpDescriptor is a memory format");
 
-// Per-op result record the controller writes back: 184 bytes, every counter the report needs.
+// Per-op result record the controller writes back: 224 bytes, every counter the report needs.
 struct OpRecord {
     uint64_t time_ns = 0;            // the op's time on the chip, reprogramming included
     uint64_t ou_activations = 0;
@@ -61,8 +61,14 @@ struct OpRecord {
     uint64_t accumulations = 0;      // shared accumulators' additions
     uint64_t activation_ops = 0;     // requantizations, additions, clamps, copies
     uint64_t pooling_ns = 0;         // the pooling unit's busy time (pooled reads and padded writes)
+    // where the layer's time goes, on its slowest CU for each engine (docs/timing.md)
+    uint64_t mvm_ns = 0;             // the MVM engine's busy time, its stalls included
+    uint64_t sharing_ns = 0;         // until the sharing engine (or the direct writes) put the last result down
+    uint64_t cu_busy_ns = 0;         // summed over the CUs: what leakage_scope busy charges
+    uint64_t index_reram_reads = 0;  // RWS index-table reads from ReRAM (rws.index_memory: reram)
+    uint64_t stall_max_ns = 0;       // the MVM stall of the CU that stalls longest
 };
-static_assert(sizeof(OpRecord) == 184, "OpRecord is a memory format");
+static_assert(sizeof(OpRecord) == 224, "OpRecord is a memory format");
 
 // The record's CU events and shared-unit work, as the energy model counts them.
 UnitCounters unit_counters(const OpRecord& r);

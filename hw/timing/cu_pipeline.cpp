@@ -14,6 +14,8 @@ std::vector<WorkUnit> work_units(const CompressedLayer& l) {
     for (size_t i = 0; i < units.size(); ++i) {
         units[i].ous = ous[i];
         units[i].results = uint32_t(l.geo.group_bitcols());
+        // Every scheme's results are assembled in the result buffer one unit at a time, then accumulated.
+        units[i].held.push_back({"result_buffer", uint64_t(units[i].results) * l.geo.result_bits, Holding::Largest, Placement::Edram});
     }
     scheme_def(l.scheme).add_unit_work(l, units);
     return units;
@@ -52,6 +54,7 @@ void UnitCounters::add(const UnitCounters& o, uint64_t times) {
     ou_activations += o.ou_activations * times;
     adc_conversions += o.adc_conversions * times;
     block_writes += o.block_writes * times;
+    index_reram_reads += o.index_reram_reads * times;
     for (int b = 0; b < int(Buffer::Count); ++b) {
         reads[b] += o.reads[b] * times;
         writes[b] += o.writes[b] * times;
@@ -64,7 +67,13 @@ CuPipeline::CuPipeline(const HwConfig& c, TimingRule rule)
     : rule_(rule), pattern_read_(c.pattern_read), input_bits_(c.input_bits), ou_cols_(c.ou_cols), arrays_(c.cu_arrays),
       ous_per_array_(c.ous_per_crossbar()), output_buffer_(c.rws_output_buffer_results),
       ou_ns_(double(c.input_bits) * c.ou_cols * c.adc_conversion_ns() / (c.cu_adcs / c.cu_arrays)),
-      access_ns_(c.buffer_access_ns) {}
+      access_ns_(c.buffer_access_ns), target_ns_(target_ns(c)), index_in_reram_(c.rws_index_memory == IndexMemory::Reram),
+      index_entries_per_read_(c.reram_index_entries_per_read) {}
+
+double CuPipeline::target_ns(const HwConfig& c) {
+    if (c.rws_index_memory == IndexMemory::Edram) return c.buffer_access_ns;
+    return std::max(c.buffer_access_ns, c.reram_index_read_ns / c.reram_index_entries_per_read);
+}
 
 double CuPipeline::ready_ns(uint32_t ou, uint32_t ous) const {
     const uint32_t arrays_used = std::min<uint32_t>(arrays_, std::max<uint32_t>(1, ceil_div(ous, ous_per_array_)));
@@ -104,7 +113,7 @@ UnitTiming CuPipeline::run_output_buffer(const WorkUnit& u) const {
     const uint32_t arrays_used = std::min<uint32_t>(arrays_, std::max<uint32_t>(1, ceil_div(u.ous, ous_per_array_)));
     std::vector<double> released;   // when each written pattern's slot frees (non-decreasing: in-order sharing)
     double sharing = 0, group_start = 0, group_done = 0, last_write = 0;
-    uint64_t fanout_total = 0;
+    uint64_t fanout_total = 0, index_reads = 0;
     for (uint32_t k = 0; k < u.ous; ++k) {
         if (k % arrays_used == 0) group_start = last_write, group_done = group_start + ou_ns_;
         const uint32_t n = u.ou_patterns[k];
@@ -120,7 +129,8 @@ UnitTiming CuPipeline::run_output_buffer(const WorkUnit& u) const {
             const uint32_t fanout = u.fanout[released.size()];
             fanout_total += fanout;
             // Read the result and its task length, then one index read and one result write per target.
-            sharing = std::max(sharing, last_write) + access_ns_ * std::max<uint32_t>(1, fanout);
+            sharing = std::max(sharing, last_write) + target_ns_ * std::max<uint32_t>(1, fanout);
+            if (index_in_reram_) index_reads += ceil_div(fanout, index_entries_per_read_);
             released.push_back(sharing);
         }
     }
@@ -129,8 +139,13 @@ UnitTiming CuPipeline::run_output_buffer(const WorkUnit& u) const {
     UnitCounters& c = t.counters;
     c.writes[int(Buffer::Output)] = u.ous;
     c.reads[int(Buffer::Output)] = released.size();
-    c.reads[int(Buffer::Task)] = released.size();                 // task length list
-    c.reads[int(Buffer::Index)] = fanout_total;                   // column index list
+    if (index_in_reram_) {
+        // The task lengths of consecutive patterns and each pattern's column indices come in row segments.
+        c.index_reram_reads = index_reads + ceil_div(released.size(), index_entries_per_read_);
+    } else {
+        c.reads[int(Buffer::Task)] = released.size();   // task length list
+        c.reads[int(Buffer::Index)] = fanout_total;     // column index list
+    }
     c.writes[int(Buffer::Result)] = fanout_total;                 // single-result writes
     return t;
 }

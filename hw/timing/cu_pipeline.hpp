@@ -31,6 +31,18 @@
 
 namespace reshare::hw {
 
+// A structure a unit keeps in its CU's memories (docs/storage.md). The CU holds every unit's (Summed: tables for
+// the whole layer, buffers the MVM fills ahead of the sharing) or the largest one unit needs (Largest: what is
+// assembled one unit at a time). Index tables live where the scheme's index memory is (rws.index_memory).
+enum class Holding { Summed, Largest };
+enum class Placement { Edram, IndexMemory };
+struct HeldStructure {
+    const char* name;
+    uint64_t bits;
+    Holding holding;
+    Placement placement;
+};
+
 // What one work unit asks of the CU; it depends only on the weights, so it is built once per layer.
 struct WorkUnit {
     uint32_t ous = 0;                      // stored OUs
@@ -40,6 +52,7 @@ struct WorkUnit {
     std::vector<uint32_t> task_ready_ou;   // reshare: the OU whose write completes each task's block
     std::vector<uint16_t> task_reads;      // reshare: distinct patterns each task reads
     std::vector<uint16_t> task_lines;      // reshare: pattern-buffer lines (sharing.block_bytes) they lie in
+    std::vector<HeldStructure> held;       // what it keeps in its CU: its results, and the scheme's tables and buffers
 };
 
 // Builds a layer's work units from its compressed form, in execution order.
@@ -60,6 +73,7 @@ struct UnitCounters {
     uint64_t ou_activations = 0;
     uint64_t adc_conversions = 0;
     uint64_t block_writes = 0;             // reshare's whole-block writes to the result buffer
+    uint64_t index_reram_reads = 0;        // rws index-table reads when it lives in ReRAM (row segments)
     uint64_t reads[int(Buffer::Count)] = {};
     uint64_t writes[int(Buffer::Count)] = {};
     void add(const UnitCounters& o, uint64_t times = 1);
@@ -79,6 +93,9 @@ public:
     CuPipeline(const HwConfig& config, TimingRule rule);
     // Time and events of one unit for one input vector.
     UnitTiming run(const WorkUnit& unit) const;
+    // Time the output-buffer engine spends per target bit-column: one result write, with the target's index read
+    // pipelined beside it (from the eDRAM index buffer, or amortized over one ReRAM row-segment read).
+    static double target_ns(const HwConfig& c);
     // Time of one OU activation for all input bits: input_bits * ou_cols conversions over the array's ADCs.
     double ou_ns() const { return ou_ns_; }
     const TimingRule& rule() const { return rule_; }
@@ -92,7 +109,9 @@ private:
     TimingRule rule_;
     PatternRead pattern_read_;
     int input_bits_, ou_cols_, arrays_, ous_per_array_, output_buffer_;
-    double ou_ns_, access_ns_;
+    double ou_ns_, access_ns_, target_ns_;
+    bool index_in_reram_;
+    int index_entries_per_read_;
 };
 
 }  // namespace reshare::hw

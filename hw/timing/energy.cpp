@@ -8,6 +8,21 @@ double EnergyBreakdown::total() const {
     return t;
 }
 
+double EnergyBreakdown::leakage() const {
+    for (const auto& kv : pj)
+        if (kv.first == "leakage") return kv.second;
+    return 0;
+}
+
+double leaking_cu_ns(const HwConfig& c, double time_ns, int chip_cus, int occupied_cus, double busy_cu_ns) {
+    switch (c.leakage_scope) {
+        case LeakageScope::Chip: return time_ns * chip_cus;
+        case LeakageScope::Occupied: return time_ns * occupied_cus;
+        case LeakageScope::Busy: return busy_cu_ns;
+    }
+    return 0;
+}
+
 void EnergyBreakdown::add(const EnergyBreakdown& o) {
     if (pj.empty()) {
         pj = o.pj;
@@ -16,7 +31,7 @@ void EnergyBreakdown::add(const EnergyBreakdown& o) {
     for (size_t i = 0; i < pj.size(); ++i) pj[i].second += o.pj[i].second;
 }
 
-EnergyBreakdown energy(const HwConfig& c, const UnitCounters& n, double time_ns, int cus, const PeripheryCounters& p) {
+EnergyBreakdown energy(const HwConfig& c, const UnitCounters& n, double leak_cu_ns, const PeripheryCounters& p) {
     const double t_conv = c.adc_conversion_ns();
     // One activation (one input bit of one OU) keeps its array, DACs and S+H busy while its columns convert.
     const double t_activation = c.ou_cols * t_conv / (c.cu_adcs / c.cu_arrays);
@@ -31,7 +46,8 @@ EnergyBreakdown energy(const HwConfig& c, const UnitCounters& n, double time_ns,
         {"sample_hold", activations * c.ou_cols * (c.sample_hold_mw / c.cu_sample_holds) * t_activation},
         {"shift_add", conversions * (c.shift_add_mw / c.cu_shift_adds) * t_conv},
         {"buffers", double(accesses) * c.buffer_access_pj},
-        {"leakage", c.buffer_leakage_mw * time_ns * cus},
+        {"index_reram", double(n.index_reram_reads) * c.reram_index_read_pj},
+        {"leakage", c.buffer_leakage_mw * leak_cu_ns},
         {"global_buffer", double(p.global_buffer_accesses) * c.global_buffer_access_pj},
         {"accumulators", double(p.accumulations) * c.accumulate_pj},
         {"pooling", p.pooling_ns * c.pooling_mw},

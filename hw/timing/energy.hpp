@@ -14,6 +14,8 @@ namespace reshare::hw {
 struct EnergyBreakdown {
     std::vector<std::pair<std::string, double>> pj;   // by component, fixed order
     double total() const;
+    double leakage() const;                           // the CU eDRAMs' leakage component
+    double dynamic() const { return total() - leakage(); }   // every event-driven component
     void add(const EnergyBreakdown& o);
 };
 
@@ -24,8 +26,11 @@ struct PeripheryCounters {
     double pooling_ns = 0;
 };
 
-// Energy of the events in `c` and `p` plus the CU buffers' leakage over `time_ns` on `cus` CUs.
-EnergyBreakdown energy(const HwConfig& config, const UnitCounters& c, double time_ns, int cus,
-                       const PeripheryCounters& p = {});
+// CU-nanoseconds of eDRAM leakage during an op of `time_ns` (energy.leakage_scope): every CU of the chip, the CUs
+// holding weights, or the CUs' own busy time.
+double leaking_cu_ns(const HwConfig& config, double time_ns, int chip_cus, int occupied_cus, double busy_cu_ns);
+
+// Energy of the events in `c` and `p` plus the CU buffers' leakage over `leak_cu_ns` CU-nanoseconds.
+EnergyBreakdown energy(const HwConfig& config, const UnitCounters& c, double leak_cu_ns, const PeripheryCounters& p = {});
 
 }  // namespace reshare::hw

@@ -61,8 +61,6 @@ std::vector<uint32_t> DenseScheme::unit_ous(const CompressedLayer& l) const {
     return std::vector<uint32_t>(size_t(l.geo.domains()), uint32_t(l.geo.ou_col_groups()));
 }
 
-void DenseScheme::add_storage(const CompressedLayer&, LayerMetrics&) const {}   // the weights' cells only
-
 std::unique_ptr<UnitDatapath> DenseScheme::datapath(const CompressedLayer& l) const { return std::make_unique<DenseDatapath>(l); }
 
 }  // namespace reshare

@@ -1,7 +1,7 @@
 #include "schemes/orc/orc.hpp"
 
 #include "offline/image_sections.hpp"
-#include "offline/metrics.hpp"
+#include "hw/timing/cu_pipeline.hpp"
 #include "schemes/common/tables.hpp"
 
 #include <algorithm>
@@ -130,8 +130,17 @@ std::vector<uint32_t> OrcScheme::unit_ous(const CompressedLayer& l) const {
     return ous;
 }
 
-void OrcScheme::add_storage(const CompressedLayer& l, LayerMetrics& m) const {
-    m.storage_bits.push_back({"row_index", orc_tables(l).kept_row.size() * uint64_t(index_bits(l.geo.xbar_rows))});
+// Each row tile's kept-row indices (the paper's ceil(log2 R) bits per kept row), in its CU's index buffer.
+void OrcScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
+    const LayerGeometry& g = l.geo;
+    const OrcTables& t = orc_tables(l);
+    const int strips = orc_strips_per_tile(g);
+    for (size_t tile = 0; tile < units.size(); ++tile) {
+        uint64_t kept = 0;
+        for (int k = 0; k < strips; ++k) kept += t.strip_rows[tile * strips + k];
+        units[tile].held.push_back(
+            {"row_index", kept * uint64_t(index_bits(g.xbar_rows)), hw::Holding::Summed, hw::Placement::Edram});
+    }
 }
 
 std::unique_ptr<UnitDatapath> OrcScheme::datapath(const CompressedLayer& l) const { return std::make_unique<OrcDatapath>(l); }

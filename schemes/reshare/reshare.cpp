@@ -1,7 +1,6 @@
 #include "schemes/reshare/reshare.hpp"
 
 #include "hw/timing/cu_pipeline.hpp"
-#include "offline/metrics.hpp"
 #include "schemes/common/tables.hpp"
 #include "schemes/reshare/reorder.hpp"
 
@@ -112,24 +111,22 @@ std::shared_ptr<const SchemeTables> ReShareScheme::decode(const ImageReader& r, 
 
 std::vector<uint32_t> ReShareScheme::unit_ous(const CompressedLayer& l) const { return pattern_unit_ous(reshare_tables(l), l.geo); }
 
-void ReShareScheme::add_storage(const CompressedLayer& l, LayerMetrics& m) const {
-    const LayerGeometry& g = l.geo;
-    const ReShareTables& t = reshare_tables(l);
-    const uint64_t entry =
-        index_bits(g.blocks_per_domain()) + uint64_t(g.block_results) * index_bits(max_of(t.domain_patterns) + 1);
-    m.storage_bits.push_back({"task_list", t.task_block.size() * entry});
-    m.storage_bits.push_back({"pattern_buffer", t.patterns.size() * g.result_bits});
-}
-
 // Per task: the OU whose write completes its block, and the distinct patterns (and pattern-buffer lines) it reads.
+// Per unit, in its CU's eDRAM (Sec. III-C: "the result buffer, pattern buffer, and task buffer are assembled in the
+// on-chip buffer of each CU"): its task list (fixed-width entries: block index and a pattern-buffer reference per
+// slot) and its patterns' results, which the MVM writes ahead of the tasks and never overwrites.
 void ReShareScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
     const LayerGeometry& g = l.geo;
     const ReShareTables& tb = reshare_tables(l);
     add_pattern_work(tb, g, units);
     const std::vector<uint64_t> tstart = offsets(tb.domain_tasks);
     const int B = g.block_results;
+    const uint64_t entry = index_bits(g.blocks_per_domain()) + uint64_t(B) * index_bits(max_of(tb.domain_patterns) + 1);
     for (int d = 0; d < g.domains(); ++d) {
         hw::WorkUnit& u = units[size_t(d)];
+        u.held.push_back({"task_list", uint64_t(tb.domain_tasks[d]) * entry, hw::Holding::Summed, hw::Placement::Edram});
+        u.held.push_back({"pattern_buffer", uint64_t(tb.domain_patterns[d]) * g.result_bits, hw::Holding::Summed,
+                          hw::Placement::Edram});
         for (uint64_t t = tstart[d]; t < tstart[d + 1]; ++t) {
             const uint16_t* slot = &tb.task_slot[t * B];
             std::vector<uint16_t> distinct, lines;

@@ -1,7 +1,6 @@
 #include "schemes/rws/rws.hpp"
 
 #include "hw/timing/cu_pipeline.hpp"
-#include "offline/metrics.hpp"
 #include "schemes/common/tables.hpp"
 
 namespace reshare {
@@ -79,21 +78,21 @@ std::shared_ptr<const SchemeTables> RwsScheme::decode(const ImageReader& r, cons
 
 std::vector<uint32_t> RwsScheme::unit_ous(const CompressedLayer& l) const { return pattern_unit_ous(rws_tables(l), l.geo); }
 
-void RwsScheme::add_storage(const CompressedLayer& l, LayerMetrics& m) const {
-    const LayerGeometry& g = l.geo;
-    const RwsTables& t = rws_tables(l);
-    const uint64_t patterns = t.patterns.size();
-    m.storage_bits.push_back({"column_index_list", t.column_index.size() * uint64_t(index_bits(g.group_bitcols()))});
-    m.storage_bits.push_back({"task_length_list", patterns * index_bits(uint64_t(g.group_bitcols()) + 1)});
-    m.storage_bits.push_back({"output_buffer", patterns * g.result_bits});
-}
-
 void RwsScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
     const RwsTables& t = rws_tables(l);
     add_pattern_work(t, l.geo, units);
     const std::vector<uint64_t> pstart = offsets(t.domain_patterns);
-    for (int d = 0; d < l.geo.domains(); ++d)
-        units[size_t(d)].fanout.assign(t.task_length.begin() + long(pstart[d]), t.task_length.begin() + long(pstart[d + 1]));
+    const int W = l.geo.group_bitcols();
+    for (int d = 0; d < l.geo.domains(); ++d) {
+        hw::WorkUnit& u = units[size_t(d)];
+        u.fanout.assign(t.task_length.begin() + long(pstart[d]), t.task_length.begin() + long(pstart[d + 1]));
+        // The index table: the paper's O(H_M W_M log W_M) column index list and O(H_M N_p log W_M) task lengths.
+        uint64_t targets = 0;
+        for (uint32_t f : u.fanout) targets += f;
+        u.held.push_back({"column_index_list", targets * index_bits(W), hw::Holding::Summed, hw::Placement::IndexMemory});
+        u.held.push_back({"task_length_list", uint64_t(u.fanout.size()) * index_bits(uint64_t(W) + 1), hw::Holding::Summed,
+                          hw::Placement::IndexMemory});
+    }
 }
 
 std::unique_ptr<UnitDatapath> RwsScheme::datapath(const CompressedLayer& l) const { return std::make_unique<RwsDatapath>(l); }

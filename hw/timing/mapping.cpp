@@ -1,0 +1,127 @@
+#include "hw/timing/mapping.hpp"
+
+#include "common/parallel.hpp"
+
+#include <algorithm>
+#include <queue>
+
+namespace reshare::hw {
+
+CuHolding::CuHolding(const HwConfig& c, const TimingRule& rule) : index_in_edram_(c.rws_index_memory == IndexMemory::Edram) {
+    // The output-buffer engine owns a buffer of fixed size (rws.output_buffer_results) in every CU it runs on.
+    if (rule.engine == SharingEngine::OutputBuffer)
+        entries_.push_back({"output_buffer", Holding::Largest, Placement::Edram,
+                            uint64_t(c.rws_output_buffer_results) * c.result_bits});
+}
+
+void CuHolding::add(const WorkUnit& u) {
+    for (const HeldStructure& h : u.held) {
+        auto it = std::find_if(entries_.begin(), entries_.end(), [&](const Entry& e) { return std::string(e.name) == h.name; });
+        if (it == entries_.end()) it = entries_.insert(entries_.end(), {h.name, h.holding, h.placement, 0});
+        it->bits = h.holding == Holding::Summed ? it->bits + h.bits : std::max(it->bits, h.bits);
+    }
+}
+
+uint64_t CuHolding::edram_bits() const {
+    uint64_t bits = 0;
+    for (const Entry& e : entries_)
+        if (e.placement == Placement::Edram || index_in_edram_) bits += e.bits;
+    return bits;
+}
+
+uint64_t CuHolding::index_memory_bits() const {
+    uint64_t bits = 0;
+    for (const Entry& e : entries_)
+        if (e.placement == Placement::IndexMemory && !index_in_edram_) bits += e.bits;
+    return bits;
+}
+
+std::vector<std::pair<std::string, uint64_t>> CuHolding::bits() const {
+    std::vector<std::pair<std::string, uint64_t>> out;
+    for (const Entry& e : entries_) out.push_back({e.name, e.bits});
+    return out;
+}
+
+std::vector<CuShare> map_layer(const HwConfig& c, const TimingRule& rule, const std::vector<WorkUnit>& units) {
+    const uint64_t ous_per_cu = uint64_t(c.cu_arrays) * c.ous_per_crossbar();
+    const uint64_t capacity = uint64_t(c.cu_edram_bytes) * 8;
+    std::vector<CuShare> shares;
+    CuHolding cu(c, rule);
+    uint64_t ous = 0;
+    for (size_t i = 0; i < units.size(); ++i) {
+        CuHolding with = cu;
+        with.add(units[i]);
+        const bool full = ous + units[i].ous > ous_per_cu || with.edram_bits() > capacity;
+        if (shares.empty() || (full && ous > 0)) {
+            shares.push_back({i, i, 0, false});
+            cu = CuHolding(c, rule);
+            cu.add(units[i]);
+            ous = 0;
+        } else {
+            cu = with;
+        }
+        ous += units[i].ous;
+        CuShare& s = shares.back();
+        s.end = i + 1;
+        s.edram_bits = cu.edram_bits();
+        s.overflow = s.edram_bits > capacity;
+    }
+    return shares;
+}
+
+LayerHolding layer_holding(const HwConfig& c, const TimingRule& rule, const std::vector<WorkUnit>& units,
+                           const std::vector<CuShare>& shares) {
+    LayerHolding out;
+    for (const CuShare& s : shares) {
+        CuHolding cu(c, rule);
+        for (size_t i = s.begin; i < s.end; ++i) cu.add(units[i]);
+        for (const auto& [name, bits] : cu.bits()) {
+            auto it = std::find_if(out.bits.begin(), out.bits.end(), [&](const auto& kv) { return kv.first == name; });
+            if (it == out.bits.end())
+                out.bits.push_back({name, bits});
+            else
+                it->second += bits;
+        }
+        out.edram_bits += cu.edram_bits();
+        out.index_memory_bits += cu.index_memory_bits();
+        out.largest_cu_edram_bits = std::max(out.largest_cu_edram_bits, cu.edram_bits());
+        out.overflow_cus += s.overflow;
+        ++out.cus;
+    }
+    return out;
+}
+
+double vector_ns(const HwConfig& c, const TimingRule& rule, const std::vector<WorkUnit>& units) {
+    const CuPipeline pipeline(c, rule);
+    double slowest = 0;
+    for (const CuShare& s : map_layer(c, rule, units))
+        slowest = std::max(slowest, pipeline.run(merge_units(units, s.begin, s.end)).total_ns);
+    return slowest;
+}
+
+std::vector<uint32_t> plan_replication(const std::vector<double>& vector_ns, const std::vector<int>& cus,
+                                       const std::vector<uint32_t>& vectors, int chip_cus) {
+    const size_t n = vector_ns.size();
+    long left = chip_cus;
+    for (int c : cus) left -= c;
+    if (left < 0) return {};
+    std::vector<uint32_t> copies(n, 1);
+    auto time_with = [&](size_t l, uint32_t r) { return vector_ns[l] * double(ceil_div(std::max<uint32_t>(1, vectors[l]), r)); };
+    // The time one more copy of layer l saves, per CU it costs; the largest first (ties: the earlier layer).
+    auto gain = [&](size_t l) { return (time_with(l, copies[l]) - time_with(l, copies[l] + 1)) / std::max(1, cus[l]); };
+    using Entry = std::pair<double, long>;   // (gain, -layer)
+    std::priority_queue<Entry> best;
+    for (size_t l = 0; l < n; ++l)
+        if (copies[l] < vectors[l]) best.push({gain(l), -long(l)});
+    while (!best.empty()) {
+        const size_t l = size_t(-best.top().second);
+        best.pop();
+        if (cus[l] > left) continue;   // this layer's copy no longer fits; smaller ones may
+        left -= cus[l];
+        ++copies[l];
+        if (copies[l] < vectors[l]) best.push({gain(l), -long(l)});
+    }
+    return copies;
+}
+
+}  // namespace reshare::hw

@@ -1,0 +1,69 @@
+// How a layer's work units are placed on CUs, and what the CUs then hold: one rule for the controller, the CU
+// counts a chip is sized by, and the storage accounting (docs/storage.md, docs/timing.md).
+//
+// Units fill CUs in order. A CU takes the next unit while its OUs fit the CU's arrays (cu.arrays x OUs per crossbar)
+// and its eDRAM (cu.edram_bytes, Table I: 32 KB) holds what its units keep there; otherwise the unit starts a new CU
+// (the layer is split over more CUs). A unit that alone does not fit gets a CU of its own and is flagged as an
+// overflow: there is no smaller piece to split it into.
+#pragma once
+
+#include "common/config.hpp"
+#include "hw/timing/cu_pipeline.hpp"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace reshare::hw {
+
+// What one CU holds for its units, structure by structure.
+class CuHolding {
+public:
+    CuHolding(const HwConfig& c, const TimingRule& rule);
+    void add(const WorkUnit& u);
+    uint64_t edram_bits() const;           // what must fit cu.edram_bytes
+    uint64_t index_memory_bits() const;    // index tables outside the eDRAM (rws.index_memory: reram)
+    // Bits of each structure the CU holds, in first-seen order.
+    std::vector<std::pair<std::string, uint64_t>> bits() const;
+
+private:
+    struct Entry {
+        const char* name;
+        Holding holding;
+        Placement placement;
+        uint64_t bits;
+    };
+    bool index_in_edram_;
+    std::vector<Entry> entries_;
+};
+
+struct CuShare {
+    size_t begin = 0, end = 0;   // units [begin, end)
+    uint64_t edram_bits = 0;
+    bool overflow = false;        // holds more than cu.edram_bytes (a single unit too large to split)
+};
+
+std::vector<CuShare> map_layer(const HwConfig& c, const TimingRule& rule, const std::vector<WorkUnit>& units);
+
+// A mapped layer's storage: every CU's structures summed over its CUs.
+struct LayerHolding {
+    std::vector<std::pair<std::string, uint64_t>> bits;   // by structure
+    uint64_t edram_bits = 0, index_memory_bits = 0;
+    uint64_t largest_cu_edram_bits = 0;
+    int cus = 0, overflow_cus = 0;
+};
+LayerHolding layer_holding(const HwConfig& c, const TimingRule& rule, const std::vector<WorkUnit>& units,
+                           const std::vector<CuShare>& shares);
+
+// One input vector's time on the layer's slowest CU, as the controller maps and times it.
+double vector_ns(const HwConfig& c, const TimingRule& rule, const std::vector<WorkUnit>& units);
+
+// ISAAC-style replication for a chip of `chip_cus` CUs: how many copies of each layer's weights to place, so that
+// copies run disjoint shares of the layer's input vectors in parallel. Every layer gets one copy; the CUs left over
+// go, one copy at a time, to the layer whose time drops the most per CU the copy costs (a layer's time with r copies
+// is vector_ns x ceil(vectors / r)). Empty when one copy of every layer does not fit.
+std::vector<uint32_t> plan_replication(const std::vector<double>& vector_ns, const std::vector<int>& cus,
+                                       const std::vector<uint32_t>& vectors, int chip_cus);
+
+}  // namespace reshare::hw
