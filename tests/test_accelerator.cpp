@@ -4,6 +4,7 @@
 #include "hw/modules/waveform.hpp"
 #include "inference/engine.hpp"
 #include "inference/image.hpp"
+#include "hw/timing/mapping.hpp"
 #include "offline/functional.hpp"
 #include "offline/layer_image.hpp"
 #include "offline/metrics.hpp"
@@ -62,7 +63,7 @@ uint64_t load_job(Driver& d, const std::vector<JobLayer>& layers) {
 // One input vector of a layer that fits one CU (512 OU slots): the CU runs all its units at once.
 hw::UnitTiming one_cu(const HwConfig& config, const CompressedLayer& l) {
     const std::vector<hw::WorkUnit> units = hw::work_units(l);
-    REQUIRE(hw::merge_units(units, 0, units.size()).ous <= 512);
+    REQUIRE(hw::map_layer(config, scheme_def(l.scheme).timing(), units).size() == 1);
     return hw::CuPipeline(config, l.scheme).run(hw::merge_units(units, 0, units.size()));
 }
 
@@ -207,6 +208,7 @@ TEST_CASE("job: detailed mode (an event per OU group and buffer access) gives th
     HwConfig config;
     config.encoding = Encoding::Twos;          // fewer zero patterns: busier sharing
     config.rws_output_buffer_results = 8;      // one OU of results: RWS stalls
+    config.rws_index_memory = IndexMemory::Edram;   // RWS's index table beside, not in, the arrays: one CU holds it
     config.sim_mode = SimMode::Detailed;
     const QuantizedMatrix m = random_layer(96, 40, 1, 31);
     std::vector<CompressedLayer> layers;

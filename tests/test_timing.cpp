@@ -207,12 +207,12 @@ TEST_CASE("timing: RWS reads its index table from ReRAM in row segments by defau
 
 namespace {
 
-WorkUnit held_unit(uint32_t ous, uint64_t result_bits, uint64_t table_bits) {
+WorkUnit held_unit(uint32_t ous, uint64_t result_bits, uint64_t table_bits, uint64_t index_bits = 0) {
     WorkUnit u;
     u.ous = ous;
     u.held = {{"result_buffer", result_bits, Holding::Largest, Placement::Edram},
               {"task_list", table_bits, Holding::Summed, Placement::Edram},
-              {"column_index_list", table_bits, Holding::Summed, Placement::IndexMemory}};
+              {"column_index_list", index_bits, Holding::Summed, Placement::IndexMemory}};
     return u;
 }
 
@@ -223,7 +223,7 @@ TEST_CASE("mapping: a CU takes units while their OUs and what they keep in eDRAM
     HwConfig c;   // 32 KB = 262144 bits of eDRAM, 512 OUs per CU
     c.rws_index_memory = IndexMemory::Reram;
     // Each unit: 7 kbit of results (one unit at a time) and 60 kbit of task list (every unit's): 4 fit, 5 do not.
-    std::vector<WorkUnit> units(10, held_unit(10, 7000, 60000));
+    std::vector<WorkUnit> units(10, held_unit(10, 7000, 60000, 2000));
     const TimingRule rule{SharingEngine::BlockTasks, false};
     const std::vector<CuShare> shares = map_layer(c, rule, units);
     REQUIRE(shares.size() == 3);
@@ -234,16 +234,23 @@ TEST_CASE("mapping: a CU takes units while their OUs and what they keep in eDRAM
     }
     const LayerHolding h = layer_holding(c, rule, units, shares);
     CHECK(h.cus == 3);
-    CHECK(h.index_memory_bits == 10 * 60000);   // the index table in ReRAM counts, but not against the eDRAM
+    CHECK(h.index_memory_bits == 10 * 2000);   // the index table in ReRAM counts, but not against the eDRAM...
     CHECK(h.edram_bits == 3 * 7000 + 10 * 60000);
-    // Index table in eDRAM: it now counts against the capacity, so fewer units share a CU.
+    // ...it takes array cells: a table in ReRAM (rws) fills the CU's 8 x 32 x 128 cells beside the OUs.
+    CHECK(map_layer(c, TimingRule{SharingEngine::OutputBuffer, false}, std::vector<WorkUnit>(10, held_unit(10, 7000, 1000, 10000)))
+              .size() == 4);   // 3 units of 640 + 10000 bits fill 31920 of 32768 cells; a 4th does not fit
+
+    // Index table in eDRAM: it counts against the eDRAM instead (4 x 62000 + 7000 still fits; bigger tables do not).
     c.rws_index_memory = IndexMemory::Edram;
-    CHECK(map_layer(c, rule, units).size() == 5);
+    CHECK(map_layer(c, rule, units).size() == 3);
+    CHECK(map_layer(c, rule, std::vector<WorkUnit>(10, held_unit(10, 7000, 60000, 10000))).size() == 4);
     // OUs bound it too: 60 units of 10 OUs, nothing else, 51 to a CU.
     CHECK(map_layer(c, rule, std::vector<WorkUnit>(60, held_unit(10, 0, 0))).size() == 2);
-    // A unit that alone exceeds the eDRAM gets a CU of its own and is flagged.
-    const std::vector<CuShare> big = map_layer(c, rule, {held_unit(10, 300000, 0), held_unit(10, 1000, 0)});
+    // A unit whose need alone exceeds the eDRAM stays where the arrays put it, and its CU is flagged; the next unit,
+    // which fits a CU of its own, moves on.
+    const std::vector<CuShare> big = map_layer(c, rule, {held_unit(10, 1000, 0), held_unit(10, 300000, 0), held_unit(10, 1000, 0)});
     REQUIRE(big.size() == 2);
+    CHECK(big[0].end == 2);
     CHECK(big[0].overflow);
     CHECK(!big[1].overflow);
 }

@@ -43,19 +43,25 @@ std::vector<std::pair<std::string, uint64_t>> CuHolding::bits() const {
 }
 
 std::vector<CuShare> map_layer(const HwConfig& c, const TimingRule& rule, const std::vector<WorkUnit>& units) {
-    const uint64_t ous_per_cu = uint64_t(c.cu_arrays) * c.ous_per_crossbar();
-    const uint64_t capacity = uint64_t(c.cu_edram_bytes) * 8;
+    // The CU's arrays hold its units' OUs and, where the scheme keeps its index table in ReRAM, that table's cells.
+    const uint64_t array_bits = uint64_t(c.cu_arrays) * c.xbar_rows * c.xbar_cols * c.cell_bits;
+    const uint64_t ou_bits = uint64_t(c.ou_rows) * c.ou_cols * c.cell_bits;
+    const uint64_t edram = uint64_t(c.cu_edram_bytes) * 8;
+    auto array_need = [&](const CuHolding& h, uint64_t ous) { return ous * ou_bits + h.index_memory_bits(); };
     std::vector<CuShare> shares;
     CuHolding cu(c, rule);
     uint64_t ous = 0;
     for (size_t i = 0; i < units.size(); ++i) {
-        CuHolding with = cu;
+        CuHolding with = cu, alone(c, rule);
         with.add(units[i]);
-        const bool full = ous + units[i].ous > ous_per_cu || with.edram_bits() > capacity;
-        if (shares.empty() || (full && ous > 0)) {
+        alone.add(units[i]);
+        // Split when the arrays are full, or when the eDRAM is and a CU of its own would hold the unit (else splitting
+        // gains nothing: the unit's CU is flagged as an overflow wherever it goes).
+        const bool arrays_full = array_need(with, ous + units[i].ous) > array_bits;
+        const bool edram_full = with.edram_bits() > edram && alone.edram_bits() <= edram;
+        if (shares.empty() || (ous > 0 && (arrays_full || edram_full))) {
             shares.push_back({i, i, 0, false});
-            cu = CuHolding(c, rule);
-            cu.add(units[i]);
+            cu = alone;
             ous = 0;
         } else {
             cu = with;
@@ -64,7 +70,7 @@ std::vector<CuShare> map_layer(const HwConfig& c, const TimingRule& rule, const 
         CuShare& s = shares.back();
         s.end = i + 1;
         s.edram_bits = cu.edram_bits();
-        s.overflow = s.edram_bits > capacity;
+        s.overflow = s.edram_bits > edram;
     }
     return shares;
 }

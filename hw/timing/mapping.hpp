@@ -1,10 +1,11 @@
 // How a layer's work units are placed on CUs, and what the CUs then hold: one rule for the controller, the CU
 // counts a chip is sized by, and the storage accounting (docs/storage.md, docs/timing.md).
 //
-// Units fill CUs in order. A CU takes the next unit while its OUs fit the CU's arrays (cu.arrays x OUs per crossbar)
-// and its eDRAM (cu.edram_bytes, Table I: 32 KB) holds what its units keep there; otherwise the unit starts a new CU
-// (the layer is split over more CUs). A unit that alone does not fit gets a CU of its own and is flagged as an
-// overflow: there is no smaller piece to split it into.
+// Units fill CUs in order. A CU takes the next unit while the CU's arrays (cu.arrays crossbars) hold its units' OUs
+// and, for a scheme whose index table is in ReRAM (rws.index_memory: reram; RePIM keeps it in crossbar arrays), that
+// table's cells, and while its eDRAM (cu.edram_bytes, Table I: 32 KB) holds what its units keep there; otherwise the
+// unit starts a new CU (the layer is split over more CUs). A unit whose eDRAM need alone exceeds the eDRAM stays
+// where the arrays put it and its CU is flagged as an overflow: splitting cannot help it.
 #pragma once
 
 #include "common/config.hpp"
