@@ -149,6 +149,7 @@ void run(const CompareOptions& o) {
     if (std::find(schemes.begin(), schemes.end(), o.baseline) == schemes.end())
         throw Error("--baseline " + o.baseline + " is not among --schemes " + o.schemes);
     resolve_config(o.model);   // fail on a bad config before starting any run
+    if (o.pes > 0 && !o.equal_chip) throw Error("--pes goes with --equal-chip");
     const int chip = o.equal_chip ? equal_chip_pes(o, schemes) : 0;
 
     const fs::path dir = fs::temp_directory_path() / ("reshare-compare-" + std::to_string(::getpid()));
@@ -199,7 +200,7 @@ void register_compare(CLI::App& app) {
     cmd->add_flag("--json", opts->json, "print JSON instead of a table");
     cmd->add_flag("--equal-chip", opts->equal_chip,
                   "every scheme on one chip (the largest scheme's, or --pes), its freed CUs filled with layer copies");
-    cmd->add_option("--pes", opts->pes, "with --equal-chip: the chip's size in PEs");
+    cmd->add_option("--pes", opts->pes, "with --equal-chip: the chip's size in PEs")->check(CLI::Range(1, 65536));
     cmd->callback([opts] { run(*opts); });
 }
 

@@ -313,7 +313,8 @@ void register_run(CLI::App& app) {
     cmd->add_option("--report", opts->report, "write the JSON report here");
     cmd->add_option("--csv", opts->csv, "write the per-layer figures as CSV here (one row per layer, then the total)");
     cmd->add_option("--layers", opts->layers, "FROM:TO weight layers (0-based) to report and trace; the whole network always runs");
-    cmd->add_option("--pes", opts->pes, "chip size in PEs (overrides chip.pes; compare --equal-chip sets it)");
+    cmd->add_option("--pes", opts->pes, "chip size in PEs (overrides chip.pes; compare --equal-chip sets it)")
+        ->check(CLI::Range(1, 65536));
     cmd->add_option("--replication", opts->replication, "none or fill (overrides chip.replication)");
     cmd->add_option("--vcd", opts->vcd, "write a VCD waveform of the --layers layers, and next to it a GTKWave save file (gtkwave FILE.vcd FILE.gtkw)");
     cmd->callback([opts] { run(*opts); });

@@ -198,6 +198,10 @@ TEST_CASE("cli: run refuses a bad image, a bad layer range and unwritable output
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --image " + (dir / "x.jpg").string()),
                            "x.jpg");
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --layers 9:2"), "--layers");
+    require_one_line_error(run_reshare("run --model googlenet --scheme reshare --replication twice"),
+                           "--replication: unknown replication 'twice' (expected none or fill)");
+    require_one_line_error(run_reshare("run --model googlenet --scheme reshare --pes 0"), "--pes");
+    require_one_line_error(run_reshare("compare --model googlenet --pes 4"), "--pes goes with --equal-chip");
     // Output paths are checked before any work: a missing directory is an error, not a crash at the end.
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --vcd " + (dir / "no" / "t.vcd").string()),
                            "--vcd: directory");

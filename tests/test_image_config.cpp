@@ -108,6 +108,18 @@ TEST_CASE("config: the bundled Table I file equals the built-in defaults", "[con
     }
 }
 
+TEST_CASE("config: a chip sized in crossbars is that many crossbars' worth of PEs, and not also in PEs", "[config]") {
+    HwConfig c;
+    CHECK(c.sized_pes() == 0);   // sized to hold the network
+    c.chip_crossbars = 1000;     // 16 CUs x 8 arrays = 128 crossbars a PE
+    CHECK(c.sized_pes() == 8);
+    CHECK_NOTHROW(validate(c));
+    c.chip_pes = 4;
+    CHECK_THROWS_WITH(validate(c), Catch::Contains("chip.crossbars: set chip.crossbars or chip.pes, not both"));
+    c.chip_crossbars = 0;
+    CHECK(c.sized_pes() == 4);
+}
+
 TEST_CASE("config: errors name the key and the problem", "[config]") {
     auto err = [](const std::string& name, const std::string& yaml) {
         const std::string p = temp_file(name, yaml);
@@ -123,5 +135,9 @@ TEST_CASE("config: errors name the key and the problem", "[config]") {
                  Catch::Contains("twos needs 1-bit cells"));
     REQUIRE_THAT(err("section.yaml", "crossbar: 5\n"), Catch::Contains("crossbar: expected a mapping"));
     REQUIRE_THAT(err("syntax.yaml", "crossbar: [1, 2\n"), Catch::Contains("not valid YAML"));
+    REQUIRE_THAT(err("scope.yaml", "energy:\n  leakage_scope: some\n"),
+                 Catch::Contains("energy.leakage_scope: unknown leakage scope 'some' (expected chip, occupied or busy)"));
+    REQUIRE_THAT(err("index.yaml", "rws:\n  index_memory: sram\n"), Catch::Contains("rws.index_memory"));
+    REQUIRE_THAT(err("edram.yaml", "cu:\n  edram_bytes: 10\n"), Catch::Contains("cu.edram_bytes: must be in"));
     REQUIRE_THAT(error_of([] { load_config("/nonexistent.yaml"); }), Catch::Contains("cannot read"));
 }
