@@ -41,7 +41,9 @@ void LayerMetrics::add(const LayerMetrics& o) {
     overflow_cus += o.overflow_cus;
 }
 
-LayerMetrics measure(const CompressedLayer& l, const HwConfig& config) {
+LayerMetrics measure(const CompressedLayer& l, const HwConfig& config) { return measure(l, config, hw::work_units(l)); }
+
+LayerMetrics measure(const CompressedLayer& l, const HwConfig& config, const std::vector<hw::WorkUnit>& units) {
     const LayerGeometry& g = l.geo;
     LayerMetrics m;
     for (uint32_t n : unit_ous(l)) m.stored_ous += n;
@@ -52,7 +54,6 @@ LayerMetrics measure(const CompressedLayer& l, const HwConfig& config) {
     m.weight_bits = uint64_t(g.rows) * g.cols * l.weight_bits;
 
     const TimingRule rule = scheme_def(l.scheme).timing();
-    const std::vector<hw::WorkUnit> units = hw::work_units(l);
     const hw::LayerHolding held = hw::layer_holding(config, rule, units, hw::map_layer(config, rule, units));
     m.storage_bits.push_back({"cells", m.cells * uint64_t(g.cell_bits)});
     for (const auto& [name, bits] : held.bits) add_by_name(m.storage_bits, name, bits);

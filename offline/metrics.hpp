@@ -39,8 +39,14 @@ struct LayerMetrics {
     void add(const LayerMetrics& o);   // totals of a model: components summed by name
 };
 
-// `config` gives the CU the layer is mapped onto (its arrays, eDRAM, output buffer, index memory).
+namespace hw {
+struct WorkUnit;
+}
+
+// `config` gives the CU the layer is mapped onto (its arrays, eDRAM, output buffer, index memory); `units`, when the
+// caller has them, are the layer's work units (hw::work_units), else they are built.
 LayerMetrics measure(const CompressedLayer& layer, const HwConfig& config);
+LayerMetrics measure(const CompressedLayer& layer, const HwConfig& config, const std::vector<hw::WorkUnit>& units);
 
 // Stored OUs of each piece the hardware maps on its own, in order (SchemeDef::unit_ous): every domain for dense, rws
 // and reshare; every crossbar-height row tile of a conv group for orc (its row indices span a tile). They sum to

@@ -275,7 +275,7 @@ void run(const RunOptions& o) {
     nlohmann::ordered_json per_layer = nlohmann::ordered_json::array();
     for (size_t i = first; i <= last; ++i) {
         const hw::OpRecord& r = records[i];
-        const LayerMetrics m = measure(layers[i], config);
+        const LayerMetrics m = measure(layers[i], config, units[i]);
         const double leak = hw::leaking_cu_ns(config, double(r.time_ns), sim.cus, occupied, double(r.cu_busy_ns));
         const hw::EnergyBreakdown e = hw::energy(config, hw::unit_counters(r), leak, hw::periphery_counters(r));
         total_metrics.add(m);
