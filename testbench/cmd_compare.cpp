@@ -118,6 +118,14 @@ nlohmann::ordered_json row_of(const nlohmann::json& report, const nlohmann::json
     return row;
 }
 
+// Storage normalized to ORC, when ORC ran.
+std::string vs_orc(const nlohmann::ordered_json& row) {
+    if (!row.contains("storage_vs_orc")) return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", row["storage_vs_orc"].get<double>());
+    return buf;
+}
+
 void print_table(const CompareOptions& o, const std::vector<std::string>& schemes,
                  std::map<std::string, nlohmann::json>& reports, const nlohmann::ordered_json& table) {
     std::printf("%s (%s weights), %s view%s, normalized to %s\n", o.model.model.c_str(),
@@ -137,8 +145,7 @@ void print_table(const CompareOptions& o, const std::vector<std::string>& scheme
                     t["energy_pj"]["dynamic"].get<double>(), t["energy_pj"]["leakage"].get<double>(),
                     total_of(t, "energy_pj"), r["energy_ratio"].get<double>(), total_of(t, "crossbars"),
                     r["crossbar_ratio"].get<double>(), total_of(t, "storage_bits"), r["storage_ratio"].get<double>(),
-                    r.contains("storage_vs_orc") ? std::to_string(r["storage_vs_orc"].get<double>()).substr(0, 5).c_str() : "-",
-                    r["storage_vs_weights"].get<double>());
+                    vs_orc(r).c_str(), r["storage_vs_weights"].get<double>());
     }
 }
 
