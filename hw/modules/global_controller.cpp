@@ -122,6 +122,32 @@ bool GlobalController::fetch_params(const OpDescriptor& d, std::vector<kernels::
     return true;
 }
 
+namespace {
+
+// One CU's part of a layer: its units, merged (the layout's share `merged`), for a share of the input vectors.
+struct Share {
+    int cu;
+    size_t begin, end;   // units
+    uint32_t v0, v1;     // input vectors
+    size_t merged;
+};
+
+// With replication (descriptor field), each copy of the layout takes CUs of its own, from `next_cu` on (left at the
+// last one used), and an even share of the input vectors.
+std::vector<Share> place_copies(const std::vector<CuShare>& layout, uint32_t copies, uint32_t vectors, int& next_cu,
+                                int total_cus) {
+    std::vector<Share> shares;
+    for (uint32_t c = 0; c < copies; ++c)
+        for (size_t k = 0; k < layout.size(); ++k) {
+            if (!shares.empty()) next_cu = (next_cu + 1) % total_cus;
+            shares.push_back({next_cu, layout[k].begin, layout[k].end, uint32_t(uint64_t(vectors) * c / copies),
+                              uint32_t(uint64_t(vectors) * (c + 1) / copies), k});
+        }
+    return shares;
+}
+
+}  // namespace
+
 JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     std::vector<char> bytes(d.image_bytes);
     if (!dma_transfer(tlm::TLM_READ_COMMAND, d.image_addr, bytes.data(), bytes.size()))
@@ -178,26 +204,12 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     // Units fill CUs in order (hw/timing/mapping.hpp: while their OUs fit the arrays and their buffers the eDRAM),
     // continuing where the previous layer stopped: the whole network stays resident. Each CU then gets one
     // transaction for all its units of the layer (its arrays fire in parallel over them).
-    // With replication (descriptor field), each copy of the weights takes CUs of its own and an even share of the
-    // input vectors.
-    struct Share {
-        int cu;
-        size_t begin, end;     // units
-        uint32_t v0, v1;       // input vectors
-        size_t merged;         // its units, merged
-    };
     const std::vector<CuShare> layout = map_layer(config_, pipeline.rule(), units);
     const uint32_t copies = std::max<uint32_t>(1, std::min(d.replication, std::max<uint32_t>(1, vectors)));
     std::vector<WorkUnit> merged;
     merged.reserve(layout.size());
     for (const CuShare& s : layout) merged.push_back(merge_units(units, s.begin, s.end));
-    std::vector<Share> shares;
-    for (uint32_t c = 0; c < copies; ++c)
-        for (size_t k = 0; k < layout.size(); ++k) {
-            if (!shares.empty()) next_cu_ = (next_cu_ + 1) % total_cus;
-            shares.push_back({next_cu_, layout[k].begin, layout[k].end, uint32_t(uint64_t(vectors) * c / copies),
-                              uint32_t(uint64_t(vectors) * (c + 1) / copies), k});
-        }
+    const std::vector<Share> shares = place_copies(layout, copies, vectors, next_cu_, total_cus);
     for (const WorkUnit& u : units) record.cells_programmed += uint64_t(u.ous) * config_.ou_rows * config_.ou_cols * copies;
     const size_t in_width = size_t(layer.geo.groups) * layer.geo.rows;
     UnitCounters counters;
