@@ -41,7 +41,7 @@ void LayerMetrics::add(const LayerMetrics& o) {
     overflow_cus += o.overflow_cus;
 }
 
-LayerMetrics measure(const CompressedLayer& l, const HwConfig& config) { return measure(l, config, hw::work_units(l)); }
+LayerMetrics measure(const CompressedLayer& l, const HwConfig& config) { return measure(l, config, hw::unit_holdings(l)); }
 
 LayerMetrics measure(const CompressedLayer& l, const HwConfig& config, const std::vector<hw::WorkUnit>& units) {
     const LayerGeometry& g = l.geo;

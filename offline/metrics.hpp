@@ -44,7 +44,7 @@ struct WorkUnit;
 }
 
 // `config` gives the CU the layer is mapped onto (its arrays, eDRAM, output buffer, index memory); `units`, when the
-// caller has them, are the layer's work units (hw::work_units), else they are built.
+// caller has them, are the layer's work units (hw::work_units), else their holdings are built (hw::unit_holdings).
 LayerMetrics measure(const CompressedLayer& layer, const HwConfig& config);
 LayerMetrics measure(const CompressedLayer& layer, const HwConfig& config, const std::vector<hw::WorkUnit>& units);
 

@@ -76,10 +76,11 @@ public:
     // piece in order (their count is the unit count; they sum to the layer's stored OUs).
     virtual int unit_rows(const LayerGeometry& g) const;
     virtual std::vector<uint32_t> unit_ous(const CompressedLayer& l) const = 0;
-    // CU pipeline: which engine times the scheme, and what it needs of each unit beyond its OU count and its result
-    // buffer: the work its engine does, and the tables and buffers it keeps in its CU (WorkUnit::held, counted by
-    // the storage accounting and checked against the CU's eDRAM by the mapping).
+    // CU pipeline: which engine times the scheme; the tables and buffers each unit keeps in its CU beyond its result
+    // buffer (WorkUnit::held: counted by the storage accounting, checked against the CU's eDRAM by the mapping); and
+    // the work its engine does for each unit beyond its OU count.
     virtual TimingRule timing() const = 0;
+    virtual void add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {}
     virtual void add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {}
 
     // The functional datapath of a layer compressed by this scheme (l must outlive it).
@@ -87,7 +88,7 @@ public:
 };
 
 // The hooks every scheme defines, declared at once in each scheme's class; the optional ones (unit_rows,
-// add_unit_work) each scheme that needs them declares itself.
+// add_unit_holdings, add_unit_work) each scheme that needs them declares itself.
 #define RESHARE_SCHEME_HOOKS                                                                                             \
     std::shared_ptr<const SchemeTables> compress(const QuantizedMatrix& m, const BitSlicing& bs, const LayerGeometry& g, \
                                                  int threads) const override;                                            \

@@ -8,7 +8,7 @@
 #include <cmath>
 
 namespace reshare::hw {
-std::vector<WorkUnit> work_units(const CompressedLayer& l) {
+std::vector<WorkUnit> unit_holdings(const CompressedLayer& l) {
     const std::vector<uint32_t> ous = unit_ous(l);   // the same pieces the storage accounting counts
     std::vector<WorkUnit> units(ous.size());
     for (size_t i = 0; i < units.size(); ++i) {
@@ -17,6 +17,12 @@ std::vector<WorkUnit> work_units(const CompressedLayer& l) {
         // Every scheme's results are assembled in the result buffer one unit at a time, then accumulated.
         units[i].held.push_back({"result_buffer", uint64_t(units[i].results) * l.geo.result_bits, Holding::Largest, Placement::Edram});
     }
+    scheme_def(l.scheme).add_unit_holdings(l, units);
+    return units;
+}
+
+std::vector<WorkUnit> work_units(const CompressedLayer& l) {
+    std::vector<WorkUnit> units = unit_holdings(l);
     scheme_def(l.scheme).add_unit_work(l, units);
     return units;
 }

@@ -57,6 +57,8 @@ struct WorkUnit {
 
 // Builds a layer's work units from its compressed form, in execution order.
 std::vector<WorkUnit> work_units(const CompressedLayer& layer);
+// The same units with only their OUs and what they keep (WorkUnit::held): all the mapping and storage need.
+std::vector<WorkUnit> unit_holdings(const CompressedLayer& layer);
 
 // Pattern-buffer reads of reshare task `i` of `u` (sharing.pattern_read).
 inline uint16_t task_pattern_reads(const WorkUnit& u, size_t i, PatternRead r) {

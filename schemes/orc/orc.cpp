@@ -131,7 +131,7 @@ std::vector<uint32_t> OrcScheme::unit_ous(const CompressedLayer& l) const {
 }
 
 // Each row tile's kept-row indices (the paper's ceil(log2 R) bits per kept row), in its CU's index buffer.
-void OrcScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
+void OrcScheme::add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
     const LayerGeometry& g = l.geo;
     const OrcTables& t = orc_tables(l);
     const int strips = orc_strips_per_tile(g);

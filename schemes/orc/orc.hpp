@@ -32,7 +32,7 @@ public:
     RESHARE_SCHEME_HOOKS
     int unit_rows(const LayerGeometry& g) const override { return g.xbar_rows; }
     TimingRule timing() const override { return {SharingEngine::Direct, true}; }
-    void add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
+    void add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
 };
 
 inline const OrcTables& orc_tables(const CompressedLayer& l) { return l.tables_as<OrcTables>(); }

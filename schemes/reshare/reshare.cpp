@@ -111,35 +111,48 @@ std::shared_ptr<const SchemeTables> ReShareScheme::decode(const ImageReader& r, 
 
 std::vector<uint32_t> ReShareScheme::unit_ous(const CompressedLayer& l) const { return pattern_unit_ous(reshare_tables(l), l.geo); }
 
-// Per task: the OU whose write completes its block, and the distinct patterns (and pattern-buffer lines) it reads.
 // Per unit, in its CU's eDRAM (Sec. III-C: "the result buffer, pattern buffer, and task buffer are assembled in the
 // on-chip buffer of each CU"): its task list (fixed-width entries: block index and a pattern-buffer reference per
 // slot) and its patterns' results, which the MVM writes ahead of the tasks and never overwrites.
+void ReShareScheme::add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
+    const LayerGeometry& g = l.geo;
+    const ReShareTables& tb = reshare_tables(l);
+    const uint64_t entry =
+        index_bits(g.blocks_per_domain()) + uint64_t(g.block_results) * index_bits(max_of(tb.domain_patterns) + 1);
+    for (int d = 0; d < g.domains(); ++d) {
+        hw::WorkUnit& u = units[size_t(d)];
+        u.held.push_back({"task_list", uint64_t(tb.domain_tasks[d]) * entry, hw::Holding::Summed, hw::Placement::Edram});
+        u.held.push_back({"pattern_buffer", uint64_t(tb.domain_patterns[d]) * g.result_bits, hw::Holding::Summed,
+                          hw::Placement::Edram});
+    }
+}
+
+// Per task: the OU whose write completes its block, and the distinct patterns (and pattern-buffer lines) it reads.
 void ReShareScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
     const LayerGeometry& g = l.geo;
     const ReShareTables& tb = reshare_tables(l);
     add_pattern_work(tb, g, units);
     const std::vector<uint64_t> tstart = offsets(tb.domain_tasks);
     const int B = g.block_results;
-    const uint64_t entry = index_bits(g.blocks_per_domain()) + uint64_t(B) * index_bits(max_of(tb.domain_patterns) + 1);
     for (int d = 0; d < g.domains(); ++d) {
         hw::WorkUnit& u = units[size_t(d)];
-        u.held.push_back({"task_list", uint64_t(tb.domain_tasks[d]) * entry, hw::Holding::Summed, hw::Placement::Edram});
-        u.held.push_back({"pattern_buffer", uint64_t(tb.domain_patterns[d]) * g.result_bits, hw::Holding::Summed,
-                          hw::Placement::Edram});
+        const size_t tasks = size_t(tstart[d + 1] - tstart[d]);
+        u.task_ready_ou.reserve(tasks), u.task_reads.reserve(tasks), u.task_lines.reserve(tasks);
         for (uint64_t t = tstart[d]; t < tstart[d + 1]; ++t) {
-            const uint16_t* slot = &tb.task_slot[t * B];
-            std::vector<uint16_t> distinct, lines;
-            for (int s = 0; s < B; ++s)
-                if (slot[s] && std::find(distinct.begin(), distinct.end(), slot[s]) == distinct.end())
-                    distinct.push_back(slot[s]);
-            for (uint16_t a : distinct)   // pattern-buffer address + 1
-                if (std::find(lines.begin(), lines.end(), uint16_t((a - 1) / B)) == lines.end())
-                    lines.push_back(uint16_t((a - 1) / B));
-            const uint16_t last = *std::max_element(distinct.begin(), distinct.end());
+            // Distinct pattern-buffer addresses (+1) of the block and the lines they lie in; B <= 32 (validate).
+            uint16_t distinct[32], lines[32];
+            int n_distinct = 0, n_lines = 0;
+            uint16_t last = 0;
+            for (const uint16_t* slot = &tb.task_slot[t * B]; slot < &tb.task_slot[(t + 1) * B]; ++slot) {
+                if (!*slot || std::find(distinct, distinct + n_distinct, *slot) != distinct + n_distinct) continue;
+                distinct[n_distinct++] = *slot;
+                last = std::max(last, *slot);
+                const uint16_t line = uint16_t((*slot - 1) / B);
+                if (std::find(lines, lines + n_lines, line) == lines + n_lines) lines[n_lines++] = line;
+            }
             u.task_ready_ou.push_back(uint32_t((last - 1) / g.ou_cols));
-            u.task_reads.push_back(uint16_t(distinct.size()));
-            u.task_lines.push_back(uint16_t(lines.size()));
+            u.task_reads.push_back(uint16_t(n_distinct));
+            u.task_lines.push_back(uint16_t(n_lines));
         }
     }
 }

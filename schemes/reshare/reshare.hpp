@@ -33,6 +33,7 @@ public:
     }
     RESHARE_SCHEME_HOOKS
     TimingRule timing() const override { return {SharingEngine::BlockTasks, false}; }
+    void add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
     void add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
 };
 

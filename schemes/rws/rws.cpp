@@ -78,21 +78,27 @@ std::shared_ptr<const SchemeTables> RwsScheme::decode(const ImageReader& r, cons
 
 std::vector<uint32_t> RwsScheme::unit_ous(const CompressedLayer& l) const { return pattern_unit_ous(rws_tables(l), l.geo); }
 
+// The index table: the paper's O(H_M W_M log W_M) column index list and O(H_M N_p log W_M) task lengths.
+void RwsScheme::add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
+    const RwsTables& t = rws_tables(l);
+    const std::vector<uint64_t> pstart = offsets(t.domain_patterns);
+    const int W = l.geo.group_bitcols();
+    for (int d = 0; d < l.geo.domains(); ++d) {
+        uint64_t targets = 0;
+        for (uint64_t p = pstart[d]; p < pstart[d + 1]; ++p) targets += t.task_length[p];
+        units[size_t(d)].held.push_back({"column_index_list", targets * index_bits(W), hw::Holding::Summed, hw::Placement::IndexMemory});
+        units[size_t(d)].held.push_back({"task_length_list", (pstart[d + 1] - pstart[d]) * index_bits(uint64_t(W) + 1),
+                                         hw::Holding::Summed, hw::Placement::IndexMemory});
+    }
+}
+
+// Each pattern's fanout (its task length), in order.
 void RwsScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
     const RwsTables& t = rws_tables(l);
     add_pattern_work(t, l.geo, units);
     const std::vector<uint64_t> pstart = offsets(t.domain_patterns);
-    const int W = l.geo.group_bitcols();
-    for (int d = 0; d < l.geo.domains(); ++d) {
-        hw::WorkUnit& u = units[size_t(d)];
-        u.fanout.assign(t.task_length.begin() + long(pstart[d]), t.task_length.begin() + long(pstart[d + 1]));
-        // The index table: the paper's O(H_M W_M log W_M) column index list and O(H_M N_p log W_M) task lengths.
-        uint64_t targets = 0;
-        for (uint32_t f : u.fanout) targets += f;
-        u.held.push_back({"column_index_list", targets * index_bits(W), hw::Holding::Summed, hw::Placement::IndexMemory});
-        u.held.push_back({"task_length_list", uint64_t(u.fanout.size()) * index_bits(uint64_t(W) + 1), hw::Holding::Summed,
-                          hw::Placement::IndexMemory});
-    }
+    for (int d = 0; d < l.geo.domains(); ++d)
+        units[size_t(d)].fanout.assign(t.task_length.begin() + long(pstart[d]), t.task_length.begin() + long(pstart[d + 1]));
 }
 
 std::unique_ptr<UnitDatapath> RwsScheme::datapath(const CompressedLayer& l) const { return std::make_unique<RwsDatapath>(l); }
