@@ -2,19 +2,23 @@
 #include "common/error.hpp"
 #include "offline/compressed_layer.hpp"
 
+#include <algorithm>
 #include <limits>
 
 namespace reshare {
-namespace {
-
-void check_index_ranges(const QuantizedMatrix& m, const LayerGeometry& g) {
+std::string layer_size_problem(const LayerGeometry& g) {
     // Bit-column indices and pattern-buffer addresses are stored in 16 bits.
-    if (g.group_bitcols() >= std::numeric_limits<uint16_t>::max())
-        throw Error("layer " + m.name + ": " + std::to_string(g.group_bitcols()) +
-                    " bit-columns per group exceed the 65534 the 16-bit index tables address");
+    const uint64_t bitcols = uint64_t(g.cols / g.groups) * uint64_t(g.planes);
+    if (bitcols >= std::numeric_limits<uint16_t>::max())
+        return std::to_string(bitcols) + " bit-columns per group exceed the 65534 the 16-bit index tables address";
+    // Counts of domains, row tiles' strips and blocks are ints: bound them before anything multiplies them out.
+    const uint64_t groups = uint64_t(g.groups), rows = uint64_t(g.rows);
+    const uint64_t domains = groups * ((rows + g.ou_rows - 1) / g.ou_rows);
+    const uint64_t strips = groups * ((rows + g.xbar_rows - 1) / g.xbar_rows) * ((bitcols + g.ou_cols - 1) / g.ou_cols);
+    if (std::max(domains, strips) * std::max<uint64_t>(1, bitcols) > uint64_t(std::numeric_limits<int32_t>::max()))
+        return std::to_string(domains) + " domains of " + std::to_string(bitcols) + " bit-columns are more than this build addresses";
+    return "";
 }
-
-}  // namespace
 
 BitSlicing slicing_of(const CompressedLayer& l) {
     HwConfig c;
@@ -35,7 +39,7 @@ CompressedLayer compress(const QuantizedMatrix& m, const HwConfig& config, Schem
     out.input_bits = config.input_bits;
     out.geo = LayerGeometry(config, m, bs);
     out.scale = m.scale;
-    check_index_ranges(m, out.geo);
+    if (const std::string problem = layer_size_problem(out.geo); !problem.empty()) throw Error("layer " + m.name + ": " + problem);
     out.tables = scheme_def(scheme).compress(m, bs, out.geo, threads);
     return out;
 }

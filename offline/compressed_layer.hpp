@@ -44,6 +44,9 @@ std::vector<uint64_t> offsets(const std::vector<T>& counts) {
     return out;
 }
 
+// "" when a layer of this geometry fits the image's tables and the model's counts, else what is too large.
+std::string layer_size_problem(const LayerGeometry& g);
+
 // The bit-slicing the layer was compressed with.
 BitSlicing slicing_of(const CompressedLayer& l);
 

@@ -103,6 +103,7 @@ void read_geometry(const ImageReader& r, CompressedLayer& l) {
     QuantizedMatrix shape;
     shape.name = name, shape.rows = m.rows, shape.cols = m.cols, shape.groups = m.groups;
     l.geo = LayerGeometry(c, shape, BitSlicing(c));
+    r.fail_if(!layer_size_problem(l.geo).empty(), "layer too large: " + layer_size_problem(l.geo));
     l.scale = r.array<double>("SCAL");
     r.fail_if(l.scale.size() != 1 && l.scale.size() != size_t(m.cols), "scale count matches neither tensor nor columns");
 }

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include <zlib.h>
 
 #include <cstring>
@@ -94,6 +96,22 @@ TEST_CASE("images: a missing file and a foreign file are errors", "[image]") {
     REQUIRE_THAT(error_of([] { read_layer_image("/nonexistent/x.rsl"); }), Catch::Contains("cannot open"));
     const std::string p = temp_file("foreign.rsl", "this is a text file, long enough to hold a header............");
     REQUIRE_THAT(error_of([&] { read_layer_image(p); }), Catch::Contains("bad magic"));
+}
+
+TEST_CASE("image: the fuzzers' layer images end in one clear error, not a crash", "[image][regression]") {
+    const std::map<std::string, std::string> expect = {
+        {"L1-block-overflow", "invalid geometry"},
+        {"L1-block-overflow.fuzzer-found", "truncated or padded"},
+        {"L2-domains-overflow", "layer too large"},
+        {"L2b-strips-overflow", "layer too large"},
+        {"L3-huge-empty-layer", "16-bit index tables"},
+        {"L4-all-zero-task", "a task for an all-zero block"},
+    };
+    for (const auto& [file, needle] : expect) {
+        INFO(file);
+        REQUIRE_THAT(error_of([&] { read_layer_image(RESHARE_SOURCE_DIR "/tests/regressions/layer-images/" + file); }),
+                     Catch::Contains(needle));
+    }
 }
 
 TEST_CASE("config: the bundled Table I file equals the built-in defaults", "[config]") {

@@ -104,8 +104,14 @@ std::shared_ptr<const SchemeTables> ReShareScheme::decode(const ImageReader& r, 
     r.fail_if(!all_below(t->task_block, g.blocks_per_domain()), "block index outside the result buffer");
     const std::vector<uint64_t> tstart = offsets(t->domain_tasks);
     for (int d = 0; d < g.domains(); ++d)
-        for (uint64_t s = tstart[d] * g.block_results; s < tstart[d + 1] * g.block_results; ++s)
-            r.fail_if(t->task_slot[s] > t->domain_patterns[d], "task refers to a pattern its domain does not hold");
+        for (uint64_t task = tstart[d]; task < tstart[d + 1]; ++task) {
+            bool any = false;
+            for (uint64_t s = task * g.block_results; s < (task + 1) * g.block_results; ++s) {
+                r.fail_if(t->task_slot[s] > t->domain_patterns[d], "task refers to a pattern its domain does not hold");
+                any = any || t->task_slot[s] != 0;
+            }
+            r.fail_if(!any, "a task for an all-zero block (the pass writes none)");
+        }
     return t;
 }
 
