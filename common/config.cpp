@@ -4,7 +4,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <functional>
+#include <set>
 #include <map>
 #include <sstream>
 
@@ -37,11 +39,14 @@ Key int_key(const char* path, int HwConfig::*field, const char* source) {
 
 double read_double(const YAML::Node& n, const std::string& where) {
     if (!n.IsScalar()) throw Error(where + ": expected a number");
+    double v;
     try {
-        return n.as<double>();
+        v = n.as<double>();
     } catch (const YAML::Exception&) {
         throw Error(where + ": expected a number, got '" + n.Scalar() + "'");
     }
+    if (!std::isfinite(v)) throw Error(where + ": expected a finite number, got '" + n.Scalar() + "'");
+    return v;
 }
 
 Key double_key(const char* path, double HwConfig::*field, const char* source) {
@@ -167,10 +172,16 @@ bool is_section(const std::string& path) {
 }
 
 void read_map(HwConfig& c, const YAML::Node& node, const std::string& prefix, const std::string& file) {
+    std::set<std::string> seen;
     for (const auto& kv : node) {
-        const std::string name = kv.first.as<std::string>();
+        const std::string in = prefix.empty() ? "the top level" : prefix;
+        if (!kv.first.IsScalar())
+            throw Error("config " + file + ": " + in + ": a key must be a plain name, not a sequence or mapping");
+        const std::string name = kv.first.Scalar();
         const std::string path = prefix.empty() ? name : prefix + "." + name;
         const std::string where = "config " + file + ": " + path;
+        // A repeated key or section would silently override or merge: say which.
+        if (!seen.insert(name).second) throw Error(where + ": given twice");
         if (const Key* key = find_key(path)) {
             key->read(c, kv.second, where);
         } else if (is_section(path)) {

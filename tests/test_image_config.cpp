@@ -157,5 +157,10 @@ TEST_CASE("config: errors name the key and the problem", "[config]") {
                  Catch::Contains("energy.leakage_scope: unknown leakage scope 'some' (expected chip, occupied or busy)"));
     REQUIRE_THAT(err("index.yaml", "rws:\n  index_memory: sram\n"), Catch::Contains("rws.index_memory"));
     REQUIRE_THAT(err("edram.yaml", "cu:\n  edram_bytes: 10\n"), Catch::Contains("cu.edram_bytes: must be in"));
+    // ../shared/fuzz-findings C1: a sequence or mapping as a key; a repeated key or section; a non-finite number.
+    REQUIRE_THAT(err("seqkey.yaml", "[1]: 2\n"), Catch::Contains("a key must be a plain name"));
+    REQUIRE_THAT(err("twice.yaml", "ou:\n  rows: 8\n  rows: 4\n"), Catch::Contains("ou.rows: given twice"));
+    REQUIRE_THAT(err("section2.yaml", "ou:\n  rows: 8\nou:\n  cols: 8\n"), Catch::Contains("ou: given twice"));
+    REQUIRE_THAT(err("inf.yaml", "energy:\n  adc_mw: .inf\n"), Catch::Contains("energy.adc_mw: expected a finite number"));
     REQUIRE_THAT(error_of([] { load_config("/nonexistent.yaml"); }), Catch::Contains("cannot read"));
 }
