@@ -126,7 +126,9 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program
         }
     }
     // Loading memory is the host's job before the doorbell: done directly, untimed.
-    auto put = [&](uint64_t at, const void* data, size_t bytes) { std::memcpy(&p.memory.data[at], data, bytes); };
+    auto put = [&](uint64_t at, const void* data, size_t bytes) {
+        if (bytes) std::memcpy(&p.memory.data[at], data, bytes);   // an empty vector's data() may be null
+    };
     for (size_t i = 0; i < program.images.size(); ++i) put(layout.images[i], program.images[i].data(), program.images[i].size());
     for (size_t i = 0; i < program.ops.size(); ++i) {
         const hw::OpDescriptor d = placed(program, i, layout);
