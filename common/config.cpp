@@ -275,9 +275,11 @@ void validate(const HwConfig& c) {
     require(c.xbar_rows > 0 && c.xbar_rows <= 4096, s, "crossbar.rows", "must be in 1..4096");
     require(c.xbar_cols > 0 && c.xbar_cols <= 4096, s, "crossbar.cols", "must be in 1..4096");
     require(c.cell_bits == 1 || c.cell_bits == 2, s, "crossbar.cell_bits", "must be 1 or 2");
-    require(c.ou_rows > 0 && c.ou_rows <= c.xbar_rows && c.xbar_rows % c.ou_rows == 0, s, "ou.rows",
+    require(c.ou_rows > 0, s, "ou.rows", "must be at least 1");
+    require(c.ou_cols > 0, s, "ou.cols", "must be at least 1");
+    require(c.ou_rows <= c.xbar_rows && c.xbar_rows % c.ou_rows == 0, s, "ou.rows",
             "must divide crossbar.rows (" + std::to_string(c.xbar_rows) + ")");
-    require(c.ou_cols > 0 && c.ou_cols <= c.xbar_cols && c.xbar_cols % c.ou_cols == 0, s, "ou.cols",
+    require(c.ou_cols <= c.xbar_cols && c.xbar_cols % c.ou_cols == 0, s, "ou.cols",
             "must divide crossbar.cols (" + std::to_string(c.xbar_cols) + ")");
     require(c.ou_rows * c.cell_bits <= 32, s, "ou.rows", "times crossbar.cell_bits must be at most 32 bits per pattern");
     require(c.ou_cols * c.cell_bits <= 32, s, "ou.cols", "times crossbar.cell_bits must be at most 32 bits per OU row");

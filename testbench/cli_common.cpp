@@ -19,8 +19,11 @@ void add_model_options(CLI::App& cmd, ModelOptions& o) {
     cmd.add_option("--encoding", o.encoding, "weight encoding: twos, offset or differential (overrides the config)");
     cmd.add_option("--quant", o.quant, "quantization granularity: per-tensor or per-channel (overrides the config)");
     cmd.add_option("--ou", o.ou, "OU size ROWSxCOLS, e.g. 8x8 (overrides the config)");
-    cmd.add_option("--threads", o.threads, "worker threads (default: RESHARE_THREADS or all cores)");
-    cmd.add_option("--seed", o.seed, "seed of synthetic weights");
+    cmd.add_option("--threads", o.threads, "worker threads, 1..1024 (default: RESHARE_THREADS or all cores)")
+        ->check(CLI::Range(1, 1024));
+    cmd.add_option("--seed", o.seed, "seed of synthetic weights (default " + std::to_string(o.seed) + ")")
+        ->check(CLI::Validator([](std::string& v) { return !v.empty() && v[0] == '-' ? std::string("must not be negative") : std::string(); },
+                               "UINT"));
 }
 
 HwConfig resolve_config(const ModelOptions& o) {

@@ -93,7 +93,8 @@ std::pair<size_t, size_t> layer_range(const std::string& spec, size_t n) {
     if (!std::regex_match(spec, m, std::regex("([0-9]+):([0-9]+)")))
         throw Error("--layers: expected FROM:TO (weight-layer indices), got '" + spec + "'");
     const size_t a = std::stoul(m[1]), b = std::stoul(m[2]);
-    if (a > b || b >= n) throw Error("--layers: " + spec + " is outside 0:" + std::to_string(n - 1));
+    if (a > b) throw Error("--layers: " + spec + " is reversed (FROM after TO; both inclusive)");
+    if (b >= n) throw Error("--layers: " + spec + " is outside 0:" + std::to_string(n - 1));
     return {a, b};
 }
 

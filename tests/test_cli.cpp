@@ -197,7 +197,11 @@ TEST_CASE("cli: run refuses a bad image, a bad layer range and unwritable output
     std::ofstream(dir / "x.jpg") << "not a picture";
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --image " + (dir / "x.jpg").string()),
                            "x.jpg");
-    require_one_line_error(run_reshare("run --model googlenet --scheme reshare --layers 9:2"), "--layers");
+    require_one_line_error(run_reshare("run --model googlenet --scheme reshare --layers 9:2"), "--layers: 9:2 is reversed");
+    require_one_line_error(run_reshare("run --model googlenet --scheme reshare --layers 2:900"), "is outside 0:");
+    require_one_line_error(run_reshare("stats --model alexnet --threads 0"), "--threads");
+    require_one_line_error(run_reshare("stats --model alexnet --seed -1"), "--seed");
+    require_one_line_error(run_reshare("stats --model alexnet --ou 0x8"), "ou.rows: must be at least 1");
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --replication twice"),
                            "--replication: unknown replication 'twice' (expected none or fill)");
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --pes 0"), "--pes");
