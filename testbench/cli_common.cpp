@@ -85,6 +85,18 @@ nlohmann::ordered_json storage_figures_json(const LayerMetrics& m, const HwConfi
     return j;
 }
 
+void check_distinct(const std::vector<std::pair<std::string, std::string>>& outputs) {
+    for (size_t i = 0; i < outputs.size(); ++i)
+        for (size_t j = i + 1; j < outputs.size(); ++j) {
+            if (outputs[i].second.empty() || outputs[j].second.empty()) continue;
+            std::error_code ec;
+            const auto a = std::filesystem::weakly_canonical(outputs[i].second, ec);
+            const auto b = std::filesystem::weakly_canonical(outputs[j].second, ec);
+            if (a == b)
+                throw Error(outputs[i].first + " and " + outputs[j].first + " name the same file " + outputs[i].second);
+        }
+}
+
 void check_writable(const std::string& option, const std::string& path) {
     if (path.empty()) return;
     const std::filesystem::path p(path);

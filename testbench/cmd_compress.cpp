@@ -103,6 +103,7 @@ void print_summary(const nlohmann::ordered_json& s, const std::string& out) {
 }
 
 void run(const CompressOptions& o) {
+    if (o.out.empty()) throw Error("-o: the output directory's name is empty");
     const fs::path out(o.out);
     check_replaceable(out);
     // Everything is written to a staging folder and renamed at the end: a failure leaves nothing half-written.

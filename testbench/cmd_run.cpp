@@ -203,6 +203,8 @@ void run(const RunOptions& o) {
     check_writable("--report", o.report);
     check_writable("--csv", o.csv);
     check_writable("--vcd", o.vcd);
+    check_distinct({{"--report", o.report}, {"--csv", o.csv}, {"--vcd", o.vcd},
+                    {"--vcd's save file", o.vcd.empty() ? "" : hw::gtkw_path(o.vcd)}});
     const models::Model model = models::load_model(o.model.model, o.model.seed);
     if (!model.graph) throw Error("model " + model.name + " has no layer graph: run needs a zoo model or its manifest");
     const int threads = thread_count(o.model);

@@ -22,6 +22,19 @@ int main(int argc, char** argv) {
     reshare::cli::register_fit(app);
     reshare::cli::register_run(app);
     reshare::cli::register_compare(app);
+    // A misspelt command: name it, rather than CLI11's "A subcommand is required".
+    if (argc > 1 && argv[1][0] != '-') {
+        std::string known;
+        bool found = false;
+        for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+            known += (known.empty() ? "" : ", ") + sub->get_name();
+            found = found || sub->get_name() == argv[1];
+        }
+        if (!found) {
+            std::cerr << "reshare: unknown command '" << argv[1] << "' (commands: " << known << "; see --help)\n";
+            return int(reshare::ExitCode::BadInput);
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {

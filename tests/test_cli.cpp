@@ -202,6 +202,12 @@ TEST_CASE("cli: run refuses a bad image, a bad layer range and unwritable output
     require_one_line_error(run_reshare("stats --model alexnet --threads 0"), "--threads");
     require_one_line_error(run_reshare("stats --model alexnet --seed -1"), "--seed");
     require_one_line_error(run_reshare("stats --model alexnet --ou 0x8"), "ou.rows: must be at least 1");
+    require_one_line_error(run_reshare("stat --model alexnet"), "unknown command 'stat' (commands: stats, compress");
+    require_one_line_error(run_reshare("compress --model alexnet --scheme rws -o ''"), "-o: the output directory's name is empty");
+    const std::string same = (dir / "same.out").string();
+    require_one_line_error(run_reshare("run --model googlenet --scheme reshare --report " + same + " --csv " + same),
+                           "--report and --csv name the same file");
+    REQUIRE(!fs::exists(same));
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --replication twice"),
                            "--replication: unknown replication 'twice' (expected none or fill)");
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --pes 0"), "--pes");
