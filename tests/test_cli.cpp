@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -26,7 +27,8 @@ struct Run {
 Run run_reshare(const std::string& args) {
     const fs::path dir = fs::temp_directory_path() / "reshare-cli-tests";
     fs::create_directories(dir);
-    const std::string err_file = (dir / "stderr.txt").string();
+    // One file per test process: ctest runs test cases in parallel processes.
+    const std::string err_file = (dir / ("stderr-" + std::to_string(::getpid()) + ".txt")).string();
     const std::string cmd = std::string(RESHARE_BINARY) + " " + args + " 2>" + err_file;
     FILE* p = popen(cmd.c_str(), "r");
     REQUIRE(p != nullptr);
