@@ -2,12 +2,12 @@
 # The sensitivity of ReShare's advantage over RWS to the model's own choices (docs/timing.md): each variant is one
 # configuration change from the defaults, compared with `reshare compare --schemes rws,reshare`. Prints a Markdown
 # table: both schemes' times, the speedup, the energy ratio (dynamic and total) and the storage ratio.
-# Usage: scripts/sensitivity.sh [MODEL] [IMAGE]   (default face_recognition on the face-api demo photo)
+# Usage: scripts/sensitivity.sh [MODEL] [IMAGE]   (default face_recognition on the face-api demo photo; IMAGE "" = synthetic)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$root/scripts/bench-lib.sh"
 model="${1:-face_recognition}"
-image="${2:-$root/.cache/face-api/package/demo/sample1.jpg}"
+image="${2-$root/.cache/face-api/package/demo/sample1.jpg}"   # "" = a synthetic image
 image_args=()
 [[ -n "$image" && -f "$image" ]] && image_args=(--image "$image")
 
