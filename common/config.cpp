@@ -184,6 +184,7 @@ void read_map(HwConfig& c, const YAML::Node& node, const std::string& prefix, co
         if (!seen.insert(name).second) throw Error(where + ": given twice");
         if (const Key* key = find_key(path)) {
             key->read(c, kv.second, where);
+            c.mark_set(path, "file " + file);
         } else if (is_section(path)) {
             if (!kv.second.IsMap()) throw Error(where + ": expected a mapping of keys");
             read_map(c, kv.second, path, file);
@@ -331,9 +332,23 @@ void validate(const HwConfig& c) {
     require(c.cu_edram_bytes >= 1024 && c.cu_edram_bytes <= (1 << 30), s, "cu.edram_bytes", "must be in 1 KiB..1 GiB");
 }
 
+void HwConfig::mark_set(const std::string& key, const std::string& by) {
+    for (auto& [k, v] : set_by)
+        if (k == key) {
+            v = by;
+            return;
+        }
+    set_by.push_back({key, by});
+}
+
 std::vector<ConfigEntry> describe(const HwConfig& c) {
     std::vector<ConfigEntry> entries;
-    for (const Key& k : schema()) entries.push_back({k.path, k.show(c), k.source, k.numeric});
+    for (const Key& k : schema()) {
+        std::string source = std::string("default: ") + k.source;
+        for (const auto& [key, by] : c.set_by)
+            if (key == k.path) source = "set by " + by + " (default: " + k.source + ")";
+        entries.push_back({k.path, k.show(c), source, k.numeric});
+    }
     return entries;
 }
 

@@ -116,6 +116,10 @@ struct HwConfig {
     double program_cell_pj = 0.6;
 
     std::string source = "built-in defaults";   // file the values came from
+    // Keys whose value was set, and by what ("file X", "command line --ou"): describe() names these instead of the
+    // default's source.
+    std::vector<std::pair<std::string, std::string>> set_by;
+    void mark_set(const std::string& key, const std::string& by);
 
     int results_per_block() const { return block_bytes * 8 / result_bits; }
     int ous_per_crossbar() const { return (xbar_rows / ou_rows) * (xbar_cols / ou_cols); }

@@ -28,14 +28,15 @@ void add_model_options(CLI::App& cmd, ModelOptions& o) {
 
 HwConfig resolve_config(const ModelOptions& o) {
     HwConfig c = o.config.empty() ? HwConfig{} : load_config(o.config);
-    if (!o.encoding.empty()) c.encoding = parse_encoding(o.encoding);
-    if (!o.quant.empty()) c.quant = parse_quant(o.quant);
+    if (!o.encoding.empty()) c.encoding = parse_encoding(o.encoding), c.mark_set("quantization.encoding", "command line --encoding");
+    if (!o.quant.empty()) c.quant = parse_quant(o.quant), c.mark_set("quantization.granularity", "command line --quant");
     if (!o.ou.empty()) {
         std::smatch m;
         if (!std::regex_match(o.ou, m, std::regex("([0-9]{1,4})x([0-9]{1,4})")))
             throw Error("--ou: expected ROWSxCOLS such as 8x8, got '" + o.ou + "'");
         c.ou_rows = std::stoi(m[1]);
         c.ou_cols = std::stoi(m[2]);
+        c.mark_set("ou.rows", "command line --ou"), c.mark_set("ou.cols", "command line --ou");
     }
     if (!o.encoding.empty() || !o.quant.empty() || !o.ou.empty()) c.source += " with command-line overrides";
     validate(c);

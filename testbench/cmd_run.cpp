@@ -196,8 +196,9 @@ std::string csv_of(const nlohmann::ordered_json& report) {
 
 void run(const RunOptions& o) {
     HwConfig config = resolve_config(o.model);
-    if (o.pes > 0) config.chip_pes = o.pes, config.chip_crossbars = 0;
-    if (!o.replication.empty()) config.replication = parse_replication_option(o.replication);
+    if (o.pes > 0) config.chip_pes = o.pes, config.chip_crossbars = 0, config.mark_set("chip.pes", "command line --pes");
+    if (!o.replication.empty())
+        config.replication = parse_replication_option(o.replication), config.mark_set("chip.replication", "command line --replication");
     validate(config);
     const Scheme scheme = parse_scheme(o.scheme);
     check_writable("--report", o.report);

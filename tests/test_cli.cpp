@@ -84,6 +84,17 @@ TEST_CASE("cli: synthetic models say so", "[cli]") {
     REQUIRE(j["weights"] == "synthetic");
     REQUIRE(j["ou"] == json::array({4, 4}));
     REQUIRE(j["encoding"] == "twos");
+    // Where each value came from: the command line for what it set, the default's source for the rest.
+    const auto& src = j["config"]["sources"];
+    CHECK(src["ou.rows"].get<std::string>().rfind("set by command line --ou", 0) == 0);
+    CHECK(src["quantization.encoding"].get<std::string>().rfind("set by command line --encoding", 0) == 0);
+    CHECK(src["crossbar.rows"].get<std::string>().rfind("default: ReShare Table I", 0) == 0);
+    // A file's keys name the file.
+    const fs::path dir = fresh_dir("sources");
+    fs::create_directories(dir);
+    std::ofstream(dir / "c.yaml") << "rws:\n  output_buffer_results: 64\n";
+    const json f = json::parse(run_reshare("stats --model alexnet --json --config " + (dir / "c.yaml").string()).out);
+    CHECK(f["config"]["sources"]["rws.output_buffer_results"].get<std::string>().find("set by file " + (dir / "c.yaml").string()) == 0);
 }
 
 TEST_CASE("cli: compress writes images that load back to the model's own weights, for every scheme", "[cli][real]") {
