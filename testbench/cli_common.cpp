@@ -105,6 +105,10 @@ void check_writable(const std::string& option, const std::string& path) {
     if (!std::filesystem::is_directory(dir))
         throw Error(option + ": directory '" + dir.string() + "' does not exist");
     if (std::filesystem::is_directory(p)) throw Error(option + ": '" + path + "' is a directory");
+    // Opening it is the only sure test (a read-only directory, /proc): create it for a moment if it is new.
+    const bool existed = std::filesystem::exists(p);
+    if (!std::ofstream(path, std::ios::app)) throw Error(option + ": cannot write '" + path + "'");
+    if (!existed) std::filesystem::remove(p);
 }
 
 // Every key's value, and under "sources" where each default comes from: a report carries its configuration.

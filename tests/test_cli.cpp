@@ -229,6 +229,9 @@ TEST_CASE("cli: run refuses a bad image, a bad layer range and unwritable output
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --vcd " + (dir / "no" / "t.vcd").string()),
                            "--vcd: directory");
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --report " + dir.string()), "is a directory");
+    // An unwritable place (issue 13: --vcd /proc/r.vcd crashed at the end of the run) is refused before any work.
+    require_one_line_error(run_reshare("run --model googlenet --scheme reshare --vcd /proc/r.vcd"), "--vcd: cannot write '/proc/r.vcd'");
+    require_one_line_error(run_reshare("run --model googlenet --scheme reshare --csv /proc/x.csv"), "--csv: cannot write");
 }
 
 TEST_CASE("cli: compare runs each scheme in its own process and normalizes to the baseline", "[cli][real][compare]") {
