@@ -2,7 +2,8 @@
 //
 // A work unit is the smallest piece of a layer the mapping places: a domain (one OU-row group of one conv group)
 // for dense, rws and reshare; a crossbar-height row tile for orc, whose row indices span a tile. The controller
-// fills each CU with consecutive units and asks it for all of them at once (merge_units): a CU's arrays, each
+// fills each CU with consecutive units (hw/timing/mapping.hpp: while their OUs fit the arrays and what they keep
+// fits the eDRAM) and asks it for all of them at once (merge_units): a CU's arrays, each
 // with its own ADC, fire in parallel over every OU the CU holds for the layer.
 // The model (docs/timing.md), for one input vector:
 // - MVM. The stored OUs fire in storage order, each for every input bit (1-bit DAC). One activation needs
@@ -14,7 +15,8 @@
 //   indices and gathers its inputs (one index-buffer and one input-buffer access, hidden behind the MVM).
 // - output buffer (rws): each OU's results are written to the output buffer, which holds rws.output_buffer_results results.
 //   The sharing engine takes patterns in order; per pattern it reads the result and its task length, then per
-//   target one column-index read and one single-result write to the result buffer. A pattern's slot frees when
+//   target one column-index read (from ReRAM row segments or the eDRAM index buffer: rws.index_memory) and one
+//   single-result write to the result buffer, pipelined (target_ns). A pattern's slot frees when
 //   its last target is written; the MVM stalls while the output buffer lacks room for its next OU.
 // - block tasks (reshare): each OU's results are written to the pattern buffer in Algorithm 1 order and never overwritten,
 //   so the MVM never waits. Tasks run in order, each once its last pattern is written: one task-buffer read,
