@@ -40,7 +40,7 @@ int cus_used(const HwConfig& config, const TimingRule& rule, const std::vector<s
 }
 
 int pes_to_hold(const HwConfig& config, const TimingRule& rule, const std::vector<std::vector<hw::WorkUnit>>& layers) {
-    return std::max(1, (cus_used(config, rule, layers) + config.pe_cus - 1) / config.pe_cus);
+    return pes_for(config, cus_used(config, rule, layers));
 }
 
 namespace {

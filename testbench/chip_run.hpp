@@ -8,6 +8,7 @@
 #include "hw/timing/energy.hpp"
 #include "testbench/program.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -25,6 +26,9 @@ struct ChipResult {
     std::vector<std::vector<int8_t>> tensors;   // per graph node, as the accelerator wrote them (functional jobs)
     double stall_ns = 0;
 };
+
+// PEs that hold `cus` CUs (at least one).
+inline int pes_for(const HwConfig& config, int cus) { return std::max(1, (cus + config.pe_cus - 1) / config.pe_cus); }
 
 // PEs needed to hold every layer at once, with the controller's own mapping (docs/timing.md).
 int pes_to_hold(const HwConfig& config, const TimingRule& rule, const std::vector<std::vector<hw::WorkUnit>>& layers);

@@ -69,16 +69,15 @@ Replication parse_replication_option(const std::string& v) {
 // Copies of each layer's weights (chip.replication): fill plans them into the chip's spare CUs and writes them into
 // the layers' descriptors; none, or a chip too small for one copy of the network, keeps one copy each.
 std::vector<uint32_t> replicate(const HwConfig& config, const TimingRule& rule,
-                                const std::vector<std::vector<hw::WorkUnit>>& units, testbench::Program& program, int pes) {
+                                const std::vector<std::vector<hw::WorkUnit>>& units, const std::vector<int>& cus,
+                                testbench::Program& program, int pes) {
     std::vector<uint32_t> copies(units.size(), 1);
     if (config.replication == Replication::None) return copies;
     std::vector<double> per_vector;
-    std::vector<int> cus;
     std::vector<uint32_t> vectors;
     for (size_t i = 0; i < units.size(); ++i) {
         const hw::OpDescriptor& d = program.ops[testbench::op_of_layer(program, int(i))].desc;
         per_vector.push_back(hw::vector_ns(config, rule, units[i]));
-        cus.push_back(testbench::cus_used(config, rule, units, i, i + 1));
         vectors.push_back(d.out_h * d.out_w);
     }
     const std::vector<uint32_t> plan = hw::plan_replication(per_vector, cus, vectors, pes * config.pe_cus);
@@ -241,12 +240,20 @@ void run(const RunOptions& o) {
     testbench::Program program = testbench::compile(g, inference::requant_program(quantized, calibration), std::move(images));
     program.input = reference.nodes[0].q;
     const TimingRule rule = scheme_def(scheme).timing();
-    const int pes = config.sized_pes() > 0 ? config.sized_pes() : testbench::pes_to_hold(config, rule, units);
-    const std::vector<uint32_t> copies = replicate(config, rule, units, program, pes);
-    // The controller maps layers onto CUs in order, each from a fresh CU: the focus layers start after the CUs of
-    // the layers before them.
-    const testbench::TraceOptions trace{o.vcd, first ? testbench::cus_used(config, rule, units, 0, first) : 0,
-                                        std::min(kMaxTracedCus, testbench::cus_used(config, rule, units, first, last + 1)),
+    std::vector<int> layer_cus;   // one copy of each layer, as the controller maps it
+    for (size_t i = 0; i < units.size(); ++i) layer_cus.push_back(testbench::cus_used(config, rule, units, i, i + 1));
+    int resident_cus = 0;
+    for (int c : layer_cus) resident_cus += c;
+    const int pes = config.sized_pes() > 0 ? config.sized_pes() : testbench::pes_for(config, resident_cus);
+    const std::vector<uint32_t> copies = replicate(config, rule, units, layer_cus, program, pes);
+    // CUs the layers [from, to) take with their copies: the controller maps layers onto CUs in order, each from a
+    // fresh CU, so the focus layers start after the CUs of the layers before them.
+    auto cus_of = [&](size_t from, size_t to) {
+        int n = 0;
+        for (size_t i = from; i < to; ++i) n += int(copies[i]) * layer_cus[i];
+        return n;
+    };
+    const testbench::TraceOptions trace{o.vcd, cus_of(0, first), std::min(kMaxTracedCus, cus_of(first, last + 1)),
                                         int(first), int(last)};
     const testbench::ChipResult sim = testbench::simulate_chip(
         config, pes, program, trace, [&](size_t done, size_t ops) {
@@ -270,9 +277,7 @@ void run(const RunOptions& o) {
                       {"replication", to_string(config.replication)}};
     report["config"] = config_json(config);
     const std::vector<hw::OpRecord> records = layer_records(program, sim, layers.size());
-    int occupied = 0;   // CUs holding weights
-    for (size_t i = 0; i < units.size(); ++i) occupied += int(copies[i]) * testbench::cus_used(config, rule, units, i, i + 1);
-    occupied = std::min(sim.cus, occupied);
+    const int occupied = std::min(sim.cus, cus_of(0, units.size()));   // CUs holding weights
     LayerMetrics total_metrics;
     hw::EnergyBreakdown total_energy;
     hw::OpRecord total;

@@ -130,6 +130,11 @@ TEST_CASE("cli: bad arguments are one-line errors with exit code 2 and write not
     require_one_line_error(run_reshare("stats --model alexnet --encoding ones"), "unknown encoding 'ones'");
     require_one_line_error(run_reshare("stats"), "--model is required");
     require_one_line_error(run_reshare("stats --model alexnet --frobnicate"), "frobnicate");
+    require_one_line_error(run_reshare("stats --model alexnet --threads 0"), "--threads");
+    require_one_line_error(run_reshare("stats --model alexnet --seed -1"), "--seed");
+    require_one_line_error(run_reshare("stats --model alexnet --ou 0x8"), "ou.rows: must be at least 1");
+    require_one_line_error(run_reshare("stat --model alexnet"), "unknown command 'stat' (commands: stats, compress");
+    require_one_line_error(run_reshare("compress --model alexnet --scheme rws -o ''"), "-o: the output directory's name is empty");
 }
 
 TEST_CASE("cli: a bad config file stops compress before anything is written", "[cli]") {
@@ -212,11 +217,6 @@ TEST_CASE("cli: run refuses a bad image, a bad layer range and unwritable output
                            "x.jpg");
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --layers 9:2"), "--layers: 9:2 is reversed");
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --layers 2:900"), "is outside 0:");
-    require_one_line_error(run_reshare("stats --model alexnet --threads 0"), "--threads");
-    require_one_line_error(run_reshare("stats --model alexnet --seed -1"), "--seed");
-    require_one_line_error(run_reshare("stats --model alexnet --ou 0x8"), "ou.rows: must be at least 1");
-    require_one_line_error(run_reshare("stat --model alexnet"), "unknown command 'stat' (commands: stats, compress");
-    require_one_line_error(run_reshare("compress --model alexnet --scheme rws -o ''"), "-o: the output directory's name is empty");
     const std::string same = (dir / "same.out").string();
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --report " + same + " --csv " + same),
                            "--report and --csv name the same file");
