@@ -153,6 +153,25 @@ const std::vector<Key>& schema() {
         enum_key("chip.replication", &HwConfig::replication, parse_replication, to_string,
                  "ours: none = one copy of every layer (the paper's sizing: the whole network resident); fill = "
                  "ISAAC-style copies into the CUs left over (docs/timing.md)"),
+        int_key("sme.window_bits", &HwConfig::sme_window_bits,
+                "SME (ICCD 2021) Fig. 9: S = 3 consecutive ones per magnitude is the sweet spot on ResNet-18"),
+        int_key("sme.squeeze_bits", &HwConfig::sme_squeeze_bits,
+                "SME Fig. 3 and IV-C: D = 1 bit squeezed out (0 = no squeeze-out)"),
+        double_key("reram_sharing.keep_ratio", &HwConfig::rs_keep_ratio,
+                   "ours: K = ceil(ratio x non-zero OUs) centroids per OU-row group; the paper gives no K (its 2019 "
+                   "prototype keeps chunks / 100, with retraining, which we do not have)"),
+        double_key("reram_sharing.max_weight_error", &HwConfig::rs_max_weight_error,
+                   "ours: 0 = K from keep_ratio; else per OU-row group the smallest K whose RMS weight error (int8 "
+                   "steps) is at most this"),
+        int_key("reram_sharing.iterations", &HwConfig::rs_iterations,
+                "ours: at most 20 Lloyd iterations (the paper gives none; its prototype allows 20000)"),
+        double_key("reram_sharing.adder_ns", &HwConfig::rs_adder_ns,
+                   "ours: the digital adders add one OU's ou.cols results into a target per 1 GHz cycle"),
+        double_key("reram_sharing.adder_pj", &HwConfig::rs_adder_pj,
+                   "Accelergy's ISAAC tables: ~0.021 pJ per add, as energy.accumulate_pj (component-numbers.md)"),
+        double_key("accuracy.min_cosine", &HwConfig::accuracy_min_cosine,
+                   "ours: a scheme that changes the weights warns when its output's cosine similarity to the unchanged "
+                   "int8 network's falls below this"),
         double_key("dma.setup_ns", &HwConfig::dma_setup_ns, "ours: one system-bus round trip per burst"),
         double_key("dma.bytes_per_ns", &HwConfig::dma_bytes_per_ns, "ours: a 128-bit system bus at 1 GHz"),
     };
@@ -329,6 +348,17 @@ void validate(const HwConfig& c) {
     require(c.reram_index_entries_per_read >= 1 && c.reram_index_entries_per_read <= 1024, s,
             "reram_index.entries_per_read", "must be in 1..1024");
     require(c.reram_index_read_pj >= 0, s, "reram_index.read_pj", "must not be negative");
+    require(c.sme_window_bits >= 1 && c.sme_window_bits <= c.weight_bits - 1, s, "sme.window_bits",
+            "must be in 1..quantization.weight_bits - 1 (" + std::to_string(c.weight_bits - 1) + " magnitude bits)");
+    require(c.sme_squeeze_bits >= 0 && c.sme_squeeze_bits <= c.weight_bits - 2, s, "sme.squeeze_bits",
+            "must be in 0..quantization.weight_bits - 2 (at least one bit-crossbar stays)");
+    require(c.rs_keep_ratio > 0 && c.rs_keep_ratio <= 1, s, "reram_sharing.keep_ratio", "must be in (0, 1]");
+    require(c.rs_max_weight_error >= 0 && c.rs_max_weight_error <= 255, s, "reram_sharing.max_weight_error",
+            "must be in 0..255 int8 steps");
+    require(c.rs_iterations >= 1 && c.rs_iterations <= 100000, s, "reram_sharing.iterations", "must be in 1..100000");
+    require(c.rs_adder_ns > 0 && c.rs_adder_ns <= 1000, s, "reram_sharing.adder_ns", "must be in (0, 1000]");
+    require(c.rs_adder_pj >= 0, s, "reram_sharing.adder_pj", "must not be negative");
+    require(c.accuracy_min_cosine >= -1 && c.accuracy_min_cosine <= 1, s, "accuracy.min_cosine", "must be in -1..1");
     require(c.cu_edram_bytes >= 1024 && c.cu_edram_bytes <= (1 << 30), s, "cu.edram_bytes", "must be in 1 KiB..1 GiB");
 }
 

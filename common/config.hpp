@@ -111,6 +111,17 @@ struct HwConfig {
     double pooling_mw = 0.4;                 // ISAAC: max-pool unit 0.4 mW
     SimMode sim_mode = SimMode::Batched;
     double quantum_ns = 1000;                // temporal-decoupling quantum of the platform (VCML's 1 us)
+    // SME (Liu et al., ICCD 2021): at most S consecutive ones per magnitude; D bits squeezed out of sparse MSB crossbars
+    int sme_window_bits = 3;    // SME Fig. 9: S = 3 is the sweet spot on ResNet-18
+    int sme_squeeze_bits = 1;   // SME Fig. 3 and IV-C: D = 1 in the paper's worked rule
+    // ReRAM-Sharing (Song, Li et al., ISCAS 2021): K centroid OUs per OU-row group, digital adders
+    double rs_keep_ratio = 0.25;       // ours: the paper gives no K (schemes/reram_sharing)
+    double rs_max_weight_error = 0;    // ours: 0 = K from keep_ratio; else the smallest K within this RMS error
+    int rs_iterations = 20;            // ours: Lloyd iterations at most
+    double rs_adder_ns = 1.0;          // ours: one ou.cols-wide add per 1 GHz cycle
+    double rs_adder_pj = 0.021;        // Accelergy's ISAAC tables: one 16-bit add, as energy.accumulate_pj
+    // what a scheme that changes the weights may cost before a run warns
+    double accuracy_min_cosine = 0.99;   // ours
     // writing weights into crossbars (NVSim's sample_RRAM.cell: 10 ns set/reset pulses of 0.6 pJ)
     double program_pulse_ns = 10;
     double program_cell_pj = 0.6;

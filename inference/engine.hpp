@@ -108,4 +108,13 @@ std::vector<Tensor> dequantize(const IntResult& r);
 // cos(a, b) of two equally long vectors (0 when either is all zeros).
 double cosine_similarity(const std::vector<float>& a, const std::vector<float>& b);
 
+// How far a network output `a` is from a reference output `b`: their cosine similarity and, for class scores,
+// whether the top-1 class agrees (the first index of the largest score).
+struct OutputAgreement {
+    double cosine = 0;
+    int top1 = -1, reference_top1 = -1;
+    bool top1_agrees() const { return top1 == reference_top1; }
+};
+OutputAgreement agreement(const Tensor& a, const Tensor& b);
+
 }  // namespace reshare::inference

@@ -4,6 +4,7 @@
 #include "inference/engine.hpp"
 #include "inference/ops.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -160,6 +161,15 @@ double cosine_similarity(const std::vector<float>& a, const std::vector<float>& 
         bb += double(b[i]) * b[i];
     }
     return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : 0.0;
+}
+
+OutputAgreement agreement(const Tensor& a, const Tensor& b) {
+    OutputAgreement o;
+    o.cosine = cosine_similarity(a.data, b.data);
+    auto top1 = [](const std::vector<float>& v) { return int(std::max_element(v.begin(), v.end()) - v.begin()); };
+    o.top1 = top1(a.data);
+    o.reference_top1 = top1(b.data);
+    return o;
 }
 
 }  // namespace reshare::inference

@@ -74,6 +74,7 @@ struct Graph {
     std::string name;
     InputNorm input_norm;
     std::vector<Node> nodes;   // nodes[0] is the input
+    bool classifies = false;   // the output is class scores (top-1 agreement is reported), not a descriptor or features
 
     const Node& output() const { return nodes.back(); }
 };

@@ -41,6 +41,12 @@ InputNorm imagenet_norm() {
 
 // ---- AlexNet (Caffe BVLC reference: grouped conv2/4/5, as split over two GPUs in the paper) ----
 
+// The ImageNet classifiers end in 1000 class scores.
+Graph classifier(Graph g) {
+    g.classifies = true;
+    return g;
+}
+
 Graph alexnet() {
     GraphBuilder b("alexnet", Shape{227, 227, 3}, imagenet_norm());
     int x = b.conv(0, "conv1", padded(96, 11, 4, 0));
@@ -54,7 +60,7 @@ Graph alexnet() {
     x = b.dense(x, "fc6", 4096, kRelu);
     x = b.dense(x, "fc7", 4096, kRelu);
     b.dense(x, "fc8", 1000, kNone);
-    return std::move(b).build();
+    return classifier(std::move(b).build());
 }
 
 // ---- VGG16 (configuration D) ----
@@ -73,7 +79,7 @@ Graph vgg16() {
     x = b.dense(x, "fc6", 4096, kRelu);
     x = b.dense(x, "fc7", 4096, kRelu);
     b.dense(x, "fc8", 1000, kNone);
-    return std::move(b).build();
+    return classifier(std::move(b).build());
 }
 
 // ---- ResNet-50 v1.5 (torchvision): the stride sits on the 3x3 conv, batch norm folded away ----
@@ -98,7 +104,7 @@ Graph resnet50() {
         }
     x = b.global_avg_pool(x, "avgpool");
     b.dense(x, "fc", 1000, kNone);
-    return std::move(b).build();
+    return classifier(std::move(b).build());
 }
 
 // ---- GoogLeNet (Inception v1, Szegedy et al. 2014, Table 1), without auxiliary classifiers and LRN ----
@@ -143,7 +149,7 @@ Graph googlenet() {
     }
     x = b.global_avg_pool(x, "pool5/7x7_s1");
     b.dense(x, "loss3/classifier", 1000, kNone);
-    return std::move(b).build();
+    return classifier(std::move(b).build());
 }
 
 // ---- face_recognition: @vladmandic/face-api FaceRecognitionNet (a dlib-style ResNet-34 variant) ----

@@ -40,8 +40,27 @@ CompressedLayer compress(const QuantizedMatrix& m, const HwConfig& config, Schem
     out.geo = LayerGeometry(config, m, bs);
     out.scale = m.scale;
     if (const std::string problem = layer_size_problem(out.geo); !problem.empty()) throw Error("layer " + m.name + ": " + problem);
-    out.tables = scheme_def(scheme).compress(m, bs, out.geo, threads);
+    check_scheme_config(config, scheme);
+    out.tables = scheme_def(scheme).compress(m, bs, out.geo, config, threads);
     return out;
+}
+
+void check_scheme_config(const HwConfig& config, Scheme scheme) {
+    if (const std::string problem = scheme_def(scheme).config_problem(config); !problem.empty())
+        throw Error("config " + config.source + ": " + problem + " (scheme " + to_string(scheme) + ")");
+}
+
+bool changes_weights(Scheme scheme) {
+    return scheme_def(scheme).changes_weights();
+}
+
+QuantizedMatrix effective_matrix(const CompressedLayer& l, const QuantizedMatrix& original) {
+    std::vector<int8_t> q = scheme_def(l.scheme).effective_weights(l);
+    if (q.empty()) return original;
+    if (q.size() != original.q.size()) throw Error("layer " + l.name + ": effective weights of the wrong size", ExitCode::Failure);
+    QuantizedMatrix m = original;
+    m.q = std::move(q);
+    return m;
 }
 
 }  // namespace reshare

@@ -53,4 +53,12 @@ BitSlicing slicing_of(const CompressedLayer& l);
 // Compresses one quantized layer; `threads` workers split its domains (or strips) in order.
 CompressedLayer compress(const QuantizedMatrix& m, const HwConfig& config, Scheme scheme, int threads = 1);
 
+// Throws Error (exit 2) naming the key when `scheme` cannot run with `config` (SchemeDef::config_problem).
+void check_scheme_config(const HwConfig& config, Scheme scheme);
+// Whether the scheme computes with weights other than the quantized ones (SME, ReRAM-Sharing).
+bool changes_weights(Scheme scheme);
+// The weights the reference engine runs for layer `l`: `original` (the layer's quantized matrix) with the scheme's
+// effective weights when it changes them (SchemeDef::effective_weights), else `original` itself.
+QuantizedMatrix effective_matrix(const CompressedLayer& l, const QuantizedMatrix& original);
+
 }  // namespace reshare

@@ -5,8 +5,10 @@
 #include "offline/bitslice.hpp"
 #include "schemes/dense/dense.hpp"
 #include "schemes/orc/orc.hpp"
+#include "schemes/reram_sharing/reram_sharing.hpp"
 #include "schemes/reshare/reshare.hpp"
 #include "schemes/rws/rws.hpp"
+#include "schemes/sme/sme.hpp"
 
 namespace reshare {
 namespace {

@@ -23,6 +23,7 @@ enum class Scheme : uint8_t {
 };
 
 struct CompressedLayer;
+struct HwConfig;
 struct LayerGeometry;
 struct QuantizedMatrix;
 class BitSlicing;
@@ -46,6 +47,8 @@ enum class SharingEngine {
 struct TimingRule {
     SharingEngine engine = SharingEngine::Direct;
     bool row_index_reads = false;   // each OU first reads its row indices and gathers its inputs (ORC)
+    bool adder_targets = false;     // each OU's results are added into each of its targets (WorkUnit::ou_targets)
+                                    // by the CU's digital adders, one target at a time (ReRAM-Sharing)
 };
 
 // A layer's compressed datapath, one mapped piece (unit) at a time.
@@ -65,9 +68,18 @@ public:
     virtual const char* name() const = 0;
     virtual const char* summary() const = 0;   // one line: what it stores and how results are distributed
 
+    // What in `c` this scheme cannot run with, in one line naming the key ("" when it can): checked before any work.
+    virtual std::string config_problem(const HwConfig& c) const { return ""; }
     // Offline pass: the tables of one quantized layer; `threads` workers split it in order (identical results).
+    // `c` carries the scheme's own parameters (its config section, e.g. sme.window_bits).
     virtual std::shared_ptr<const SchemeTables> compress(const QuantizedMatrix& m, const BitSlicing& bs,
-                                                         const LayerGeometry& g, int threads) const = 0;
+                                                         const LayerGeometry& g, const HwConfig& c,
+                                                         int threads) const = 0;
+    // Schemes that change the weights (SME's rounding and squeeze-out, ReRAM-Sharing's centroids): the int8 weights
+    // the layer's tables stand for (rows x cols, row-major), computed from the tables in plain arithmetic, which the
+    // reference engine runs so the accelerator is still checked bit for bit. Empty: the weights are unchanged.
+    virtual std::vector<int8_t> effective_weights(const CompressedLayer& l) const { return {}; }
+    virtual bool changes_weights() const { return false; }   // true exactly when effective_weights is not empty
     // Layer image: the scheme's sections, and their reading back, every table checked against the geometry.
     virtual void encode(const CompressedLayer& l, ImageWriter& out) const = 0;
     virtual std::shared_ptr<const SchemeTables> decode(const ImageReader& in, const CompressedLayer& header) const = 0;
@@ -91,7 +103,7 @@ public:
 // add_unit_holdings, add_unit_work) each scheme that needs them declares itself.
 #define RESHARE_SCHEME_HOOKS                                                                                             \
     std::shared_ptr<const SchemeTables> compress(const QuantizedMatrix& m, const BitSlicing& bs, const LayerGeometry& g, \
-                                                 int threads) const override;                                            \
+                                                 const HwConfig& c, int threads) const override;                         \
     void encode(const CompressedLayer& l, ImageWriter& out) const override;                                              \
     std::shared_ptr<const SchemeTables> decode(const ImageReader& in, const CompressedLayer& header) const override;     \
     std::vector<uint32_t> unit_ous(const CompressedLayer& l) const override;                                             \

@@ -114,8 +114,19 @@ nlohmann::ordered_json row_of(const nlohmann::json& report, const nlohmann::json
     row["energy_pj"] = {{"dynamic", t["energy_pj"]["dynamic"]}, {"leakage", t["energy_pj"]["leakage"]},
                         {"total", t["energy_pj"]["total"]}};
     row["chip"] = report["chip"];
+    row["accuracy"] = report["accuracy"];
     row["report"] = report;
     return row;
+}
+
+// The accuracy columns: output cosine against the unchanged int8 and the float network, and top-1 agreement with
+// the unchanged int8 network where the network classifies ("-" where it does not).
+std::string accuracy_cells(const nlohmann::json& a) {
+    char buf[64];
+    const auto& i = a["vs_int8"];
+    std::snprintf(buf, sizeof buf, "%8.4f %8.4f %5s", i["cosine"].get<double>(), a["vs_float"]["cosine"].get<double>(),
+                  i.contains("top1_agrees") ? (i["top1_agrees"].get<bool>() ? "same" : "diff") : "-");
+    return buf;
 }
 
 // Storage normalized to ORC, when ORC ran.
@@ -132,21 +143,26 @@ void print_table(const CompareOptions& o, const std::vector<std::string>& scheme
                 reports[o.baseline]["weights"].get<std::string>().c_str(), o.equal_chip ? "equal-chip" : "resident",
                 o.equal_chip ? (" (" + std::to_string(reports[o.baseline]["chip"]["pes"].get<int>()) + " PEs each)").c_str() : "",
                 o.baseline.c_str());
-    std::printf("%-8s %5s %12s %8s %12s %12s %12s %11s %11s %11s %7s %9s %7s %12s %7s %7s %7s\n", "scheme", "PEs",
-                "time ns", "speedup", "MVM busy", "sharing", "stall", "dynamic pJ", "leakage pJ", "energy pJ", "ratio",
-                "crossbars", "ratio", "storage bits", "ratio", "vs ORC", "vs wts");
+    std::printf("%-13s %5s %12s %8s %12s %12s %12s %11s %11s %11s %7s %9s %7s %12s %7s %7s %7s %8s %8s %5s\n", "scheme",
+                "PEs", "time ns", "speedup", "MVM busy", "sharing", "stall", "dynamic pJ", "leakage pJ", "energy pJ", "ratio",
+                "crossbars", "ratio", "storage bits", "ratio", "vs ORC", "vs wts", "cos int8", "cos fp", "top-1");
     for (const std::string& s : schemes) {
         const auto& t = reports[s]["totals"];
         const auto& r = table[s];
         const auto& b = t["time_breakdown_ns"];
-        std::printf("%-8s %5d %12.0f %7.2fx %12.0f %12.0f %12.0f %11.4g %11.4g %11.4g %7.3f %9.0f %7.3f %12.0f %7.3f %7s %7.3f\n",
+        std::printf("%-13s %5d %12.0f %7.2fx %12.0f %12.0f %12.0f %11.4g %11.4g %11.4g %7.3f %9.0f %7.3f %12.0f %7.3f %7s %7.3f %s\n",
                     s.c_str(), reports[s]["pes"].get<int>(), total_of(t, "time_ns"), r["speedup"].get<double>(),
                     b["mvm_busy"].get<double>(), b["sharing_busy"].get<double>(), b["stall"].get<double>(),
                     t["energy_pj"]["dynamic"].get<double>(), t["energy_pj"]["leakage"].get<double>(),
                     total_of(t, "energy_pj"), r["energy_ratio"].get<double>(), total_of(t, "crossbars"),
                     r["crossbar_ratio"].get<double>(), total_of(t, "storage_bits"), r["storage_ratio"].get<double>(),
-                    vs_orc(r).c_str(), r["storage_vs_weights"].get<double>());
+                    vs_orc(r).c_str(), r["storage_vs_weights"].get<double>(), accuracy_cells(r["accuracy"]).c_str());
     }
+    bool changed = false;
+    for (const std::string& s : schemes) changed |= table[s]["accuracy"]["changes_weights"].get<bool>();
+    if (changed)
+        std::printf("cos int8 / cos fp: output cosine similarity against the unchanged int8 and the float network on this "
+                    "input; top-1: the same class as the unchanged int8 network. No scheme is retrained.\n");
 }
 
 void run(const CompareOptions& o) {
@@ -155,7 +171,8 @@ void run(const CompareOptions& o) {
     parse_scheme(o.baseline);
     if (std::find(schemes.begin(), schemes.end(), o.baseline) == schemes.end())
         throw Error("--baseline " + o.baseline + " is not among --schemes " + o.schemes);
-    resolve_config(o.model);   // fail on a bad config before starting any run
+    const HwConfig config = resolve_config(o.model);   // fail on a bad config before starting any run
+    for (const std::string& s : schemes) check_scheme_config(config, parse_scheme(s));
     if (o.pes > 0 && !o.equal_chip) throw Error("--pes goes with --equal-chip");
     const int chip = o.equal_chip ? equal_chip_pes(o, schemes) : 0;
 

@@ -57,6 +57,7 @@ void check_replaceable(const fs::path& out) {
 nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& staging) {
     const HwConfig config = resolve_config(o.model);
     const Scheme scheme = parse_scheme(o.scheme);
+    check_scheme_config(config, scheme);   // before loading the model: a bad combination fails at once
     const models::Model model = models::load_model(o.model.model, o.model.seed);
     const int threads = thread_count(o.model);
 

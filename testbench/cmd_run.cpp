@@ -135,6 +135,7 @@ nlohmann::ordered_json figures_json(const hw::OpRecord& r, const LayerMetrics& m
     // Where the time goes (docs/timing.md): each engine on the CU where it is busiest, summed over layers.
     j["time_breakdown_ns"] = {{"mvm_busy", r.mvm_ns}, {"sharing_busy", r.sharing_ns}, {"stall", r.stall_max_ns}};
     j["index_reram_reads"] = r.index_reram_reads;
+    j["adds"] = r.adds;   // reram-sharing's digital adders: results added into the outputs a stored OU stands for
     // The one stall the model has: rws's MVM waiting for room in the output buffer (docs/timing.md).
     j["stall_causes"] = {{"output_buffer_full", r.stall_ns}};
     j["global_buffer_accesses"] = r.global_buffer_accesses;
@@ -193,6 +194,43 @@ std::string csv_of(const nlohmann::ordered_json& report) {
     return out.str();
 }
 
+// What the scheme's weights cost at the network's output, on this input: against the unchanged int8 network (the
+// reference itself when the scheme keeps the weights) and the float network; top-1 agreement where it classifies.
+nlohmann::ordered_json accuracy_json(const models::Model& model, const HwConfig& config, Scheme scheme,
+                                     const inference::QuantizedModel& quantized, const inference::Calibration& calibration,
+                                     const std::vector<float>& input, const std::vector<inference::Tensor>& float_outputs,
+                                     const inference::IntResult& reference, int threads) {
+    const bool changes = changes_weights(scheme);
+    const inference::Tensor out = inference::dequantize(reference.nodes.back());
+    const inference::Tensor int8 =
+        changes ? inference::dequantize(inference::run_int(quantized, calibration, input,
+                                                           [&](size_t, const QuantizedMatrix& w, const std::vector<int32_t>& x,
+                                                               int n, std::vector<int64_t>& acc) {
+                                                               inference::integer_mvm(w, x, n, acc, threads);
+                                                           }).nodes.back())
+                : out;
+    const bool classifies = model.graph->classifies;
+    auto against = [&](const inference::Tensor& ref) {
+        const inference::OutputAgreement a = inference::agreement(out, ref);
+        nlohmann::ordered_json j;
+        j["cosine"] = a.cosine;
+        if (classifies) j["top1_agrees"] = a.top1_agrees(), j["top1"] = a.top1, j["reference_top1"] = a.reference_top1;
+        return j;
+    };
+    nlohmann::ordered_json j;
+    j["changes_weights"] = changes;
+    j["retrained"] = false;   // no training loop: SME is training-free; ReRAM-Sharing's paper fine-tunes, we cannot
+    j["vs_int8"] = against(int8);
+    j["vs_float"] = against(float_outputs.back());
+    j["min_cosine"] = config.accuracy_min_cosine;
+    const double cosine = j["vs_int8"]["cosine"].get<double>();
+    j["below_min_cosine"] = cosine < config.accuracy_min_cosine;
+    if (cosine < config.accuracy_min_cosine)
+        std::fprintf(stderr, "warning: scheme %s: output cosine similarity %.4f against the unchanged int8 network is below "
+                     "accuracy.min_cosine %.4f\n", to_string(scheme), cosine, config.accuracy_min_cosine);
+    return j;
+}
+
 void run(const RunOptions& o) {
     HwConfig config = resolve_config(o.model);
     if (o.pes > 0) config.chip_pes = o.pes, config.chip_crossbars = 0, config.mark_set("chip.pes", "command line --pes");
@@ -200,6 +238,7 @@ void run(const RunOptions& o) {
         config.replication = parse_replication_option(o.replication), config.mark_set("chip.replication", "command line --replication");
     validate(config);
     const Scheme scheme = parse_scheme(o.scheme);
+    check_scheme_config(config, scheme);
     check_writable("--report", o.report);
     check_writable("--csv", o.csv);
     check_writable("--vcd", o.vcd);
@@ -216,24 +255,28 @@ void run(const RunOptions& o) {
                                                    : inference::load_image(o.image);
     const std::string input_label = o.image.empty() ? "synthetic (seed " + std::to_string(o.model.seed) + ")" : o.image;
     const std::vector<float> input = inference::network_input(image, g);
-    const inference::Calibration calibration = inference::calibrate(model, input);
+    const std::vector<inference::Tensor> float_outputs = inference::run_float(model, input);
+    const inference::Calibration calibration = inference::calibrate(float_outputs);
     const inference::QuantizedModel quantized(model, config);
 
     std::vector<CompressedLayer> layers(model.layers.size());
     std::vector<std::vector<char>> images(layers.size());
     std::vector<std::vector<hw::WorkUnit>> units;
+    std::vector<QuantizedMatrix> effective;   // the weights the scheme computes with, when it changes them
     for (size_t i = 0; i < layers.size(); ++i) {
         progress.show("compressing " + model.layers[i].name, i, layers.size());
         layers[i] = compress(quantized.weights(i), config, scheme, threads);
         images[i] = encode_layer_image(layers[i]);
         units.push_back(hw::work_units(layers[i]));
+        if (changes_weights(scheme)) effective.push_back(effective_matrix(layers[i], quantized.weights(i)));
     }
-    // The reference: the same int8 network with uncompressed integer products.
+    // The reference: the same int8 network with uncompressed integer products, of the scheme's effective weights when
+    // it changes them (the accelerator must match those bit for bit; what the change costs is measured below).
     const inference::IntResult reference = inference::run_int(
         quantized, calibration, input,
         [&](size_t i, const QuantizedMatrix& w, const std::vector<int32_t>& x, int n, std::vector<int64_t>& acc) {
             progress.show("reference " + w.name, i, layers.size());
-            inference::integer_mvm(w, x, n, acc, threads);
+            inference::integer_mvm(effective.empty() ? w : effective[i], x, n, acc, threads);
         });
 
     // The accelerator runs the whole network from the input tensor: every op's output comes back for the check.
@@ -272,6 +315,7 @@ void run(const RunOptions& o) {
     report["scheme"] = to_string(scheme);
     report["input"] = input_label;
     report["bit_exact"] = true;   // check_outputs would have thrown at the first differing output
+    report["accuracy"] = accuracy_json(model, config, scheme, quantized, calibration, input, float_outputs, reference, threads);
     report["pes"] = sim.pes;
     report["chip"] = {{"pes", sim.pes}, {"cus", sim.cus}, {"crossbars", long(sim.pes) * config.crossbars_per_pe()},
                       {"replication", to_string(config.replication)}};

@@ -3,12 +3,21 @@
 
 #include "common/config.hpp"
 #include "offline/quantize.hpp"
+#include "schemes/scheme.hpp"
 
 #include <random>
 #include <string>
 #include <vector>
 
 namespace reshare::test {
+
+// Whether `s` runs with `c` (SchemeDef::config_problem: SME needs differential 1-bit cells, ReRAM-Sharing no offset).
+inline bool runs_with(Scheme s, const HwConfig& c) { return scheme_def(s).config_problem(c).empty(); }
+// `c`, or, when `s` cannot run with it, `c` on differential 1-bit cells (which every scheme runs with).
+inline HwConfig config_for(Scheme s, HwConfig c) {
+    if (!runs_with(s, c)) c.encoding = Encoding::Differential, c.cell_bits = 1;
+    return c;
+}
 
 inline HwConfig config_with(Encoding e, int ou_rows, int ou_cols, int cell_bits = 1) {
     HwConfig c;

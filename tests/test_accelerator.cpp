@@ -21,6 +21,8 @@
 
 using namespace reshare;
 using namespace reshare::platform;
+using reshare::test::config_for;
+using reshare::test::runs_with;
 using reshare::test::random_layer;
 
 namespace {
@@ -212,7 +214,10 @@ TEST_CASE("job: detailed mode (an event per OU group and buffer access) gives th
     config.sim_mode = SimMode::Detailed;
     const QuantizedMatrix m = random_layer(96, 40, 1, 31);
     std::vector<CompressedLayer> layers;
-    for (Scheme s : all_schemes()) layers.push_back(compress(m, config, s));
+    // sme needs differential cells, whose 14 bit-crossbars per weight tile fit one CU for one row tile of the layer.
+    const QuantizedMatrix one_tile = random_layer(32, 40, 1, 31);
+    for (Scheme s : all_schemes())
+        layers.push_back(runs_with(s, config) ? compress(m, config, s) : compress(one_tile, config_for(s, config), s));
     const uint32_t vectors = 3;
     std::vector<std::pair<uint64_t, uint64_t>> expected;   // time, stall from the plain-C++ pipeline model
     for (const CompressedLayer& l : layers) {

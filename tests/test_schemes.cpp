@@ -14,7 +14,9 @@
 #include <random>
 
 using namespace reshare;
+using reshare::test::config_for;
 using reshare::test::config_with;
+using reshare::test::runs_with;
 using reshare::test::random_input;
 using reshare::test::random_layer;
 
@@ -146,11 +148,13 @@ TEST_CASE("Every scheme reconstructs the weights and computes the exact MVM (sch
                     const std::vector<int32_t> x = random_input(size_t(s.rows) * s.groups, seed++);
                     const std::vector<int64_t> want = reference_mvm(m, x);
                     for (Scheme scheme : all_schemes()) {
+                        if (!runs_with(scheme, config)) continue;
                         INFO(to_string(scheme) << " " << to_string(e) << " OU " << r << "x" << c << " cells "
                                                << cell_bits << " layer " << s.rows << "x" << s.cols << "/" << s.groups);
                         const CompressedLayer l = compress(m, config, scheme, 2);
-                        REQUIRE(reconstruct(l) == m.q);
-                        REQUIRE(compressed_mvm(l, x) == want);
+                        const QuantizedMatrix effective = effective_matrix(l, m);
+                        REQUIRE(reconstruct(l) == effective.q);
+                        REQUIRE(compressed_mvm(l, x) == (changes_weights(scheme) ? reference_mvm(effective, x) : want));
                     }
                 }
 }
@@ -208,14 +212,16 @@ TEST_CASE("The fast datapath equals the bit-serial one and the plain product, fo
             const size_t in = size_t(m.rows) * m.groups;
             const std::vector<int32_t> x = random_input(in * n, 77);
             for (Scheme s : all_schemes()) {
+                if (!runs_with(s, config)) continue;
                 INFO(to_string(s) << " " << to_string(e) << " OU " << r << "x" << c);
                 const CompressedLayer l = compress(m, config, s);
+                const QuantizedMatrix effective = effective_matrix(l, m);
                 std::vector<int64_t> acc(size_t(n) * m.cols);
                 FastDatapath(l).run(x.data(), n, acc.data());
                 for (int v = 0; v < n; ++v) {
                     const std::vector<int32_t> one(x.begin() + long(v * in), x.begin() + long((v + 1) * in));
                     const std::vector<int64_t> got(acc.begin() + long(v) * m.cols, acc.begin() + long(v + 1) * m.cols);
-                    REQUIRE(got == reference_mvm(m, one));
+                    REQUIRE(got == reference_mvm(effective, one));
                     REQUIRE(got == compressed_mvm(l, one));
                 }
             }
@@ -231,7 +237,7 @@ TEST_CASE("The fast datapath's work units, computed one by one on int8 inputs, a
     const std::vector<int8_t> x8(x.begin(), x.end());
     for (Scheme s : all_schemes()) {
         INFO(to_string(s));
-        const CompressedLayer l = compress(m, config, s);
+        const CompressedLayer l = compress(m, config_for(s, config), s);
         const FastDatapath fast(l);
         std::vector<int64_t> whole(size_t(n) * m.cols), parts(size_t(n) * m.cols, 0);
         fast.run(x.data(), n, whole.data());
@@ -241,7 +247,7 @@ TEST_CASE("The fast datapath's work units, computed one by one on int8 inputs, a
 }
 
 TEST_CASE("Registry: every scheme of schemes.def, in code order, parsed by name; an unknown name lists them", "[schemes]") {
-    REQUIRE(scheme_names() == "dense, orc, rws or reshare");
+    REQUIRE(scheme_names() == "dense, orc, rws, reshare, sme or reram-sharing");
     for (size_t i = 0; i < all_schemes().size(); ++i) {
         const Scheme s = all_schemes()[i];
         CHECK(size_t(s) == i);
@@ -249,7 +255,7 @@ TEST_CASE("Registry: every scheme of schemes.def, in code order, parsed by name;
         CHECK(parse_scheme(to_string(s)) == s);
         CHECK(std::string(scheme_def(s).summary()).size() > 20);
     }
-    CHECK_THROWS_WITH(parse_scheme("sme"), "unknown scheme 'sme' (expected dense, orc, rws or reshare)");
+    CHECK_THROWS_WITH(parse_scheme("cr2"), "unknown scheme 'cr2' (expected dense, orc, rws, reshare, sme or reram-sharing)");
     // A layer's tables are its scheme's own type; asking for another's is an internal error, not a bad cast.
     const CompressedLayer l = compress(random_layer(16, 8, 1, 3), HwConfig{}, Scheme::Rws);
     CHECK_NOTHROW(rws_tables(l));

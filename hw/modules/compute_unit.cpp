@@ -84,7 +84,7 @@ void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
         delay = sc_core::SC_ZERO_TIME;
         double total = 0, stall = 0;
         for (uint64_t v = 0; v < work->vectors; ++v) {
-            const UnitTiming d = engine->run(*work->unit, work->pipeline->rule().engine);
+            const UnitTiming d = engine->run(*work->unit, work->pipeline->rule());
             total += d.total_ns;
             stall += d.stall_ns;
         }

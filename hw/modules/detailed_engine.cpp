@@ -21,9 +21,10 @@ uint32_t DetailedEngine::arrays_used() const {
     return std::min<uint32_t>(config_.cu_arrays, std::max<uint32_t>(1, (unit_->ous + per_array - 1) / per_array));
 }
 
-UnitTiming DetailedEngine::run(const WorkUnit& unit, SharingEngine engine) {
+UnitTiming DetailedEngine::run(const WorkUnit& unit, const TimingRule& rule) {
     unit_ = &unit;
-    engine_ = engine;
+    engine_ = rule.engine;
+    t_direct_target_ = sc_core::sc_time(CuPipeline::direct_target_ns(config_, rule), sc_core::SC_NS);
     to_write_.clear();
     written_at_.assign(unit.ous, sc_core::SC_ZERO_TIME);
     ous_written_ = patterns_written_ = patterns_shared_ = 0;
@@ -45,7 +46,7 @@ void DetailedEngine::mvm_thread() {
         wait(start_);
         const uint32_t A = arrays_used();
         for (uint32_t k = 0; k < unit_->ous; k += A) {
-            wait(t_ou_);
+            wait(t_ou_ * (double(CuPipeline::wave_cycles(*unit_, k, A, config_.input_bits)) / config_.input_bits));
             for (uint32_t j = k; j < std::min(unit_->ous, k + A); ++j) to_write_.push_back(j);
             computed_.notify(sc_core::SC_ZERO_TIME);
             if (engine_ == SharingEngine::OutputBuffer)
@@ -70,7 +71,10 @@ void DetailedEngine::write_thread() {
                 while (patterns_written_ - patterns_shared_ + n > uint32_t(config_.rws_output_buffer_results)) wait(shared_);
                 stall_ += sc_core::sc_time_stamp() - asked;
             }
-            wait(t_acc_);
+            if (engine_ == SharingEngine::Direct)   // one write per target (reram-sharing: an add into each)
+                wait(t_direct_target_ * double(unit_->ou_targets.empty() ? 1 : unit_->ou_targets[ou]));
+            else
+                wait(t_acc_);
             write_and_share(ou);
         }
         writes_busy_ = false;

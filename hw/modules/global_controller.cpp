@@ -249,6 +249,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     record.adc_conversions = counters.adc_conversions;
     record.block_writes = counters.block_writes;
     record.index_reram_reads = counters.index_reram_reads;
+    record.adds = counters.adds;
     // Where the time goes: each engine on the CU where it takes longest, and the CUs' busy time for leakage.
     record.mvm_ns = uint64_t(*std::max_element(mvm.begin(), mvm.end()) + 0.5);
     record.sharing_ns = uint64_t(*std::max_element(sharing.begin(), sharing.end()) + 0.5);

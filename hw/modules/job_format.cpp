@@ -13,6 +13,7 @@ UnitCounters unit_counters(const OpRecord& r) {
     c.adc_conversions = r.adc_conversions;
     c.block_writes = r.block_writes;
     c.index_reram_reads = r.index_reram_reads;
+    c.adds = r.adds;
     for (int b = 0; b < int(Buffer::Count); ++b) c.reads[b] = r.buffer_reads[b], c.writes[b] = r.buffer_writes[b];
     return c;
 }

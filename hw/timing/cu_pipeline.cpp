@@ -37,6 +37,8 @@ WorkUnit merge_units(const std::vector<WorkUnit>& units, size_t begin, size_t en
         append(m.fanout, u.fanout);
         append(m.task_reads, u.task_reads);
         append(m.task_lines, u.task_lines);
+        append(m.ou_extra_cycles, u.ou_extra_cycles);
+        append(m.ou_targets, u.ou_targets);
         m.ous += u.ous;
         m.results += u.results;
     }
@@ -61,6 +63,7 @@ void UnitCounters::add(const UnitCounters& o, uint64_t times) {
     adc_conversions += o.adc_conversions * times;
     block_writes += o.block_writes * times;
     index_reram_reads += o.index_reram_reads * times;
+    adds += o.adds * times;
     for (int b = 0; b < int(Buffer::Count); ++b) {
         reads[b] += o.reads[b] * times;
         writes[b] += o.writes[b] * times;
@@ -73,7 +76,7 @@ CuPipeline::CuPipeline(const HwConfig& c, TimingRule rule)
     : rule_(rule), pattern_read_(c.pattern_read), input_bits_(c.input_bits), ou_cols_(c.ou_cols), arrays_(c.cu_arrays),
       ous_per_array_(c.ous_per_crossbar()), output_buffer_(c.rws_output_buffer_results),
       ou_ns_(double(c.input_bits) * c.ou_cols * c.adc_conversion_ns() / (c.cu_adcs / c.cu_arrays)),
-      access_ns_(c.buffer_access_ns), target_ns_(target_ns(c)), index_in_reram_(c.rws_index_memory == IndexMemory::Reram),
+      access_ns_(c.buffer_access_ns), target_ns_(target_ns(c)), direct_target_ns_(direct_target_ns(c, rule)), index_in_reram_(c.rws_index_memory == IndexMemory::Reram),
       index_entries_per_read_(c.reram_index_entries_per_read) {}
 
 double CuPipeline::target_ns(const HwConfig& c) {
@@ -81,10 +84,23 @@ double CuPipeline::target_ns(const HwConfig& c) {
     return std::max(c.buffer_access_ns, c.reram_index_read_ns / c.reram_index_entries_per_read);
 }
 
-double CuPipeline::ready_ns(uint32_t ou, uint32_t ous) const {
-    const uint32_t arrays_used = std::min<uint32_t>(arrays_, std::max<uint32_t>(1, ceil_div(ous, ous_per_array_)));
-    return double(ou / arrays_used + 1) * ou_ns_;
+double CuPipeline::direct_target_ns(const HwConfig& c, const TimingRule& rule) {
+    return rule.adder_targets ? std::max(c.buffer_access_ns, c.rs_adder_ns) : c.buffer_access_ns;
 }
+
+int CuPipeline::wave_cycles(const WorkUnit& u, uint32_t first, uint32_t n, int input_bits) {
+    int extra = 0;
+    if (!u.ou_extra_cycles.empty())
+        for (uint32_t k = first; k < std::min<uint32_t>(u.ous, first + n); ++k) extra = std::max<int>(extra, u.ou_extra_cycles[k]);
+    return input_bits + extra;
+}
+
+uint32_t CuPipeline::arrays_used(uint32_t ous) const {
+    return std::min<uint32_t>(arrays_, std::max<uint32_t>(1, ceil_div(ous, ous_per_array_)));
+}
+
+double CuPipeline::ready_ns(uint32_t ou, uint32_t ous) const { return double(ou / arrays_used(ous) + 1) * ou_ns_; }
+
 
 UnitTiming CuPipeline::run(const WorkUnit& u) const {
     UnitTiming t;
@@ -96,20 +112,37 @@ UnitTiming CuPipeline::run(const WorkUnit& u) const {
     t.total_ns = std::max(t.mvm_ns, t.sharing_ns);
     UnitCounters& c = t.counters;
     c.ou_activations = uint64_t(u.ous) * input_bits_;
+    for (uint8_t extra : u.ou_extra_cycles) c.ou_activations += extra;   // squeezed rows' delayed input bits
     c.adc_conversions = c.ou_activations * ou_cols_;
     c.reads[int(Buffer::Input)] = u.ous;   // an OU's inputs, read once for all its input bits
     return t;
 }
 
-// Direct (dense, orc): results go straight to the result buffer, one write per OU.
+// Direct (dense, orc, sme, reram-sharing): results go straight to the result buffer, one write per OU, or per target
+// (reram-sharing: one add by the digital adders into each output the stored OU stands for, its index entry read
+// beside it). A wave of OUs lasts its slowest OU's input cycles (sme's squeezed rows).
 UnitTiming CuPipeline::run_direct(const WorkUnit& u) const {
     UnitTiming t;
-    double write_end = 0;
-    for (uint32_t k = 0; k < u.ous; ++k) write_end = std::max(write_end, ready_ns(k, u.ous)) + access_ns_;
-    t.mvm_ns = u.ous ? ready_ns(u.ous - 1, u.ous) : 0;
+    const uint32_t A = arrays_used(u.ous);
+    double write_end = 0, wave_end = 0;
+    uint64_t targets = 0, cycles = 0;
+    for (uint32_t k = 0; k < u.ous; ++k) {
+        if (k % A == 0) {
+            cycles += uint64_t(wave_cycles(u, k, A, input_bits_));
+            wave_end = u.ou_extra_cycles.empty() ? ready_ns(k, u.ous) : ou_ns_ * double(cycles) / input_bits_;
+        }
+        const uint32_t n = u.ou_targets.empty() ? 1 : u.ou_targets[k];
+        write_end = std::max(write_end, wave_end) + direct_target_ns_ * n;
+        targets += n;
+    }
+    t.mvm_ns = wave_end;
     t.sharing_ns = write_end;
-    t.counters.writes[int(Buffer::Result)] = u.ous;
+    t.counters.writes[int(Buffer::Result)] = targets;
     if (rule_.row_index_reads) t.counters.reads[int(Buffer::Index)] = u.ous;   // row indices of each OU
+    if (rule_.adder_targets) {
+        t.counters.reads[int(Buffer::Index)] = targets;   // each target's index-table entry
+        t.counters.adds = targets * uint64_t(ou_cols_);
+    }
     return t;
 }
 

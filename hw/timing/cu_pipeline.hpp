@@ -54,6 +54,8 @@ struct WorkUnit {
     std::vector<uint32_t> task_ready_ou;   // reshare: the OU whose write completes each task's block
     std::vector<uint16_t> task_reads;      // reshare: distinct patterns each task reads
     std::vector<uint16_t> task_lines;      // reshare: pattern-buffer lines (sharing.block_bytes) they lie in
+    std::vector<uint8_t> ou_extra_cycles;  // sme: input cycles each OU takes beyond input_bits (squeezed rows' delay)
+    std::vector<uint16_t> ou_targets;      // reram-sharing: outputs each stored OU's results are added into
     std::vector<HeldStructure> held;       // what it keeps in its CU: its results, and the scheme's tables and buffers
 };
 
@@ -78,6 +80,7 @@ struct UnitCounters {
     uint64_t adc_conversions = 0;
     uint64_t block_writes = 0;             // reshare's whole-block writes to the result buffer
     uint64_t index_reram_reads = 0;        // rws index-table reads when it lives in ReRAM (row segments)
+    uint64_t adds = 0;                     // reram-sharing: results the digital adders add into targets
     uint64_t reads[int(Buffer::Count)] = {};
     uint64_t writes[int(Buffer::Count)] = {};
     void add(const UnitCounters& o, uint64_t times = 1);
@@ -100,6 +103,11 @@ public:
     // Time the output-buffer engine spends per target bit-column: one result write, with the target's index read
     // pipelined beside it (from the eDRAM index buffer, or amortized over one ReRAM row-segment read).
     static double target_ns(const HwConfig& c);
+    // Time the direct engine spends per target of an OU: one result write, or with adder targets (reram-sharing) one
+    // add into the target, pipelined beside its write.
+    static double direct_target_ns(const HwConfig& c, const TimingRule& rule);
+    // Input cycles of the OUs [first, first + n) of a unit: input_bits plus the slowest one's extra cycles.
+    static int wave_cycles(const WorkUnit& u, uint32_t first, uint32_t n, int input_bits);
     // Time of one OU activation for all input bits: input_bits * ou_cols conversions over the array's ADCs.
     double ou_ns() const { return ou_ns_; }
     const TimingRule& rule() const { return rule_; }
@@ -109,11 +117,12 @@ private:
     UnitTiming run_output_buffer(const WorkUnit& u) const;
     UnitTiming run_block_tasks(const WorkUnit& u) const;
     double ready_ns(uint32_t ou, uint32_t ous) const;   // when OU `ou` of a unit with `ous` OUs is computed
+    uint32_t arrays_used(uint32_t ous) const;
 
     TimingRule rule_;
     PatternRead pattern_read_;
     int input_bits_, ou_cols_, arrays_, ous_per_array_, output_buffer_;
-    double ou_ns_, access_ns_, target_ns_;
+    double ou_ns_, access_ns_, target_ns_, direct_target_ns_;
     bool index_in_reram_;
     int index_entries_per_read_;
 };

@@ -47,6 +47,7 @@ EnergyBreakdown energy(const HwConfig& c, const UnitCounters& n, double leak_cu_
         {"shift_add", conversions * (c.shift_add_mw / c.cu_shift_adds) * t_conv},
         {"buffers", double(accesses) * c.buffer_access_pj},
         {"index_reram", double(n.index_reram_reads) * c.reram_index_read_pj},
+        {"adders", double(n.adds) * c.rs_adder_pj},
         {"leakage", c.buffer_leakage_mw * leak_cu_ns},
         {"global_buffer", double(p.global_buffer_accesses) * c.global_buffer_access_pj},
         {"accumulators", double(p.accumulations) * c.accumulate_pj},

@@ -40,7 +40,7 @@ QuantizedMatrix dense_matrix(const CompressedLayer& l) {
 }
 
 std::shared_ptr<const SchemeTables> DenseScheme::compress(const QuantizedMatrix& m, const BitSlicing&, const LayerGeometry&,
-                                                          int) const {
+                                                          const HwConfig&, int) const {
     auto t = std::make_shared<DenseTables>();
     t->weights = m.q;
     return t;

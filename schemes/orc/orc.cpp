@@ -88,7 +88,7 @@ private:
 }  // namespace
 
 std::shared_ptr<const SchemeTables> OrcScheme::compress(const QuantizedMatrix& m, const BitSlicing& bs,
-                                                        const LayerGeometry& g, int threads) const {
+                                                        const LayerGeometry& g, const HwConfig&, int threads) const {
     return build_in_parallel<OrcTables>(g.groups * g.row_tiles(), threads,
                                         [&](int b, int e) { return build_tiles(m, bs, g, b, e); });
 }

@@ -74,7 +74,7 @@ private:
 }  // namespace
 
 std::shared_ptr<const SchemeTables> ReShareScheme::compress(const QuantizedMatrix& m, const BitSlicing& bs,
-                                                            const LayerGeometry& g, int threads) const {
+                                                            const LayerGeometry& g, const HwConfig&, int threads) const {
     return build_in_parallel<ReShareTables>(g.domains(), threads, [&](int begin, int end) {
         ReShareTables part;
         DomainScratch s(bs, g);

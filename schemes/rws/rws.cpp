@@ -49,7 +49,7 @@ private:
 }  // namespace
 
 std::shared_ptr<const SchemeTables> RwsScheme::compress(const QuantizedMatrix& m, const BitSlicing& bs,
-                                                        const LayerGeometry& g, int threads) const {
+                                                        const LayerGeometry& g, const HwConfig&, int threads) const {
     return build_in_parallel<RwsTables>(g.domains(), threads, [&](int begin, int end) {
         RwsTables part;
         DomainScratch s(bs, g);

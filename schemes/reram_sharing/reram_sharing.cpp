@@ -1,0 +1,278 @@
+#include "schemes/reram_sharing/reram_sharing.hpp"
+
+#include "common/parallel.hpp"
+#include "hw/timing/cu_pipeline.hpp"
+#include "offline/image_sections.hpp"
+#include "schemes/common/tables.hpp"
+#include "schemes/reram_sharing/cluster.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace reshare {
+namespace {
+
+// Where block position b of domain d lies in the matrix.
+struct Position {
+    int row0, rows;   // matrix rows of the OU-row group
+    int col0, cols;   // matrix columns of the block
+    int group_col0;   // the block's first column inside its conv group
+};
+
+Position position_of(const LayerGeometry& g, int d, int b) {
+    const int conv = d / g.row_groups();
+    Position p;
+    p.row0 = (d % g.row_groups()) * g.ou_rows;
+    p.rows = std::min(g.ou_rows, g.rows - p.row0);
+    p.group_col0 = b * g.ou_cols;
+    p.col0 = conv * g.group_cols() + p.group_col0;
+    p.cols = std::min(g.ou_cols, g.group_cols() - p.group_col0);
+    return p;
+}
+
+// Every block of domain d, zero-padded to ou.rows x ou.cols, positions in order.
+std::vector<int16_t> domain_blocks(const QuantizedMatrix& m, const LayerGeometry& g, int d) {
+    const int B = rs_block_size(g);
+    std::vector<int16_t> out(size_t(rs_positions(g)) * B, 0);
+    for (int b = 0; b < rs_positions(g); ++b) {
+        const Position p = position_of(g, d, b);
+        for (int i = 0; i < p.rows; ++i)
+            for (int t = 0; t < p.cols; ++t) out[size_t(b) * B + i * g.ou_cols + t] = m.q[size_t(p.row0 + i) * g.cols + p.col0 + t];
+    }
+    return out;
+}
+
+// A centroid value (1/kCentroidScale steps) to the nearest int8 step, halves to even, clipped to the weight range.
+int8_t requantize(int32_t c, int qmax) {
+    const int S = reram_sharing::kCentroidScale;
+    const int32_t floor_q = c >= 0 ? c / S : -((-c + S - 1) / S);
+    const int32_t rem = c - floor_q * S;   // 0 .. S-1
+    const int32_t q = rem * 2 > S || (rem * 2 == S && (floor_q & 1)) ? floor_q + 1 : floor_q;
+    return int8_t(std::clamp<int32_t>(q, -qmax, qmax));
+}
+
+// One domain shared with K clusters: per position its rounded centroid block (all zero = pruned).
+struct Shared {
+    std::vector<int8_t> blocks;   // positions x block size
+    double squared_error = 0;     // against the original weights (padding excluded: it is zero in both)
+};
+
+Shared share(const std::vector<int16_t>& all, const std::vector<int>& nonzero, int B, int K, int iterations, int qmax) {
+    std::vector<int16_t> x;
+    for (int b : nonzero) x.insert(x.end(), all.begin() + long(b) * B, all.begin() + long(b + 1) * B);
+    const reram_sharing::Clustering c = reram_sharing::cluster_blocks(x, B, K, iterations);
+    std::vector<int8_t> rounded(c.centroids.size());
+    for (size_t i = 0; i < rounded.size(); ++i) rounded[i] = requantize(c.centroids[i], qmax);
+    Shared s;
+    s.blocks.assign(all.size(), 0);
+    for (size_t k = 0; k < nonzero.size(); ++k) {
+        const int b = nonzero[k];
+        const int8_t* centroid = &rounded[size_t(c.cluster_of[k]) * B];
+        for (int j = 0; j < B; ++j) {
+            s.blocks[size_t(b) * B + j] = centroid[j];
+            const double e = double(centroid[j]) - all[size_t(b) * B + j];
+            s.squared_error += e * e;
+        }
+    }
+    return s;
+}
+
+// K for a domain of n non-zero blocks: from the keep ratio, or the smallest (by bisection) within the error bound.
+Shared share_domain(const std::vector<int16_t>& all, const std::vector<int>& nonzero, const LayerGeometry& g,
+                    const HwConfig& c, int qmax, int domain_weights) {
+    const int n = int(nonzero.size()), B = rs_block_size(g);
+    if (c.rs_max_weight_error <= 0)
+        return share(all, nonzero, B, std::max(1, int(std::ceil(c.rs_keep_ratio * n - 1e-9))), c.rs_iterations, qmax);
+    const double bound = c.rs_max_weight_error * c.rs_max_weight_error * domain_weights;
+    int lo = 1, hi = n;
+    while (lo < hi) {
+        const int mid = (lo + hi) / 2;
+        if (share(all, nonzero, B, mid, c.rs_iterations, qmax).squared_error <= bound) hi = mid;
+        else lo = mid + 1;
+    }
+    return share(all, nonzero, B, lo, c.rs_iterations, qmax);
+}
+
+// Equal non-zero blocks stored once, in order of first use; zero blocks EMPTY.
+void store_domain(const Shared& s, int positions, int B, ReramSharingTables& out) {
+    std::map<std::vector<int8_t>, uint32_t> stored;
+    for (int b = 0; b < positions; ++b) {
+        const std::vector<int8_t> block(s.blocks.begin() + long(b) * B, s.blocks.begin() + long(b + 1) * B);
+        if (std::all_of(block.begin(), block.end(), [](int8_t w) { return w == 0; })) {
+            out.index.push_back(0);
+            continue;
+        }
+        auto [it, added] = stored.emplace(block, uint32_t(stored.size()));
+        if (added) append(out.blocks, block);
+        out.index.push_back(it->second + 1);
+    }
+    out.domain_blocks.push_back(uint32_t(stored.size()));
+}
+
+ReramSharingTables build_domains(const QuantizedMatrix& m, const LayerGeometry& g, const HwConfig& c, int begin, int end) {
+    ReramSharingTables part;
+    const int B = rs_block_size(g), positions = rs_positions(g), qmax = (1 << (c.weight_bits - 1)) - 1;
+    for (int d = begin; d < end; ++d) {
+        const std::vector<int16_t> all = domain_blocks(m, g, d);
+        std::vector<int> nonzero;
+        for (int b = 0; b < positions; ++b)
+            if (std::any_of(all.begin() + long(b) * B, all.begin() + long(b + 1) * B, [](int16_t w) { return w != 0; }))
+                nonzero.push_back(b);
+        const Position p = position_of(g, d, 0);
+        Shared s;
+        if (nonzero.empty()) s.blocks.assign(all.size(), 0);
+        else s = share_domain(all, nonzero, g, c, qmax, p.rows * g.group_cols());
+        store_domain(s, positions, B, part);
+    }
+    return part;
+}
+
+// Bit-planes of a stored block that hold a one: its stored OUs.
+uint32_t plane_mask(const int8_t* block, int B, const BitSlicing& bs) {
+    uint32_t mask = 0;
+    for (int j = 0; j < B; ++j)
+        for (int p = 0; p < bs.planes(); ++p)
+            if (bs.cell(block[j], p)) mask |= 1u << p;
+    return mask;
+}
+
+// Per domain: each stored OU once for the domain's inputs, then added into every position the index maps to it.
+class ReramSharingDatapath : public UnitDatapath {
+public:
+    explicit ReramSharingDatapath(const CompressedLayer& l)
+        : t_(reram_sharing_tables(l)), g_(l.geo), bs_(slicing_of(l)), bstart_(offsets(t_.domain_blocks)) {}
+    void results(int d, const int32_t* xs, int count, int64_t* results, std::vector<int64_t>& ou) const override {
+        const int P = g_.planes, C = g_.ou_cols, B = rs_block_size(g_);
+        const uint32_t stored = t_.domain_blocks[d];
+        ou.assign(size_t(stored) * P * C, 0);   // each stored OU's (block, plane) column results
+        for (uint32_t s = 0; s < stored; ++s) {
+            const int8_t* block = &t_.blocks[(bstart_[d] + s) * B];
+            for (int i = 0; i < std::min(count, g_.ou_rows); ++i) {
+                if (!xs[i]) continue;
+                for (int t = 0; t < C; ++t) {
+                    const uint8_t* cells = bs_.cells(block[i * C + t]);
+                    for (int p = 0; p < P; ++p) ou[(size_t(s) * P + p) * C + t] += int64_t(cells[p]) * xs[i];
+                }
+            }
+        }
+        const uint32_t* index = &t_.index[size_t(d) * rs_positions(g_)];
+        for (int b = 0; b < rs_positions(g_); ++b) {
+            if (!index[b]) continue;   // EMPTY: a pruned OU
+            const size_t s = index[b] - 1;
+            const Position pos = position_of(g_, d, b);
+            for (int t = 0; t < pos.cols; ++t)
+                for (int p = 0; p < P; ++p) results[size_t(pos.group_col0 + t) * P + p] += ou[(s * P + p) * C + t];
+        }
+    }
+
+private:
+    const ReramSharingTables& t_;
+    const LayerGeometry& g_;
+    BitSlicing bs_;
+    std::vector<uint64_t> bstart_;
+};
+
+// What each stored block of domain d stands for: its plane mask and its positions.
+template <class F>
+void for_each_stored(const CompressedLayer& l, F f) {
+    const LayerGeometry& g = l.geo;
+    const ReramSharingTables& t = reram_sharing_tables(l);
+    const BitSlicing bs = slicing_of(l);
+    const std::vector<uint64_t> start = offsets(t.domain_blocks);
+    std::vector<uint32_t> members;
+    for (int d = 0; d < g.domains(); ++d) {
+        members.assign(t.domain_blocks[d], 0);
+        for (int b = 0; b < rs_positions(g); ++b)
+            if (const uint32_t id = t.index[size_t(d) * rs_positions(g) + b]) ++members[id - 1];
+        for (uint32_t s = 0; s < t.domain_blocks[d]; ++s)
+            f(d, plane_mask(&t.blocks[(start[d] + s) * rs_block_size(g)], rs_block_size(g), bs), members[s]);
+    }
+}
+
+}  // namespace
+
+std::string ReramSharingScheme::config_problem(const HwConfig& c) const {
+    if (c.encoding == Encoding::Offset)
+        return "quantization.encoding: reram-sharing prunes all-zero OUs, which the offset encoding does not store as "
+               "zero cells (use differential or twos)";
+    return "";
+}
+
+std::shared_ptr<const SchemeTables> ReramSharingScheme::compress(const QuantizedMatrix& m, const BitSlicing&,
+                                                                 const LayerGeometry& g, const HwConfig& c, int threads) const {
+    return build_in_parallel<ReramSharingTables>(g.domains(), threads,
+                                                 [&](int b, int e) { return build_domains(m, g, c, b, e); });
+}
+
+std::vector<int8_t> ReramSharingScheme::effective_weights(const CompressedLayer& l) const {
+    const LayerGeometry& g = l.geo;
+    const ReramSharingTables& t = reram_sharing_tables(l);
+    const std::vector<uint64_t> start = offsets(t.domain_blocks);
+    const int B = rs_block_size(g);
+    std::vector<int8_t> out(size_t(g.rows) * g.cols, 0);
+    for (int d = 0; d < g.domains(); ++d)
+        for (int b = 0; b < rs_positions(g); ++b) {
+            const uint32_t id = t.index[size_t(d) * rs_positions(g) + b];
+            if (!id) continue;
+            const int8_t* block = &t.blocks[(start[d] + id - 1) * B];
+            const Position p = position_of(g, d, b);
+            for (int i = 0; i < p.rows; ++i)
+                for (int k = 0; k < p.cols; ++k) out[size_t(p.row0 + i) * g.cols + p.col0 + k] = block[i * g.ou_cols + k];
+        }
+    return out;
+}
+
+void ReramSharingScheme::encode(const CompressedLayer& l, ImageWriter& w) const {
+    const ReramSharingTables& t = reram_sharing_tables(l);
+    w.narrow("RSDB", t.domain_blocks);
+    w.array("RSBK", t.blocks);
+    w.narrow("RSIX", t.index);
+}
+
+std::shared_ptr<const SchemeTables> ReramSharingScheme::decode(const ImageReader& r, const CompressedLayer& l) const {
+    const LayerGeometry& g = l.geo;
+    r.fail_if(l.encoding == Encoding::Offset, "reram-sharing layer in the offset encoding");
+    auto t = std::make_shared<ReramSharingTables>();
+    t->domain_blocks = r.narrow<uint32_t>("RSDB");
+    t->blocks = r.array<int8_t>("RSBK");
+    t->index = r.narrow<uint32_t>("RSIX");
+    r.fail_if(t->domain_blocks.size() != size_t(g.domains()), "stored-block counts do not match the domains");
+    r.fail_if(!all_below(t->domain_blocks, uint64_t(rs_positions(g)) + 1), "a domain stores more blocks than it has OUs");
+    r.fail_if(sum(t->domain_blocks) * uint64_t(rs_block_size(g)) != t->blocks.size(), "stored blocks disagree with their counts");
+    r.fail_if(t->index.size() != size_t(g.domains()) * rs_positions(g), "index table does not match the OU positions");
+    const int qmax = (1 << (l.weight_bits - 1)) - 1;
+    for (int8_t w : t->blocks) r.fail_if(w < -qmax || w > qmax, "weight outside the quantized range");
+    for (int d = 0; d < g.domains(); ++d)
+        for (int b = 0; b < rs_positions(g); ++b)
+            r.fail_if(t->index[size_t(d) * rs_positions(g) + b] > t->domain_blocks[d], "index entry past its domain's stored blocks");
+    return t;
+}
+
+// Per domain: the bit-planes holding a one of each stored block.
+std::vector<uint32_t> ReramSharingScheme::unit_ous(const CompressedLayer& l) const {
+    std::vector<uint32_t> ous(size_t(l.geo.domains()), 0);
+    for_each_stored(l, [&](int d, uint32_t mask, uint32_t) { ous[d] += uint32_t(__builtin_popcount(mask)); });
+    return ous;
+}
+
+// The index table: every OU position of the domain names its stored block or EMPTY.
+void ReramSharingScheme::add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
+    const ReramSharingTables& t = reram_sharing_tables(l);
+    for (size_t d = 0; d < units.size(); ++d)
+        units[d].held.push_back({"index_table", uint64_t(rs_positions(l.geo)) * index_bits(uint64_t(t.domain_blocks[d]) + 1),
+                                 hw::Holding::Summed, hw::Placement::Edram});
+}
+
+// Each stored OU's targets: the positions its block stands for.
+void ReramSharingScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
+    for_each_stored(l, [&](int d, uint32_t mask, uint32_t members) {
+        units[size_t(d)].ou_targets.insert(units[size_t(d)].ou_targets.end(), size_t(__builtin_popcount(mask)), uint16_t(members));
+    });
+}
+
+std::unique_ptr<UnitDatapath> ReramSharingScheme::datapath(const CompressedLayer& l) const {
+    return std::make_unique<ReramSharingDatapath>(l);
+}
+
+}  // namespace reshare
