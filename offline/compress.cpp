@@ -15,7 +15,9 @@ std::string layer_size_problem(const LayerGeometry& g) {
     const uint64_t groups = uint64_t(g.groups), rows = uint64_t(g.rows);
     const uint64_t domains = groups * ((rows + g.ou_rows - 1) / g.ou_rows);
     const uint64_t strips = groups * ((rows + g.xbar_rows - 1) / g.xbar_rows) * ((bitcols + g.ou_cols - 1) / g.ou_cols);
-    if (std::max(domains, strips) * std::max<uint64_t>(1, bitcols) > uint64_t(std::numeric_limits<int32_t>::max()))
+    // (Each domain has every bit-column of its group; a strip is ou_cols of them, so strips are bounded on their own.)
+    const uint64_t limit = uint64_t(std::numeric_limits<int32_t>::max());
+    if (domains * std::max<uint64_t>(1, bitcols) > limit || strips > limit)
         return std::to_string(domains) + " domains of " + std::to_string(bitcols) + " bit-columns are more than this build addresses";
     return "";
 }

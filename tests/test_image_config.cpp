@@ -167,3 +167,17 @@ TEST_CASE("config: errors name the key and the problem", "[config]") {
     REQUIRE_THAT(err("inf.yaml", "energy:\n  adc_mw: .inf\n"), Catch::Contains("energy.adc_mw: expected a finite number"));
     REQUIRE_THAT(error_of([] { load_config("/nonexistent.yaml"); }), Catch::Contains("cannot read"));
 }
+
+TEST_CASE("images: the size bound admits the largest real layers and refuses what overflows the counts", "[image]") {
+    LayerGeometry g;
+    g.planes = 14;   // differential int8
+    auto with = [&](int rows, int cols, int groups) {
+        g.rows = rows, g.cols = cols, g.groups = groups;
+        return layer_size_problem(g);
+    };
+    CHECK(with(1024, 2048, 1).empty());    // ResNet-50 layer4.0/downsample (a bound of issue 13 refused it)
+    CHECK(with(25088, 4096, 1).empty());   // VGG16 fc6
+    CHECK(with(2048, 1000, 1).empty());    // ResNet-50 fc
+    CHECK_THAT(with(1, 4682, 1), Catch::Contains("16-bit index tables"));
+    CHECK_THAT(with(1 << 20, 4096, 1), Catch::Contains("more than this build addresses"));
+}
