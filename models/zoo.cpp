@@ -107,6 +107,29 @@ Graph resnet50() {
     return classifier(std::move(b).build());
 }
 
+// ---- ResNet-18 (He et al. 2016, Table 1; torchvision layout): two 3x3 convs per basic block, batch norm folded ----
+
+int basic_block(GraphBuilder& b, int x, const std::string& name, int width, int stride, bool project) {
+    int y = b.conv(x, name + "/conv1", padded(width, 3, stride, 1));
+    y = b.conv(y, name + "/conv2", padded(width, 3, 1, 1, kNone));
+    const int shortcut = project ? b.conv(x, name + "/downsample", padded(width, 1, stride, 0, kNone)) : x;
+    return b.add(y, shortcut, name + "/add", kRelu);
+}
+
+Graph resnet18() {
+    GraphBuilder b("resnet18", Shape{224, 224, 3}, imagenet_norm());
+    int x = b.conv(0, "conv1", padded(64, 7, 2, 3));
+    x = b.max_pool(x, "maxpool", 3, 2, PadMode::Valid, 1);
+    for (int s = 0; s < 4; ++s)
+        for (int i = 0; i < 2; ++i) {
+            const std::string name = "layer" + std::to_string(s + 1) + "." + std::to_string(i);
+            x = basic_block(b, x, name, 64 << s, s > 0 && i == 0 ? 2 : 1, s > 0 && i == 0);
+        }
+    x = b.global_avg_pool(x, "avgpool");
+    b.dense(x, "fc", 1000, kNone);
+    return classifier(std::move(b).build());
+}
+
 // ---- GoogLeNet (Inception v1, Szegedy et al. 2014, Table 1), without auxiliary classifiers and LRN ----
 
 struct InceptionWidths {
@@ -251,6 +274,10 @@ const std::vector<ZooModel>& models() {
           "ResNet-50 v1.5 (torchvision: stride on the 3x3 conv), 224x224x3, batch norm folded; synthetic weights",
           ""},
          resnet50},
+        {{"resnet18", "ResNet-18 (He et al. 2016, torchvision layout), 224x224x3, batch norm folded; synthetic weights "
+                      "(SME's Fig. 8 network)",
+          ""},
+         resnet18},
         {{"googlenet",
           "GoogLeNet / Inception v1 (Szegedy 2014, Table 1), 224x224x3, no auxiliary classifiers, LRN omitted; "
           "synthetic weights",

@@ -209,6 +209,52 @@ TEST_CASE("cli: run computes face_recognition bit-exact through every scheme and
     }
 }
 
+TEST_CASE("cli: run checks sme and reram-sharing against their effective weights and reports what the change costs",
+          "[cli][real][run]") {
+    const std::string photo = reshare::models::model_dir() + "/../demo/sample1.jpg";
+    for (const char* scheme : {"sme", "reram-sharing", "reshare"}) {
+        INFO(scheme);
+        const fs::path report = fresh_dir(std::string("run-acc-") + scheme + ".json");
+        const Run r = run_reshare(std::string("run --model face_recognition --scheme ") + scheme + " --image " + photo +
+                                  " --layers 0:2 --report " + report.string());
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        const json j = json::parse(std::ifstream(report));
+        REQUIRE(j["bit_exact"] == true);
+        const json& a = j["accuracy"];
+        const bool changes = std::string(scheme) != "reshare";
+        REQUIRE(a["changes_weights"] == changes);
+        REQUIRE(a["retrained"] == false);
+        const double to_int8 = a["vs_int8"]["cosine"].get<double>(), to_float = a["vs_float"]["cosine"].get<double>();
+        CHECK(to_float > 0.3);
+        CHECK(to_float <= 1.0 + 1e-12);
+        CHECK(!a["vs_int8"].contains("top1_agrees"));   // a face descriptor, not class scores
+        if (!changes) CHECK(to_int8 == 1.0);            // the reference is the unchanged int8 network itself
+        else CHECK(to_int8 < 1.0);                      // the weights did change
+        // Below accuracy.min_cosine: flagged in the report and warned about on stderr, the run still succeeds.
+        CHECK(a["below_min_cosine"] == (to_int8 < a["min_cosine"].get<double>()));
+        CHECK((r.err.find("warning: scheme " + std::string(scheme)) != std::string::npos) == a["below_min_cosine"].get<bool>());
+    }
+    // The default keeps a quarter of each OU-row's OUs without retraining: far from the network, and said so.
+    const Run rs = run_reshare("run --model face_recognition --scheme reram-sharing --layers 0:0 --report " +
+                               fresh_dir("rs-warn.json").string() + " --image " + photo);
+    REQUIRE(rs.err.find("is below accuracy.min_cosine") != std::string::npos);
+}
+
+TEST_CASE("cli: a scheme that cannot use the configuration is a one-line config error before any work", "[cli]") {
+    const fs::path out = fresh_dir("sme-offset");
+    require_one_line_error(run_reshare("compress --model alexnet --scheme sme --encoding offset -o " + out.string()),
+                           "quantization.encoding: sme needs differential");
+    REQUIRE(!fs::exists(out));
+    require_one_line_error(run_reshare("run --model alexnet --scheme reram-sharing --encoding offset"),
+                           "reram-sharing prunes all-zero OUs");
+    require_one_line_error(run_reshare("compare --model alexnet --schemes dense,sme --encoding twos"), "sme needs differential");
+    const fs::path dir = fresh_dir("sme-config");
+    fs::create_directories(dir);
+    std::ofstream(dir / "c.yaml") << "sme:\n  window_bits: 9\n";
+    require_one_line_error(run_reshare("stats --model alexnet -c " + (dir / "c.yaml").string()), "sme.window_bits: must be in 1..");
+}
+
 TEST_CASE("cli: run refuses a bad image, a bad layer range and unwritable outputs in one line", "[cli][run]") {
     const fs::path dir = fresh_dir("badimage");
     fs::create_directories(dir);

@@ -174,8 +174,8 @@ std::string load_error(const std::string& manifest) {
 
 // ---- zoo ----
 
-TEST_CASE("models: zoo lists the six built-in models and rejects unknown names", "[models]") {
-    const std::vector<std::string> names{"alexnet", "vgg16", "resnet50", "googlenet", "face_recognition",
+TEST_CASE("models: zoo lists the seven built-in models and rejects unknown names", "[models]") {
+    const std::vector<std::string> names{"alexnet", "vgg16", "resnet50", "resnet18", "googlenet", "face_recognition",
                                          "ssd_mobilenetv1"};
     REQUIRE(zoo().size() == names.size());
     for (size_t i = 0; i < names.size(); ++i) {
@@ -249,6 +249,18 @@ TEST_CASE("models: resnet50 v1.5 has projection shortcuts, strided 3x3s and 25,5
     CHECK(count_kind(g, OpKind::Conv2d) == 53);
     CHECK(g.output().out == Shape{1, 1, 1000});
     CHECK(kernel_weights(g) == 25502912);
+}
+
+TEST_CASE("models: resnet18 has basic blocks, three projections and torchvision's 11,678,912 kernel weights", "[models]") {
+    const Graph g = zoo_graph("resnet18");
+    CHECK(node(g, "layer1.1/add").out == Shape{56, 56, 64});
+    CHECK(node(g, "layer2.0/conv1").stride_h == 2);
+    CHECK(node(g, "layer4.1/add").out == Shape{7, 7, 512});
+    CHECK(count_kind(g, OpKind::Add) == 8);
+    CHECK(count_kind(g, OpKind::Conv2d) == 20);   // 1 + 16 + 3 projections
+    CHECK(g.classifies);
+    // torchvision's 11,689,512 parameters less 9,600 batch-norm scales and shifts and the fc's 1,000 biases.
+    CHECK(kernel_weights(g) == 11678912);
 }
 
 TEST_CASE("models: googlenet inception outputs have the Table 1 widths and 6,990,272 kernel weights", "[models]") {

@@ -58,3 +58,135 @@ TEST_CASE("reram-sharing: k-means never leaves a block farther from its centroid
         for (int k = 0; k < c.clusters(); ++k) CHECK(d(c.cluster_of[i]) <= d(k) + 1e-9);
     }
 }
+
+// ---- the scheme: centroid OUs, pruning, index table, adders ----
+
+#include "helpers.hpp"
+#include "hw/timing/cu_pipeline.hpp"
+#include "offline/functional.hpp"
+#include "offline/layer_image.hpp"
+#include "offline/metrics.hpp"
+#include "schemes/reram_sharing/reram_sharing.hpp"
+
+#include <cmath>
+#include <set>
+
+using reshare::CompressedLayer;
+using reshare::HwConfig;
+using reshare::QuantizedMatrix;
+using reshare::Scheme;
+
+namespace {
+
+CompressedLayer rs_layer(const QuantizedMatrix& m, double keep, double max_error = 0) {
+    HwConfig c;
+    c.rs_keep_ratio = keep;
+    c.rs_max_weight_error = max_error;
+    return reshare::compress(m, c, Scheme::ReramSharing, 2);
+}
+
+// A layer with whole all-zero OU blocks (rows 8..15 of columns 0..7, and the last OU column of every OU-row).
+QuantizedMatrix with_zero_blocks() {
+    QuantizedMatrix m = reshare::test::random_layer(40, 36, 1, 41);
+    for (int r = 0; r < m.rows; ++r)
+        for (int c = 0; c < m.cols; ++c)
+            if ((r >= 8 && r < 16 && c < 8) || c >= 32) m.q[size_t(r) * m.cols + c] = 0;
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("reram-sharing: keeping every OU changes nothing; fewer centroids change the weights, exactly computed",
+          "[reram-sharing]") {
+    const QuantizedMatrix m = reshare::test::random_layer(70, 60, 2, 43);
+    const std::vector<int32_t> x = reshare::test::random_input(140, 44);
+    const CompressedLayer all = rs_layer(m, 1.0);
+    CHECK(reshare::effective_matrix(all, m).q == m.q);
+    for (double keep : {0.5, 0.25, 0.1}) {
+        INFO("keep " << keep);
+        const CompressedLayer l = rs_layer(m, keep);
+        const QuantizedMatrix eff = reshare::effective_matrix(l, m);
+        CHECK(eff.q != m.q);
+        REQUIRE(reshare::reconstruct(l) == eff.q);
+        REQUIRE(reshare::compressed_mvm(l, x) == reshare::reference_mvm(eff, x));
+        // At most K = ceil(keep x non-zero blocks) distinct blocks per OU-row group.
+        const reshare::ReramSharingTables& t = reshare::reram_sharing_tables(l);
+        const int positions = reshare::rs_positions(l.geo);
+        for (size_t d = 0; d < t.domain_blocks.size(); ++d) {
+            int used = 0;
+            for (int b = 0; b < positions; ++b) used += t.index[d * positions + b] != 0;
+            CHECK(t.domain_blocks[d] <= uint32_t(std::ceil(keep * positions)));
+            CHECK(t.domain_blocks[d] <= uint32_t(used));
+        }
+        CHECK(reshare::measure(l, HwConfig{}).stored_ous < reshare::measure(all, HwConfig{}).stored_ous);
+    }
+}
+
+TEST_CASE("reram-sharing: all-zero OUs are pruned: EMPTY in the index, no cells, no activation, no target", "[reram-sharing]") {
+    const QuantizedMatrix m = with_zero_blocks();
+    const CompressedLayer l = rs_layer(m, 1.0);
+    const reshare::ReramSharingTables& t = reshare::reram_sharing_tables(l);
+    const int positions = reshare::rs_positions(l.geo);   // 5: the last one all zero
+    REQUIRE(positions == 5);
+    for (size_t d = 0; d < t.domain_blocks.size(); ++d) CHECK(t.index[d * positions + 4] == 0);
+    CHECK(t.index[1 * positions + 0] == 0);   // rows 8..15, columns 0..7
+    // Every stored OU's targets are the non-EMPTY positions of its domain, each counted once per stored plane.
+    uint64_t targets = 0, ous = 0;
+    for (const reshare::hw::WorkUnit& u : reshare::hw::work_units(l)) {
+        REQUIRE(u.ou_targets.size() == u.ous);
+        for (uint16_t n : u.ou_targets) {
+            targets += n;
+            CHECK(n >= 1);
+        }
+        ous += u.ous;
+    }
+    uint64_t used_planes = 0;
+    const reshare::BitSlicing bs = reshare::slicing_of(l);
+    for (size_t d = 0; d < t.domain_blocks.size(); ++d)
+        for (int b = 0; b < positions; ++b)
+            if (const uint32_t id = t.index[d * positions + b]) {
+                std::set<int> planes;
+                const auto start = reshare::offsets(t.domain_blocks)[d];
+                for (int j = 0; j < reshare::rs_block_size(l.geo); ++j)
+                    for (int p = 0; p < bs.planes(); ++p)
+                        if (bs.cell(t.blocks[(start + id - 1) * reshare::rs_block_size(l.geo) + j], p)) planes.insert(p);
+                used_planes += planes.size();
+            }
+    CHECK(targets == used_planes);
+    CHECK(ous == reshare::measure(l, HwConfig{}).stored_ous);
+    const CompressedLayer back = reshare::decode_layer_image(reshare::encode_layer_image(l), "rs");
+    REQUIRE(reshare::reconstruct(back) == m.q);
+}
+
+TEST_CASE("reram-sharing: an error bound picks per OU-row group the K that meets it", "[reram-sharing]") {
+    const QuantizedMatrix m = reshare::test::random_layer(64, 96, 1, 47);
+    for (double bound : {1.0, 3.0}) {
+        const CompressedLayer l = rs_layer(m, 1.0, bound);
+        const QuantizedMatrix eff = reshare::effective_matrix(l, m);
+        for (int d = 0; d < l.geo.domains(); ++d) {
+            double e2 = 0;
+            for (int r = d * 8; r < (d + 1) * 8; ++r)
+                for (int c = 0; c < m.cols; ++c) e2 += std::pow(double(eff.q[size_t(r) * m.cols + c]) - m.q[size_t(r) * m.cols + c], 2);
+            CHECK(std::sqrt(e2 / (8.0 * m.cols)) <= bound + 1e-12);
+        }
+    }
+    CHECK(reshare::measure(rs_layer(m, 1.0, 3.0), HwConfig{}).stored_ous < reshare::measure(rs_layer(m, 1.0, 1.0), HwConfig{}).stored_ous);
+}
+
+TEST_CASE("reram-sharing: the digital adders add a stored OU into each target, one target per adder cycle", "[reram-sharing][timing]") {
+    HwConfig c;
+    c.cu_arrays = 1, c.cu_adcs = 1;
+    c.rs_adder_ns = 3;   // slower than the 1 ns result write: the adders set the pace
+    const reshare::hw::CuPipeline cu(c, Scheme::ReramSharing);
+    reshare::hw::WorkUnit u;
+    u.ous = 2;
+    u.results = 16;
+    u.ou_targets = {4, 1};
+    const reshare::hw::UnitTiming t = cu.run(u);
+    const double ou = cu.ou_ns();
+    CHECK(t.mvm_ns == Approx(2 * ou));
+    CHECK(t.sharing_ns == Approx(std::max(ou + 4 * 3.0, 2 * ou) + 1 * 3.0));
+    CHECK(t.counters.adds == 5u * c.ou_cols);
+    CHECK(t.counters.writes[int(reshare::hw::Buffer::Result)] == 5);
+    CHECK(t.counters.reads[int(reshare::hw::Buffer::Index)] == 5);
+}
