@@ -15,7 +15,7 @@ echo "|---|---|---:|---:|"
 for m in $models; do
   read -r t mb < <(measure "$repeats" "$bin" stats --model "$m" --json)
   echo "| $m | stats | $t | $mb |"
-  for s in dense orc rws reshare; do
+  for s in dense orc rws reshare sme reram-sharing; do
     read -r t mb < <(measure "$repeats" "$bin" compress --model "$m" --scheme "$s" -o "$out/$m-$s")
     echo "| $m | compress --scheme $s | $t | $mb |"
   done

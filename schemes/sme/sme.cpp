@@ -11,7 +11,7 @@
 namespace reshare {
 namespace {
 
-// Where crossbar group (column tile ct, polarity pol) of mapped piece `unit` lies in the matrix.
+// Where crossbar group (column tile ct, polarity pol) of row tile `tile_index` lies in the matrix.
 struct Group {
     int index;          // in SmeTables::shift / kept order
     int row0, rows;     // matrix rows of the row tile
@@ -20,10 +20,10 @@ struct Group {
     int pol;            // 0: positive array, 1: negative
 };
 
-Group group_of(const LayerGeometry& g, int unit, int ct, int pol) {
-    const int conv = unit / g.row_tiles(), tile = unit % g.row_tiles();
+Group group_of(const LayerGeometry& g, int tile_index, int ct, int pol) {
+    const int conv = tile_index / g.row_tiles(), tile = tile_index % g.row_tiles();
     Group x;
-    x.index = (unit * sme_col_tiles(g) + ct) * 2 + pol;
+    x.index = (tile_index * sme_col_tiles(g) + ct) * 2 + pol;
     x.row0 = tile * g.xbar_rows;
     x.rows = std::min(g.xbar_rows, g.rows - x.row0);
     x.group_col0 = ct * g.xbar_cols;
@@ -33,10 +33,30 @@ Group group_of(const LayerGeometry& g, int unit, int ct, int pol) {
     return x;
 }
 
+// `tile` numbers row tiles over all conv groups (group-major).
 template <class F>
-void for_each_group(const LayerGeometry& g, int unit, F f) {
+void for_each_group(const LayerGeometry& g, int tile, F f) {
     for (int ct = 0; ct < sme_col_tiles(g); ++ct)
-        for (int pol = 0; pol < 2; ++pol) f(group_of(g, unit, ct, pol));
+        for (int pol = 0; pol < 2; ++pol) f(group_of(g, tile, ct, pol));
+}
+
+// The mapped piece is a domain (one OU-row group, as for dense): which row tile it lies in, and where in it.
+struct DomainInTile {
+    int tile;        // row tile over all conv groups
+    int first_row;   // the domain's first row inside the tile
+    int rows;        // the domain's rows
+};
+
+DomainInTile domain_in_tile(const LayerGeometry& g, int d) {
+    const int conv = d / g.row_groups(), row0 = (d % g.row_groups()) * g.ou_rows;
+    return {conv * g.row_tiles() + row0 / g.xbar_rows, row0 % g.xbar_rows, std::min(g.ou_rows, g.rows - row0)};
+}
+
+// For each crossbar group a domain's OU-row crosses: the group, and the domain's rows' shifts in it.
+template <class F>
+void for_each_domain_group(const LayerGeometry& g, const SmeTables& t, int d, F f) {
+    const DomainInTile dt = domain_in_tile(g, d);
+    for_each_group(g, dt.tile, [&](const Group& x) { f(x, &t.shift[size_t(x.index) * g.xbar_rows + dt.first_row], dt); });
 }
 
 uint8_t magnitude_in(int8_t w, int pol) { return uint8_t(pol ? std::max(-int(w), 0) : std::max(int(w), 0)); }
@@ -70,21 +90,20 @@ SmeTables build_units(const std::vector<int8_t>& weights, const LayerGeometry& g
     return part;
 }
 
-int units_of(const LayerGeometry& g) { return g.groups * g.row_tiles(); }
+int tiles_of(const LayerGeometry& g) { return g.groups * g.row_tiles(); }
 
-// A row tile's kept bit-crossbars: each stored one times the input its row's RCMR shifts.
+// A domain's OU-row of every kept bit-crossbar: each stored one times the input its row's RCMR shifts.
 class SmeDatapath : public UnitDatapath {
 public:
     explicit SmeDatapath(const CompressedLayer& l) : t_(sme_tables(l)), g_(l.geo) {}
-    void results(int u, const int32_t* xs, int count, int64_t* results, std::vector<int64_t>&) const override {
+    void results(int d, const int32_t* xs, int count, int64_t* results, std::vector<int64_t>&) const override {
         const int P = g_.planes, half = P / 2;
-        for_each_group(g_, u, [&](const Group& x) {
+        for_each_domain_group(g_, t_, d, [&](const Group& x, const uint8_t* shift, const DomainInTile& dt) {
             const uint8_t kept = t_.kept[x.index];
-            const uint8_t* shift = &t_.shift[size_t(x.index) * g_.xbar_rows];
-            for (int i = 0; i < std::min(count, x.rows); ++i) {
+            for (int i = 0; i < std::min(count, dt.rows); ++i) {
                 const int64_t in = int64_t(xs[i]) << shift[i];   // doubled input: the row's bits moved one crossbar down
                 if (!in) continue;
-                const int8_t* row = &t_.weights[size_t(x.row0 + i) * g_.cols + x.col0];
+                const int8_t* row = &t_.weights[size_t(x.row0 + dt.first_row + i) * g_.cols + x.col0];
                 for (int j = 0; j < x.cols; ++j) {
                     for (unsigned stored = (magnitude_in(row[j], x.pol) >> shift[i]) & kept; stored; stored &= stored - 1)
                         results[size_t(x.group_col0 + j) * P + x.pol * half + __builtin_ctz(stored)] += in;
@@ -144,7 +163,7 @@ std::shared_ptr<const SchemeTables> SmeScheme::compress(const QuantizedMatrix& m
         const int mag = int(sme::round_magnitude(double(std::abs(w)), c.sme_window_bits, Mw));
         window[k] = int8_t(w < 0 ? -mag : mag);
     }
-    std::vector<SmeTables> parts = parallel_chunks<SmeTables>(units_of(g), threads, [&](int b, int e) {
+    std::vector<SmeTables> parts = parallel_chunks<SmeTables>(tiles_of(g), threads, [&](int b, int e) {
         return build_units(window, g, c.input_bits, c.sme_squeeze_bits, b, e);
     });
     // Freshly built and not yet shared: the squeeze tables are completed with the weights and parameters.
@@ -159,8 +178,8 @@ std::vector<int8_t> SmeScheme::effective_weights(const CompressedLayer& l) const
     const LayerGeometry& g = l.geo;
     const SmeTables& t = sme_tables(l);
     std::vector<int8_t> out = t.weights;
-    for (int u = 0; u < units_of(g); ++u)
-        for_each_group(g, u, [&](const Group& x) {
+    for (int tile = 0; tile < tiles_of(g); ++tile)
+        for_each_group(g, tile, [&](const Group& x) {
             for (int i = 0; i < x.rows; ++i) {
                 const int s = t.shift[size_t(x.index) * g.xbar_rows + i];
                 for (int j = 0; j < x.cols; ++j) {
@@ -206,8 +225,8 @@ std::shared_ptr<const SchemeTables> SmeScheme::decode(const ImageReader& r, cons
     r.fail_if(t->shift.size() != size_t(sme_groups(g)) * g.xbar_rows, "row shift table does not match the crossbar groups");
     r.fail_if(t->kept.size() != size_t(sme_groups(g)), "bit-crossbar index does not match the crossbar groups");
     r.fail_if(!all_below(t->shift, uint64_t(t->squeeze_bits) + 1), "row shift larger than the squeeze bits");
-    for (int u = 0; u < units_of(g); ++u)
-        for_each_group(g, u, [&](const Group& x) {
+    for (int tile = 0; tile < tiles_of(g); ++tile)
+        for_each_group(g, tile, [&](const Group& x) {
             const uint8_t* shift = &t->shift[size_t(x.index) * g.xbar_rows];
             r.fail_if(kept_crossbars(magnitudes(t->weights, g, x), x.rows, x.cols, shift) != t->kept[x.index],
                       "bit-crossbar index disagrees with the weights");
@@ -215,29 +234,31 @@ std::shared_ptr<const SchemeTables> SmeScheme::decode(const ImageReader& r, cons
     return t;
 }
 
-// Per row tile: every OU of every kept bit-crossbar.
+// Per domain: its OU-row of every kept bit-crossbar, every OU column of it.
 std::vector<uint32_t> SmeScheme::unit_ous(const CompressedLayer& l) const {
     const LayerGeometry& g = l.geo;
     const SmeTables& t = sme_tables(l);
-    std::vector<uint32_t> ous(size_t(units_of(g)), 0);
-    for (int u = 0; u < units_of(g); ++u)
-        for_each_group(g, u, [&](const Group& x) {
-            ous[u] += uint32_t(__builtin_popcount(t.kept[x.index]) * ceil_div(x.rows, g.ou_rows) * ceil_div(x.cols, g.ou_cols));
+    std::vector<uint32_t> ous(size_t(g.domains()), 0);
+    for (int d = 0; d < g.domains(); ++d)
+        for_each_domain_group(g, t, d, [&](const Group& x, const uint8_t*, const DomainInTile&) {
+            ous[d] += uint32_t(__builtin_popcount(t.kept[x.index]) * ceil_div(x.cols, g.ou_cols));
         });
     return ous;
 }
 
-// The light-weight index (one bit per bit-crossbar of each group) and the RCMR (each row's shift, in bits that count
-// 0..D), kept by the CU with its tables.
+// The light-weight index (one bit per bit-crossbar of each group, held with the tile's first domain) and the RCMR
+// (each row's shift, in bits that count 0..D), kept by the CU with its tables.
 void SmeScheme::add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
     const LayerGeometry& g = l.geo;
     const SmeTables& t = sme_tables(l);
     const uint64_t groups = uint64_t(sme_groups_per_unit(g));
-    for (hw::WorkUnit& u : units) {
-        u.held.push_back({"crossbar_index", groups * uint64_t(sme_magnitude_bits(g)), hw::Holding::Summed, hw::Placement::Edram});
+    for (int d = 0; d < int(units.size()); ++d) {
+        const DomainInTile dt = domain_in_tile(g, d);
+        if (dt.first_row == 0)
+            units[d].held.push_back({"crossbar_index", groups * uint64_t(sme_magnitude_bits(g)), hw::Holding::Summed, hw::Placement::Edram});
         if (t.squeeze_bits > 0)
-            u.held.push_back({"rcmr", groups * g.xbar_rows * uint64_t(index_bits(uint64_t(t.squeeze_bits) + 1)),
-                              hw::Holding::Summed, hw::Placement::Edram});
+            units[d].held.push_back({"rcmr", groups * uint64_t(dt.rows) * uint64_t(index_bits(uint64_t(t.squeeze_bits) + 1)),
+                                     hw::Holding::Summed, hw::Placement::Edram});
     }
 }
 
@@ -245,19 +266,12 @@ void SmeScheme::add_unit_holdings(const CompressedLayer& l, std::vector<hw::Work
 void SmeScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
     const LayerGeometry& g = l.geo;
     const SmeTables& t = sme_tables(l);
-    for (int u = 0; u < int(units.size()); ++u) {
-        std::vector<uint8_t>& extra = units[u].ou_extra_cycles;
-        for_each_group(g, u, [&](const Group& x) {
-            const uint8_t* shift = &t.shift[size_t(x.index) * g.xbar_rows];
-            const int ou_row_groups = int(ceil_div(x.rows, g.ou_rows)), ou_col_groups = int(ceil_div(x.cols, g.ou_cols));
-            for (int planes = __builtin_popcount(t.kept[x.index]); planes > 0; --planes)
-                for (int q = 0; q < ou_row_groups; ++q) {
-                    const uint8_t* first = shift + q * g.ou_rows;
-                    const uint8_t most = *std::max_element(first, first + std::min(g.ou_rows, x.rows - q * g.ou_rows));
-                    extra.insert(extra.end(), size_t(ou_col_groups), most);
-                }
+    for (int d = 0; d < int(units.size()); ++d)
+        for_each_domain_group(g, t, d, [&](const Group& x, const uint8_t* shift, const DomainInTile& dt) {
+            const uint8_t most = *std::max_element(shift, shift + dt.rows);
+            const size_t ous = size_t(__builtin_popcount(t.kept[x.index])) * ceil_div(x.cols, g.ou_cols);
+            units[d].ou_extra_cycles.insert(units[d].ou_extra_cycles.end(), ous, most);
         });
-    }
 }
 
 std::unique_ptr<UnitDatapath> SmeScheme::datapath(const CompressedLayer& l) const { return std::make_unique<SmeDatapath>(l); }

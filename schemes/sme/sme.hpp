@@ -12,9 +12,9 @@
 //    0..D is its Row Conversion Mask Register entry, our reading of iterating the squeeze). The paper's rule (IV-C)
 //    decides each step: squeeze only while the rows moved so far, A, satisfy A <= K x Ma / (Mw - d) (K rows, Ma input
 //    bits, Mw magnitude bits, d steps); an already empty top bit-crossbar is released for free.
-// Mapping: one mapped piece is a crossbar-height row tile of a conv group (its rows share their RCMR entries); every
-// kept bit-crossbar is cut into OUs as usual and all of them fire; an OU takes input_bits plus its rows' largest
-// shift input cycles.
+// Mapping: every kept bit-crossbar is cut into OUs as usual and all of them fire; the mapped piece is a domain (one
+// OU-row group of a conv group, as for dense): its OU-row of every kept bit-crossbar of its row tile. An OU takes
+// input_bits plus its rows' largest shift input cycles.
 #pragma once
 
 #include "offline/compressed_layer.hpp"
@@ -47,7 +47,6 @@ public:
     std::string config_problem(const HwConfig& c) const override;
     std::vector<int8_t> effective_weights(const CompressedLayer& l) const override;
     bool changes_weights() const override { return true; }
-    int unit_rows(const LayerGeometry& g) const override { return g.xbar_rows; }
     TimingRule timing() const override { return {SharingEngine::Direct, false, false}; }
     void add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
     void add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
