@@ -39,6 +39,7 @@ void LayerMetrics::add(const LayerMetrics& o) {
     largest_cu_edram_bits = std::max(largest_cu_edram_bits, o.largest_cu_edram_bits);
     cus += o.cus;
     overflow_cus += o.overflow_cus;
+    array_overflow_cus += o.array_overflow_cus;
 }
 
 LayerMetrics measure(const CompressedLayer& l, const HwConfig& config) { return measure(l, config, hw::unit_holdings(l)); }
@@ -62,6 +63,7 @@ LayerMetrics measure(const CompressedLayer& l, const HwConfig& config, const std
     m.largest_cu_edram_bits = held.largest_cu_edram_bits;
     m.cus = uint64_t(held.cus);
     m.overflow_cus = uint64_t(held.overflow_cus);
+    m.array_overflow_cus = uint64_t(held.array_overflow_cus);
     return m;
 }
 

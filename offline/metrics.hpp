@@ -34,6 +34,7 @@ struct LayerMetrics {
     uint64_t edram_bits = 0, index_memory_bits = 0;
     uint64_t largest_cu_edram_bits = 0;       // the fullest CU's eDRAM need
     uint64_t cus = 0, overflow_cus = 0;       // CUs the layer maps to; those whose need exceeds cu.edram_bytes
+    uint64_t array_overflow_cus = 0;          // CUs holding one unit with more OUs than their arrays' slots
 
     uint64_t storage_total() const;
     void add(const LayerMetrics& o);   // totals of a model: components summed by name

@@ -82,7 +82,8 @@ nlohmann::ordered_json storage_figures_json(const LayerMetrics& m, const HwConfi
     j["cu_buffers"] = {{"capacity_bits", uint64_t(c.cu_edram_bytes) * 8},
                        {"largest_need_bits", m.largest_cu_edram_bits},
                        {"cus", m.cus},
-                       {"overflow_cus", m.overflow_cus}};
+                       {"overflow_cus", m.overflow_cus},
+                       {"array_overflow_cus", m.array_overflow_cus}};
     return j;
 }
 

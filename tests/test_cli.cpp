@@ -248,7 +248,7 @@ TEST_CASE("cli: a scheme that cannot use the configuration is a one-line config 
     REQUIRE(!fs::exists(out));
     require_one_line_error(run_reshare("run --model alexnet --scheme reram-sharing --encoding offset"),
                            "reram-sharing prunes all-zero OUs");
-    require_one_line_error(run_reshare("compare --model alexnet --schemes dense,sme --encoding twos"), "sme needs differential");
+    require_one_line_error(run_reshare("compare --model alexnet --schemes dense,sme --baseline dense --encoding twos"), "sme needs differential");
     const fs::path dir = fresh_dir("sme-config");
     fs::create_directories(dir);
     std::ofstream(dir / "c.yaml") << "sme:\n  window_bits: 9\n";

@@ -80,7 +80,9 @@ LayerHolding layer_holding(const HwConfig& c, const TimingRule& rule, const std:
     LayerHolding out;
     for (const CuShare& s : shares) {
         CuHolding cu(c, rule);
-        for (size_t i = s.begin; i < s.end; ++i) cu.add(units[i]);
+        uint64_t ous = 0;
+        for (size_t i = s.begin; i < s.end; ++i) cu.add(units[i]), ous += units[i].ous;
+        out.array_overflow_cus += ous > uint64_t(c.cu_arrays) * c.ous_per_crossbar();
         for (const auto& [name, bits] : cu.bits()) {
             auto it = std::find_if(out.bits.begin(), out.bits.end(), [&](const auto& kv) { return kv.first == name; });
             if (it == out.bits.end())

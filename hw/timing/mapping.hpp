@@ -53,6 +53,9 @@ struct LayerHolding {
     uint64_t edram_bits = 0, index_memory_bits = 0;
     uint64_t largest_cu_edram_bits = 0;
     int cus = 0, overflow_cus = 0;
+    // CUs given more OUs than their arrays have slots: a single unit larger than a CU (a domain of a wide layer). The
+    // model does not split a unit, so such a CU fires all of its OUs over its arrays (docs/timing.md).
+    int array_overflow_cus = 0;
 };
 LayerHolding layer_holding(const HwConfig& c, const TimingRule& rule, const std::vector<WorkUnit>& units,
                            const std::vector<CuShare>& shares);
