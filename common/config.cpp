@@ -163,6 +163,10 @@ const std::vector<Key>& schema() {
         double_key("reram_sharing.max_weight_error", &HwConfig::rs_max_weight_error,
                    "ours: 0 = K from keep_ratio; else per OU-row group the smallest K whose RMS weight error (int8 "
                    "steps) is at most this"),
+        int_key("reram_sharing.cluster_rows", &HwConfig::rs_cluster_rows,
+                "other-schemes.md's reading of the authors' figure: 1 = each OU-row group on its own (members share their "
+                "inputs: sharing saves cells and computations); N = N consecutive OU-row groups clustered together (a "
+                "shared OU fires once per OU-row group using it: it saves cells, not computations); 0 = a whole conv group"),
         int_key("reram_sharing.iterations", &HwConfig::rs_iterations,
                 "ours: at most 20 Lloyd iterations (the paper gives none; its prototype allows 20000)"),
         double_key("reram_sharing.adder_ns", &HwConfig::rs_adder_ns,
@@ -355,6 +359,8 @@ void validate(const HwConfig& c) {
     require(c.rs_keep_ratio > 0 && c.rs_keep_ratio <= 1, s, "reram_sharing.keep_ratio", "must be in (0, 1]");
     require(c.rs_max_weight_error >= 0 && c.rs_max_weight_error <= 255, s, "reram_sharing.max_weight_error",
             "must be in 0..255 int8 steps");
+    require(c.rs_cluster_rows >= 0 && c.rs_cluster_rows <= 65536, s, "reram_sharing.cluster_rows",
+            "must be in 0..65536 (0 = a whole conv group)");
     require(c.rs_iterations >= 1 && c.rs_iterations <= 100000, s, "reram_sharing.iterations", "must be in 1..100000");
     require(c.rs_adder_ns > 0 && c.rs_adder_ns <= 1000, s, "reram_sharing.adder_ns", "must be in (0, 1000]");
     require(c.rs_adder_pj >= 0, s, "reram_sharing.adder_pj", "must not be negative");

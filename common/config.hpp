@@ -118,6 +118,7 @@ struct HwConfig {
     double rs_keep_ratio = 0.25;       // ours: the paper gives no K (schemes/reram_sharing)
     double rs_max_weight_error = 0;    // ours: 0 = K from keep_ratio; else the smallest K within this RMS error
     int rs_iterations = 20;            // ours: Lloyd iterations at most
+    int rs_cluster_rows = 1;           // other-schemes.md's reading: each OU-row group clustered on its own
     double rs_adder_ns = 1.0;          // ours: one ou.cols-wide add per 1 GHz cycle
     double rs_adder_pj = 0.021;        // Accelergy's ISAAC tables: one 16-bit add, as energy.accumulate_pj
     // what a scheme that changes the weights may cost before a run warns

@@ -47,15 +47,17 @@ LayerMetrics measure(const CompressedLayer& l, const HwConfig& config) { return 
 LayerMetrics measure(const CompressedLayer& l, const HwConfig& config, const std::vector<hw::WorkUnit>& units) {
     const LayerGeometry& g = l.geo;
     LayerMetrics m;
-    for (uint32_t n : unit_ous(l)) m.stored_ous += n;
+    for (const hw::WorkUnit& u : units) m.ou_activations_per_input += u.ous;   // every unit's OUs fire
+    const TimingRule rule = scheme_def(l.scheme).timing();
+    const std::vector<hw::CuShare> shares = hw::map_layer(config, rule, units);
+    // Stored: as the CUs hold them (an OU that several units drive is stored once in each CU holding them).
+    for (const hw::CuShare& s : shares) m.stored_ous += s.stored_ous;
     m.crossbars = ceil_div(m.stored_ous, g.ous_per_crossbar());
     m.cells = m.stored_ous * g.ou_rows * g.ou_cols;
-    m.ou_activations_per_input = m.stored_ous;
     m.dense_cells = uint64_t(g.domains()) * g.ou_col_groups() * g.ou_rows * g.ou_cols;
     m.weight_bits = uint64_t(g.rows) * g.cols * l.weight_bits;
 
-    const TimingRule rule = scheme_def(l.scheme).timing();
-    const hw::LayerHolding held = hw::layer_holding(config, rule, units, hw::map_layer(config, rule, units));
+    const hw::LayerHolding held = hw::layer_holding(config, rule, units, shares);
     m.storage_bits.push_back({"cells", m.cells * uint64_t(g.cell_bits)});
     for (const auto& [name, bits] : held.bits) add_by_name(m.storage_bits, name, bits);
     m.edram_bits = held.edram_bits;

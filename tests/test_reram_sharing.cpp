@@ -112,11 +112,11 @@ TEST_CASE("reram-sharing: keeping every OU changes nothing; fewer centroids chan
         // At most K = ceil(keep x non-zero blocks) distinct blocks per OU-row group.
         const reshare::ReramSharingTables& t = reshare::reram_sharing_tables(l);
         const int positions = reshare::rs_positions(l.geo);
-        for (size_t d = 0; d < t.domain_blocks.size(); ++d) {
+        for (size_t d = 0; d < t.pool_blocks.size(); ++d) {
             int used = 0;
             for (int b = 0; b < positions; ++b) used += t.index[d * positions + b] != 0;
-            CHECK(t.domain_blocks[d] <= uint32_t(std::ceil(keep * positions)));
-            CHECK(t.domain_blocks[d] <= uint32_t(used));
+            CHECK(t.pool_blocks[d] <= uint32_t(std::ceil(keep * positions)));
+            CHECK(t.pool_blocks[d] <= uint32_t(used));
         }
         CHECK(reshare::measure(l, HwConfig{}).stored_ous < reshare::measure(all, HwConfig{}).stored_ous);
     }
@@ -128,7 +128,7 @@ TEST_CASE("reram-sharing: all-zero OUs are pruned: EMPTY in the index, no cells,
     const reshare::ReramSharingTables& t = reshare::reram_sharing_tables(l);
     const int positions = reshare::rs_positions(l.geo);   // 5: the last one all zero
     REQUIRE(positions == 5);
-    for (size_t d = 0; d < t.domain_blocks.size(); ++d) CHECK(t.index[d * positions + 4] == 0);
+    for (size_t d = 0; d < t.pool_blocks.size(); ++d) CHECK(t.index[d * positions + 4] == 0);
     CHECK(t.index[1 * positions + 0] == 0);   // rows 8..15, columns 0..7
     // Every stored OU's targets are the non-EMPTY positions of its domain, each counted once per stored plane.
     uint64_t targets = 0, ous = 0;
@@ -142,11 +142,11 @@ TEST_CASE("reram-sharing: all-zero OUs are pruned: EMPTY in the index, no cells,
     }
     uint64_t used_planes = 0;
     const reshare::BitSlicing bs = reshare::slicing_of(l);
-    for (size_t d = 0; d < t.domain_blocks.size(); ++d)
+    for (size_t d = 0; d < t.pool_blocks.size(); ++d)
         for (int b = 0; b < positions; ++b)
             if (const uint32_t id = t.index[d * positions + b]) {
                 std::set<int> planes;
-                const auto start = reshare::offsets(t.domain_blocks)[d];
+                const auto start = reshare::offsets(t.pool_blocks)[d];
                 for (int j = 0; j < reshare::rs_block_size(l.geo); ++j)
                     for (int p = 0; p < bs.planes(); ++p)
                         if (bs.cell(t.blocks[(start + id - 1) * reshare::rs_block_size(l.geo) + j], p)) planes.insert(p);
@@ -189,4 +189,33 @@ TEST_CASE("reram-sharing: the digital adders add a stored OU into each target, o
     CHECK(t.counters.adds == 5u * c.ou_cols);
     CHECK(t.counters.writes[int(reshare::hw::Buffer::Result)] == 5);
     CHECK(t.counters.reads[int(reshare::hw::Buffer::Index)] == 5);
+}
+
+TEST_CASE("reram-sharing: clustering across OU-rows saves cells but not computations", "[reram-sharing]") {
+    const QuantizedMatrix m = reshare::test::random_layer(64, 96, 1, 53);
+    const std::vector<int32_t> x = reshare::test::random_input(64, 54);
+    HwConfig c;
+    c.rs_keep_ratio = 0.25;
+    const CompressedLayer same = reshare::compress(m, c, Scheme::ReramSharing, 2);
+    for (int rows : {4, 0}) {
+        INFO("cluster_rows " << rows);
+        c.rs_cluster_rows = rows;
+        const CompressedLayer pooled = reshare::compress(m, c, Scheme::ReramSharing, 2);
+        const reshare::ReramSharingTables& t = reshare::reram_sharing_tables(pooled);
+        CHECK(t.cluster_rows == (rows ? rows : pooled.geo.row_groups()));
+        CHECK(t.pool_blocks.size() == size_t(pooled.geo.row_groups() / t.cluster_rows));
+        const QuantizedMatrix eff = reshare::effective_matrix(pooled, m);
+        REQUIRE(reshare::reconstruct(pooled) == eff.q);
+        REQUIRE(reshare::compressed_mvm(pooled, x) == reshare::reference_mvm(eff, x));
+        const CompressedLayer back = reshare::decode_layer_image(reshare::encode_layer_image(pooled), "pooled");
+        REQUIRE(reshare::encode_layer_image(back) == reshare::encode_layer_image(pooled));
+        // A pooled OU fires once for each OU-row group using it, but a CU holding those groups stores it once.
+        const reshare::LayerMetrics a = reshare::measure(pooled, c);
+        CHECK(a.stored_ous < a.ou_activations_per_input);
+        uint64_t ids = 0, ous = 0;
+        for (const reshare::hw::WorkUnit& u : reshare::hw::work_units(pooled)) ids += u.ou_ids.size(), ous += u.ous;
+        CHECK(ids == ous);
+    }
+    const reshare::LayerMetrics s = reshare::measure(same, HwConfig{});
+    CHECK(s.stored_ous == s.ou_activations_per_input);   // each OU-row on its own: every stored OU fires once
 }

@@ -41,7 +41,7 @@ double total_stall(const std::vector<WorkUnit>& units, const CuPipeline& cu) {
 TEST_CASE("timing: a dense unit fires its OUs back to back and writes each once", "[timing]") {
     const CuPipeline cu(timing_config(), Scheme::Dense);
     REQUIRE(cu.ou_ns() == Approx(64.0));
-    const UnitTiming t = cu.run(WorkUnit{3, 24, {}, {}, {}, {}, {}, {}, {}, {}});
+    const UnitTiming t = cu.run(WorkUnit{3, 24, {}, {}, {}, {}, {}, {}, {}, {}, {}});
     REQUIRE(t.mvm_ns == Approx(192.0));
     REQUIRE(t.total_ns == Approx(193.0));   // the last OU's write
     REQUIRE(t.counters.ou_activations == 24);

@@ -210,7 +210,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     merged.reserve(layout.size());
     for (const CuShare& s : layout) merged.push_back(merge_units(units, s.begin, s.end));
     const std::vector<Share> shares = place_copies(layout, copies, vectors, next_cu_, total_cus);
-    for (const WorkUnit& u : units) record.cells_programmed += uint64_t(u.ous) * config_.ou_rows * config_.ou_cols * copies;
+    for (const CuShare& s : layout) record.cells_programmed += s.stored_ous * config_.ou_rows * config_.ou_cols * copies;
     const size_t in_width = size_t(layer.geo.groups) * layer.geo.rows;
     UnitCounters counters;
     for (const Share& sh : shares) {

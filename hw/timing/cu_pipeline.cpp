@@ -39,6 +39,7 @@ WorkUnit merge_units(const std::vector<WorkUnit>& units, size_t begin, size_t en
         append(m.task_lines, u.task_lines);
         append(m.ou_extra_cycles, u.ou_extra_cycles);
         append(m.ou_targets, u.ou_targets);
+        append(m.ou_ids, u.ou_ids);
         m.ous += u.ous;
         m.results += u.results;
     }

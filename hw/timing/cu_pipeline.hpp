@@ -56,6 +56,9 @@ struct WorkUnit {
     std::vector<uint16_t> task_lines;      // reshare: pattern-buffer lines (sharing.block_bytes) they lie in
     std::vector<uint8_t> ou_extra_cycles;  // sme: input cycles each OU takes beyond input_bits (squeezed rows' delay)
     std::vector<uint16_t> ou_targets;      // reram-sharing: outputs each stored OU's results are added into
+    // reram-sharing clustered across OU-rows: which stored OU each of the unit's OUs drives (an OU shared by several
+    // OU-rows fires once for each, but a CU stores it once). Empty: every OU is stored for itself.
+    std::vector<uint32_t> ou_ids;
     std::vector<HeldStructure> held;       // what it keeps in its CU: its results, and the scheme's tables and buffers
 };
 

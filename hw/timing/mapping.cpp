@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <queue>
+#include <unordered_set>
 
 namespace reshare::hw {
 
@@ -42,6 +43,32 @@ std::vector<std::pair<std::string, uint64_t>> CuHolding::bits() const {
     return out;
 }
 
+namespace {
+
+// The OUs a CU stores: each unit's own, but an OU several units drive (WorkUnit::ou_ids) only once.
+class StoredOus {
+public:
+    uint64_t count() const { return count_; }
+    uint64_t with(const WorkUnit& u) const {   // the count if `u` joined
+        if (u.ou_ids.empty()) return count_ + u.ous;
+        uint64_t n = count_;
+        std::unordered_set<uint32_t> fresh;
+        for (uint32_t id : u.ou_ids)
+            if (!ids_.count(id) && fresh.insert(id).second) ++n;
+        return n;
+    }
+    void add(const WorkUnit& u) {
+        count_ = with(u);
+        ids_.insert(u.ou_ids.begin(), u.ou_ids.end());
+    }
+
+private:
+    uint64_t count_ = 0;
+    std::unordered_set<uint32_t> ids_;
+};
+
+}  // namespace
+
 std::vector<CuShare> map_layer(const HwConfig& c, const TimingRule& rule, const std::vector<WorkUnit>& units) {
     // The CU's arrays hold its units' OUs and, where the scheme keeps its index table in ReRAM, that table's cells.
     const uint64_t array_bits = uint64_t(c.cu_arrays) * c.xbar_rows * c.xbar_cols * c.cell_bits;
@@ -50,25 +77,26 @@ std::vector<CuShare> map_layer(const HwConfig& c, const TimingRule& rule, const 
     auto array_need = [&](const CuHolding& h, uint64_t ous) { return ous * ou_bits + h.index_memory_bits(); };
     std::vector<CuShare> shares;
     CuHolding cu(c, rule);
-    uint64_t ous = 0;
+    StoredOus stored;
     for (size_t i = 0; i < units.size(); ++i) {
         CuHolding with = cu, alone(c, rule);
         with.add(units[i]);
         alone.add(units[i]);
         // Split when the arrays are full, or when the eDRAM is and a CU of its own would hold the unit (else splitting
         // gains nothing: the unit's CU is flagged as an overflow wherever it goes).
-        const bool arrays_full = array_need(with, ous + units[i].ous) > array_bits;
+        const bool arrays_full = array_need(with, stored.with(units[i])) > array_bits;
         const bool edram_full = with.edram_bits() > edram && alone.edram_bits() <= edram;
-        if (shares.empty() || (ous > 0 && (arrays_full || edram_full))) {
-            shares.push_back({i, i, 0, false});
+        if (shares.empty() || (stored.count() > 0 && (arrays_full || edram_full))) {
+            shares.push_back({i, i, 0, 0, false});
             cu = alone;
-            ous = 0;
+            stored = StoredOus();
         } else {
             cu = with;
         }
-        ous += units[i].ous;
+        stored.add(units[i]);
         CuShare& s = shares.back();
         s.end = i + 1;
+        s.stored_ous = stored.count();
         s.edram_bits = cu.edram_bits();
         s.overflow = s.edram_bits > edram;
     }
@@ -80,9 +108,9 @@ LayerHolding layer_holding(const HwConfig& c, const TimingRule& rule, const std:
     LayerHolding out;
     for (const CuShare& s : shares) {
         CuHolding cu(c, rule);
-        uint64_t ous = 0;
-        for (size_t i = s.begin; i < s.end; ++i) cu.add(units[i]), ous += units[i].ous;
-        out.array_overflow_cus += ous > uint64_t(c.cu_arrays) * c.ous_per_crossbar();
+        for (size_t i = s.begin; i < s.end; ++i) cu.add(units[i]);
+        out.stored_ous += s.stored_ous;
+        out.array_overflow_cus += s.stored_ous > uint64_t(c.cu_arrays) * c.ous_per_crossbar();
         for (const auto& [name, bits] : cu.bits()) {
             auto it = std::find_if(out.bits.begin(), out.bits.end(), [&](const auto& kv) { return kv.first == name; });
             if (it == out.bits.end())

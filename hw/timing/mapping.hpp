@@ -41,6 +41,7 @@ private:
 
 struct CuShare {
     size_t begin = 0, end = 0;   // units [begin, end)
+    uint64_t stored_ous = 0;     // OUs the CU's arrays hold: its units' OUs, each shared OU (WorkUnit::ou_ids) once
     uint64_t edram_bits = 0;
     bool overflow = false;        // holds more than cu.edram_bytes (a single unit too large to split)
 };
@@ -53,6 +54,7 @@ struct LayerHolding {
     uint64_t edram_bits = 0, index_memory_bits = 0;
     uint64_t largest_cu_edram_bits = 0;
     int cus = 0, overflow_cus = 0;
+    uint64_t stored_ous = 0;   // summed over the CUs: a shared OU counts once per CU that holds it
     // CUs given more OUs than their arrays have slots: a single unit larger than a CU (a domain of a wide layer). The
     // model does not split a unit, so such a CU fires all of its OUs over its arrays (docs/timing.md).
     int array_overflow_cus = 0;

@@ -31,16 +31,17 @@ Position position_of(const LayerGeometry& g, int d, int b) {
     return p;
 }
 
-// Every block of domain d, zero-padded to ou.rows x ou.cols, positions in order.
-std::vector<int16_t> domain_blocks(const QuantizedMatrix& m, const LayerGeometry& g, int d) {
+// Every block of domain d, zero-padded to ou.rows x ou.cols, positions in order, appended to `out`.
+void append_domain_blocks(const QuantizedMatrix& m, const LayerGeometry& g, int d, std::vector<int16_t>& out) {
     const int B = rs_block_size(g);
-    std::vector<int16_t> out(size_t(rs_positions(g)) * B, 0);
+    const size_t base = out.size();
+    out.resize(base + size_t(rs_positions(g)) * B, 0);
     for (int b = 0; b < rs_positions(g); ++b) {
         const Position p = position_of(g, d, b);
         for (int i = 0; i < p.rows; ++i)
-            for (int t = 0; t < p.cols; ++t) out[size_t(b) * B + i * g.ou_cols + t] = m.q[size_t(p.row0 + i) * g.cols + p.col0 + t];
+            for (int t = 0; t < p.cols; ++t)
+                out[base + size_t(b) * B + i * g.ou_cols + t] = m.q[size_t(p.row0 + i) * g.cols + p.col0 + t];
     }
-    return out;
 }
 
 // A centroid value (1/kCentroidScale steps) to the nearest int8 step, halves to even, clipped to the weight range.
@@ -52,9 +53,9 @@ int8_t requantize(int32_t c, int qmax) {
     return int8_t(std::clamp<int32_t>(q, -qmax, qmax));
 }
 
-// One domain shared with K clusters: per position its rounded centroid block (all zero = pruned).
+// One pool shared with K clusters: per block its rounded centroid (all zero = pruned).
 struct Shared {
-    std::vector<int8_t> blocks;   // positions x block size
+    std::vector<int8_t> blocks;   // the pool's blocks x block size
     double squared_error = 0;     // against the original weights (padding excluded: it is zero in both)
 };
 
@@ -78,13 +79,13 @@ Shared share(const std::vector<int16_t>& all, const std::vector<int>& nonzero, i
     return s;
 }
 
-// K for a domain of n non-zero blocks: from the keep ratio, or the smallest (by bisection) within the error bound.
-Shared share_domain(const std::vector<int16_t>& all, const std::vector<int>& nonzero, const LayerGeometry& g,
-                    const HwConfig& c, int qmax, int domain_weights) {
+// K for a pool of n non-zero blocks: from the keep ratio, or the smallest (by bisection) within the error bound.
+Shared share_pool(const std::vector<int16_t>& all, const std::vector<int>& nonzero, const LayerGeometry& g,
+                  const HwConfig& c, int qmax, int pool_weights) {
     const int n = int(nonzero.size()), B = rs_block_size(g);
     if (c.rs_max_weight_error <= 0)
         return share(all, nonzero, B, std::max(1, int(std::ceil(c.rs_keep_ratio * n - 1e-9))), c.rs_iterations, qmax);
-    const double bound = c.rs_max_weight_error * c.rs_max_weight_error * domain_weights;
+    const double bound = c.rs_max_weight_error * c.rs_max_weight_error * pool_weights;
     int lo = 1, hi = n;
     while (lo < hi) {
         const int mid = (lo + hi) / 2;
@@ -94,11 +95,11 @@ Shared share_domain(const std::vector<int16_t>& all, const std::vector<int>& non
     return share(all, nonzero, B, lo, c.rs_iterations, qmax);
 }
 
-// Equal non-zero blocks stored once, in order of first use; zero blocks EMPTY.
-void store_domain(const Shared& s, int positions, int B, ReramSharingTables& out) {
+// Equal non-zero blocks of the pool stored once, in order of first use; zero blocks EMPTY.
+void store_pool(const Shared& s, int B, ReramSharingTables& out) {
     std::map<std::vector<int8_t>, uint32_t> stored;
-    for (int b = 0; b < positions; ++b) {
-        const std::vector<int8_t> block(s.blocks.begin() + long(b) * B, s.blocks.begin() + long(b + 1) * B);
+    for (size_t b = 0; b * B < s.blocks.size(); ++b) {
+        const std::vector<int8_t> block(s.blocks.begin() + long(b * B), s.blocks.begin() + long((b + 1) * B));
         if (std::all_of(block.begin(), block.end(), [](int8_t w) { return w == 0; })) {
             out.index.push_back(0);
             continue;
@@ -107,26 +108,42 @@ void store_domain(const Shared& s, int positions, int B, ReramSharingTables& out
         if (added) append(out.blocks, block);
         out.index.push_back(it->second + 1);
     }
-    out.domain_blocks.push_back(uint32_t(stored.size()));
+    out.pool_blocks.push_back(uint32_t(stored.size()));
 }
 
-ReramSharingTables build_domains(const QuantizedMatrix& m, const LayerGeometry& g, const HwConfig& c, int begin, int end) {
+// Domains of pool p (pools numbered over conv groups).
+std::pair<int, int> pool_domains(const LayerGeometry& g, int cluster_rows, int p) {
+    const int per_group = rs_pools_per_group(g, cluster_rows);
+    const int first = p / per_group * g.row_groups() + p % per_group * cluster_rows;
+    return {first, std::min(first + cluster_rows, (p / per_group + 1) * g.row_groups())};
+}
+
+ReramSharingTables build_pools(const QuantizedMatrix& m, const LayerGeometry& g, const HwConfig& c, int cluster_rows,
+                               int begin, int end) {
     ReramSharingTables part;
-    const int B = rs_block_size(g), positions = rs_positions(g), qmax = (1 << (c.weight_bits - 1)) - 1;
-    for (int d = begin; d < end; ++d) {
-        const std::vector<int16_t> all = domain_blocks(m, g, d);
+    const int B = rs_block_size(g), qmax = (1 << (c.weight_bits - 1)) - 1;
+    std::vector<int16_t> all;
+    for (int p = begin; p < end; ++p) {
+        const auto [first, last] = pool_domains(g, cluster_rows, p);
+        all.clear();
+        int weights = 0;
+        for (int d = first; d < last; ++d) {
+            append_domain_blocks(m, g, d, all);
+            weights += position_of(g, d, 0).rows * g.group_cols();
+        }
         std::vector<int> nonzero;
-        for (int b = 0; b < positions; ++b)
-            if (std::any_of(all.begin() + long(b) * B, all.begin() + long(b + 1) * B, [](int16_t w) { return w != 0; }))
-                nonzero.push_back(b);
-        const Position p = position_of(g, d, 0);
+        for (size_t b = 0; b * B < all.size(); ++b)
+            if (std::any_of(all.begin() + long(b * B), all.begin() + long((b + 1) * B), [](int16_t w) { return w != 0; }))
+                nonzero.push_back(int(b));
         Shared s;
         if (nonzero.empty()) s.blocks.assign(all.size(), 0);
-        else s = share_domain(all, nonzero, g, c, qmax, p.rows * g.group_cols());
-        store_domain(s, positions, B, part);
+        else s = share_pool(all, nonzero, g, c, qmax, weights);
+        store_pool(s, B, part);
     }
     return part;
 }
+
+int pools_of(const LayerGeometry& g, int cluster_rows) { return g.groups * rs_pools_per_group(g, cluster_rows); }
 
 // Bit-planes of a stored block that hold a one: its stored OUs.
 uint32_t plane_mask(const int8_t* block, int B, const BitSlicing& bs) {
@@ -137,29 +154,49 @@ uint32_t plane_mask(const int8_t* block, int B, const BitSlicing& bs) {
     return mask;
 }
 
-// Per domain: each stored OU once for the domain's inputs, then added into every position the index maps to it.
+// The stored blocks domain d uses, in order of first use, and how many of its positions use each.
+struct Used {
+    std::vector<uint32_t> block;     // global stored-block index
+    std::vector<uint32_t> members;
+};
+
+Used used_blocks(const ReramSharingTables& t, const LayerGeometry& g, const std::vector<uint64_t>& pool_start, int d) {
+    Used u;
+    const uint64_t base = pool_start[size_t(rs_pool_of(g, t.cluster_rows, d))];
+    for (int b = 0; b < rs_positions(g); ++b)
+        if (const uint32_t id = t.index[size_t(d) * rs_positions(g) + b]) {
+            const uint32_t block = uint32_t(base + id - 1);
+            const auto it = std::find(u.block.begin(), u.block.end(), block);
+            if (it == u.block.end()) u.block.push_back(block), u.members.push_back(1);
+            else ++u.members[size_t(it - u.block.begin())];
+        }
+    return u;
+}
+
+// Per domain: each stored OU it uses once for the domain's inputs, then added into every position mapped to it.
 class ReramSharingDatapath : public UnitDatapath {
 public:
     explicit ReramSharingDatapath(const CompressedLayer& l)
-        : t_(reram_sharing_tables(l)), g_(l.geo), bs_(slicing_of(l)), bstart_(offsets(t_.domain_blocks)) {}
+        : t_(reram_sharing_tables(l)), g_(l.geo), bs_(slicing_of(l)), pstart_(offsets(t_.pool_blocks)) {}
     void results(int d, const int32_t* xs, int count, int64_t* results, std::vector<int64_t>& ou) const override {
         const int P = g_.planes, C = g_.ou_cols, B = rs_block_size(g_);
-        const uint32_t stored = t_.domain_blocks[d];
-        ou.assign(size_t(stored) * P * C, 0);   // each stored OU's (block, plane) column results
-        for (uint32_t s = 0; s < stored; ++s) {
-            const int8_t* block = &t_.blocks[(bstart_[d] + s) * B];
+        const Used used = used_blocks(t_, g_, pstart_, d);
+        ou.assign(used.block.size() * P * C, 0);   // each used block's (plane, column) results
+        for (size_t s = 0; s < used.block.size(); ++s) {
+            const int8_t* block = &t_.blocks[size_t(used.block[s]) * B];
             for (int i = 0; i < std::min(count, g_.ou_rows); ++i) {
                 if (!xs[i]) continue;
                 for (int t = 0; t < C; ++t) {
                     const uint8_t* cells = bs_.cells(block[i * C + t]);
-                    for (int p = 0; p < P; ++p) ou[(size_t(s) * P + p) * C + t] += int64_t(cells[p]) * xs[i];
+                    for (int p = 0; p < P; ++p) ou[(s * P + p) * C + t] += int64_t(cells[p]) * xs[i];
                 }
             }
         }
         const uint32_t* index = &t_.index[size_t(d) * rs_positions(g_)];
+        const uint64_t base = pstart_[size_t(rs_pool_of(g_, t_.cluster_rows, d))];
         for (int b = 0; b < rs_positions(g_); ++b) {
             if (!index[b]) continue;   // EMPTY: a pruned OU
-            const size_t s = index[b] - 1;
+            const size_t s = size_t(std::find(used.block.begin(), used.block.end(), uint32_t(base + index[b] - 1)) - used.block.begin());
             const Position pos = position_of(g_, d, b);
             for (int t = 0; t < pos.cols; ++t)
                 for (int p = 0; p < P; ++p) results[size_t(pos.group_col0 + t) * P + p] += ou[(s * P + p) * C + t];
@@ -170,23 +207,20 @@ private:
     const ReramSharingTables& t_;
     const LayerGeometry& g_;
     BitSlicing bs_;
-    std::vector<uint64_t> bstart_;
+    std::vector<uint64_t> pstart_;
 };
 
-// What each stored block of domain d stands for: its plane mask and its positions.
+// What each domain drives: per used stored block, its plane mask, its global index and its positions in the domain.
 template <class F>
-void for_each_stored(const CompressedLayer& l, F f) {
+void for_each_used(const CompressedLayer& l, F f) {
     const LayerGeometry& g = l.geo;
     const ReramSharingTables& t = reram_sharing_tables(l);
     const BitSlicing bs = slicing_of(l);
-    const std::vector<uint64_t> start = offsets(t.domain_blocks);
-    std::vector<uint32_t> members;
+    const std::vector<uint64_t> start = offsets(t.pool_blocks);
     for (int d = 0; d < g.domains(); ++d) {
-        members.assign(t.domain_blocks[d], 0);
-        for (int b = 0; b < rs_positions(g); ++b)
-            if (const uint32_t id = t.index[size_t(d) * rs_positions(g) + b]) ++members[id - 1];
-        for (uint32_t s = 0; s < t.domain_blocks[d]; ++s)
-            f(d, plane_mask(&t.blocks[(start[d] + s) * rs_block_size(g)], rs_block_size(g), bs), members[s]);
+        const Used u = used_blocks(t, g, start, d);
+        for (size_t s = 0; s < u.block.size(); ++s)
+            f(d, plane_mask(&t.blocks[size_t(u.block[s]) * rs_block_size(g)], rs_block_size(g), bs), u.block[s], u.members[s]);
     }
 }
 
@@ -201,21 +235,26 @@ std::string ReramSharingScheme::config_problem(const HwConfig& c) const {
 
 std::shared_ptr<const SchemeTables> ReramSharingScheme::compress(const QuantizedMatrix& m, const BitSlicing&,
                                                                  const LayerGeometry& g, const HwConfig& c, int threads) const {
-    return build_in_parallel<ReramSharingTables>(g.domains(), threads,
-                                                 [&](int b, int e) { return build_domains(m, g, c, b, e); });
+    const int rows = c.rs_cluster_rows > 0 ? std::min(c.rs_cluster_rows, g.row_groups()) : g.row_groups();
+    std::vector<ReramSharingTables> parts = parallel_chunks<ReramSharingTables>(
+        pools_of(g, rows), threads, [&](int b, int e) { return build_pools(m, g, c, rows, b, e); });
+    // Freshly built and not yet shared: the pool size completes the tables.
+    auto t = std::const_pointer_cast<ReramSharingTables>(concatenate(parts));
+    t->cluster_rows = rows;
+    return t;
 }
 
 std::vector<int8_t> ReramSharingScheme::effective_weights(const CompressedLayer& l) const {
     const LayerGeometry& g = l.geo;
     const ReramSharingTables& t = reram_sharing_tables(l);
-    const std::vector<uint64_t> start = offsets(t.domain_blocks);
+    const std::vector<uint64_t> start = offsets(t.pool_blocks);
     const int B = rs_block_size(g);
     std::vector<int8_t> out(size_t(g.rows) * g.cols, 0);
     for (int d = 0; d < g.domains(); ++d)
         for (int b = 0; b < rs_positions(g); ++b) {
             const uint32_t id = t.index[size_t(d) * rs_positions(g) + b];
             if (!id) continue;
-            const int8_t* block = &t.blocks[(start[d] + id - 1) * B];
+            const int8_t* block = &t.blocks[(start[size_t(rs_pool_of(g, t.cluster_rows, d))] + id - 1) * B];
             const Position p = position_of(g, d, b);
             for (int i = 0; i < p.rows; ++i)
                 for (int k = 0; k < p.cols; ++k) out[size_t(p.row0 + i) * g.cols + p.col0 + k] = block[i * g.ou_cols + k];
@@ -225,7 +264,8 @@ std::vector<int8_t> ReramSharingScheme::effective_weights(const CompressedLayer&
 
 void ReramSharingScheme::encode(const CompressedLayer& l, ImageWriter& w) const {
     const ReramSharingTables& t = reram_sharing_tables(l);
-    w.narrow("RSDB", t.domain_blocks);
+    w.array("RSPR", std::vector<int32_t>{t.cluster_rows});
+    w.narrow("RSDB", t.pool_blocks);
     w.array("RSBK", t.blocks);
     w.narrow("RSIX", t.index);
 }
@@ -234,39 +274,51 @@ std::shared_ptr<const SchemeTables> ReramSharingScheme::decode(const ImageReader
     const LayerGeometry& g = l.geo;
     r.fail_if(l.encoding == Encoding::Offset, "reram-sharing layer in the offset encoding");
     auto t = std::make_shared<ReramSharingTables>();
-    t->domain_blocks = r.narrow<uint32_t>("RSDB");
+    const std::vector<int32_t> rows = r.array<int32_t>("RSPR");
+    r.fail_if(rows.size() != 1 || rows[0] < 1 || rows[0] > g.row_groups(), "reram-sharing pool size outside 1..OU-row groups");
+    t->cluster_rows = rows[0];
+    t->pool_blocks = r.narrow<uint32_t>("RSDB");
     t->blocks = r.array<int8_t>("RSBK");
     t->index = r.narrow<uint32_t>("RSIX");
-    r.fail_if(t->domain_blocks.size() != size_t(g.domains()), "stored-block counts do not match the domains");
-    r.fail_if(!all_below(t->domain_blocks, uint64_t(rs_positions(g)) + 1), "a domain stores more blocks than it has OUs");
-    r.fail_if(sum(t->domain_blocks) * uint64_t(rs_block_size(g)) != t->blocks.size(), "stored blocks disagree with their counts");
+    r.fail_if(t->pool_blocks.size() != size_t(pools_of(g, t->cluster_rows)), "stored-block counts do not match the pools");
+    r.fail_if(!all_below(t->pool_blocks, uint64_t(rs_positions(g)) * t->cluster_rows + 1), "a pool stores more blocks than it has OUs");
+    r.fail_if(sum(t->pool_blocks) * uint64_t(rs_block_size(g)) != t->blocks.size(), "stored blocks disagree with their counts");
     r.fail_if(t->index.size() != size_t(g.domains()) * rs_positions(g), "index table does not match the OU positions");
     const int qmax = (1 << (l.weight_bits - 1)) - 1;
     for (int8_t w : t->blocks) r.fail_if(w < -qmax || w > qmax, "weight outside the quantized range");
     for (int d = 0; d < g.domains(); ++d)
         for (int b = 0; b < rs_positions(g); ++b)
-            r.fail_if(t->index[size_t(d) * rs_positions(g) + b] > t->domain_blocks[d], "index entry past its domain's stored blocks");
+            r.fail_if(t->index[size_t(d) * rs_positions(g) + b] > t->pool_blocks[size_t(rs_pool_of(g, t->cluster_rows, d))],
+                      "index entry past its pool's stored blocks");
     return t;
 }
 
-// Per domain: the bit-planes holding a one of each stored block.
+// Per domain: the bit-planes holding a one of each stored block it uses (a block shared by several OU-row groups
+// fires once for each).
 std::vector<uint32_t> ReramSharingScheme::unit_ous(const CompressedLayer& l) const {
     std::vector<uint32_t> ous(size_t(l.geo.domains()), 0);
-    for_each_stored(l, [&](int d, uint32_t mask, uint32_t) { ous[d] += uint32_t(__builtin_popcount(mask)); });
+    for_each_used(l, [&](int d, uint32_t mask, uint32_t, uint32_t) { ous[d] += uint32_t(__builtin_popcount(mask)); });
     return ous;
 }
 
-// The index table: every OU position of the domain names its stored block or EMPTY.
+// The index table: every OU position of the domain names its pool's stored block or EMPTY. Clustered across
+// OU-rows, each OU also names the stored OU it drives, which a CU holding several of the pool's domains stores once.
 void ReramSharingScheme::add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
     const ReramSharingTables& t = reram_sharing_tables(l);
-    for (size_t d = 0; d < units.size(); ++d)
-        units[d].held.push_back({"index_table", uint64_t(rs_positions(l.geo)) * index_bits(uint64_t(t.domain_blocks[d]) + 1),
+    for (size_t d = 0; d < units.size(); ++d) {
+        const uint32_t pool = t.pool_blocks[size_t(rs_pool_of(l.geo, t.cluster_rows, int(d)))];
+        units[d].held.push_back({"index_table", uint64_t(rs_positions(l.geo)) * index_bits(uint64_t(pool) + 1),
                                  hw::Holding::Summed, hw::Placement::Edram});
+    }
+    if (t.cluster_rows == 1) return;
+    for_each_used(l, [&](int d, uint32_t mask, uint32_t block, uint32_t) {
+        for (uint32_t m = mask; m; m &= m - 1) units[size_t(d)].ou_ids.push_back(block * uint32_t(l.geo.planes) + uint32_t(__builtin_ctz(m)));
+    });
 }
 
-// Each stored OU's targets: the positions its block stands for.
+// Each OU's targets: the domain's positions its block stands for.
 void ReramSharingScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {
-    for_each_stored(l, [&](int d, uint32_t mask, uint32_t members) {
+    for_each_used(l, [&](int d, uint32_t mask, uint32_t, uint32_t members) {
         units[size_t(d)].ou_targets.insert(units[size_t(d)].ou_targets.end(), size_t(__builtin_popcount(mask)), uint16_t(members));
     });
 }

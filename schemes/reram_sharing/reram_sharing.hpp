@@ -4,7 +4,8 @@
 //
 // Offline, per OU-row group (a domain: ou.rows rows of one conv group), whose OUs share their inputs (our reading of
 // the authors' figure, where every cluster's members sit in one OU-row; so one activation of a shared OU serves all
-// its members and sharing saves computations as well as cells):
+// its members and sharing saves computations as well as cells) - or, with reram_sharing.cluster_rows N > 1, per pool
+// of N consecutive OU-row groups, whose shared OUs save cells but fire once for each OU-row group that uses them:
 // 1. its OU blocks of weights (ou.rows x ou.cols weights; the last ones zero-padded) that are not all zero are
 //    clustered by k-means (cluster.hpp) into K = ceil(reram_sharing.keep_ratio x blocks) centroids, or the smallest
 //    K within reram_sharing.max_weight_error;
@@ -23,14 +24,17 @@
 
 namespace reshare {
 
+// A pool is the OU-row groups clustered together: reram_sharing.cluster_rows consecutive domains of one conv group
+// (1, the default: each domain on its own).
 struct ReramSharingTables : SchemeTables {
-    std::vector<uint32_t> domain_blocks;   // stored blocks per domain
+    int cluster_rows = 1;                  // domains per pool (the last pool of a conv group may have fewer)
+    std::vector<uint32_t> pool_blocks;     // stored blocks per pool
     std::vector<int8_t> blocks;            // the stored blocks, ou.rows x ou.cols weights each, row-major
-    std::vector<uint32_t> index;           // per domain, per block position: 0 = EMPTY, else 1 + its stored block
+    std::vector<uint32_t> index;           // per domain, per block position: 0 = EMPTY, else 1 + its pool's stored block
 
     template <class F>
     static void zip(ReramSharingTables& a, ReramSharingTables& b, F f) {
-        f(a.domain_blocks, b.domain_blocks);
+        f(a.pool_blocks, b.pool_blocks);
         f(a.blocks, b.blocks);
         f(a.index, b.index);
     }
@@ -54,6 +58,12 @@ public:
 };
 
 inline const ReramSharingTables& reram_sharing_tables(const CompressedLayer& l) { return l.tables_as<ReramSharingTables>(); }
+
+// Pools: cluster_rows domains of one conv group each.
+inline int rs_pools_per_group(const LayerGeometry& g, int cluster_rows) { return (g.row_groups() + cluster_rows - 1) / cluster_rows; }
+inline int rs_pool_of(const LayerGeometry& g, int cluster_rows, int domain) {
+    return domain / g.row_groups() * rs_pools_per_group(g, cluster_rows) + domain % g.row_groups() / cluster_rows;
+}
 
 // Block positions per domain: ceil(group columns / ou.cols).
 inline int rs_positions(const LayerGeometry& g) { return (g.group_cols() + g.ou_cols - 1) / g.ou_cols; }
