@@ -222,6 +222,8 @@ nlohmann::ordered_json accuracy_json(const models::Model& model, const HwConfig&
     j["retrained"] = false;   // no training loop: SME is training-free; ReRAM-Sharing's paper fine-tunes, we cannot
     j["vs_int8"] = against(int8);
     j["vs_float"] = against(float_outputs.back());
+    const auto& q = reference.nodes.back().q;
+    j["output_all_zero"] = std::all_of(q.begin(), q.end(), [](int8_t v) { return v == 0; });   // cosine 0 then
     j["min_cosine"] = config.accuracy_min_cosine;
     const double cosine = j["vs_int8"]["cosine"].get<double>();
     j["below_min_cosine"] = cosine < config.accuracy_min_cosine;
