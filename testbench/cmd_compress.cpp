@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -54,6 +55,25 @@ void check_replaceable(const fs::path& out) {
                         e.path().filename().string() + "); choose another -o");
 }
 
+// How far a scheme that changes the weights (sme, reram-sharing) moved them, in int8 steps: the network-level cost is
+// what `run` measures on an image (docs/schemes.md).
+struct WeightChange {
+    uint64_t weights = 0, changed = 0;
+    double squared = 0;
+    void add(const QuantizedMatrix& original, const QuantizedMatrix& effective) {
+        for (size_t k = 0; k < original.q.size(); ++k) {
+            const double e = double(effective.q[k]) - original.q[k];
+            changed += e != 0;
+            squared += e * e;
+        }
+        weights += original.q.size();
+    }
+    nlohmann::ordered_json json() const {
+        return {{"changed_fraction", weights ? double(changed) / double(weights) : 0.0},
+                {"rms_error", weights ? std::sqrt(squared / double(weights)) : 0.0}};
+    }
+};
+
 nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& staging) {
     const HwConfig config = resolve_config(o.model);
     const Scheme scheme = parse_scheme(o.scheme);
@@ -64,7 +84,9 @@ nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& st
     nlohmann::ordered_json summary = header_json(model, config);
     summary["scheme"] = to_string(scheme);
     summary["config"] = config_json(config);
+    summary["changes_weights"] = changes_weights(scheme);
     LayerMetrics total;
+    WeightChange total_change;
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
     // Each image is written in the background while the next layer is compressed; at most one write is pending.
     std::future<void> writing;
@@ -83,10 +105,18 @@ nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& st
         l["cols"] = q.cols;
         l["groups"] = q.groups;
         l.update(metrics_json(m, config));
+        if (changes_weights(scheme)) {
+            const QuantizedMatrix effective = effective_matrix(*layer, q);
+            WeightChange change;
+            change.add(q, effective);
+            total_change.add(q, effective);
+            l["weight_change"] = change.json();
+        }
         layers.push_back(l);
     });
     if (writing.valid()) writing.get();
     summary["totals"] = metrics_json(total, config);
+    if (changes_weights(scheme)) summary["totals"]["weight_change"] = total_change.json();
     summary["layers"] = layers;
     return summary;
 }

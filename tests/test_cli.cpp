@@ -235,6 +235,15 @@ TEST_CASE("cli: run checks sme and reram-sharing against their effective weights
         CHECK(a["below_min_cosine"] == (to_int8 < a["min_cosine"].get<double>()));
         CHECK((r.err.find("warning: scheme " + std::string(scheme)) != std::string::npos) == a["below_min_cosine"].get<bool>());
     }
+    // compress says how far the weights moved.
+    const fs::path out = fresh_dir("compress-sme");
+    REQUIRE(run_reshare("compress --model face_recognition --scheme sme -o " + out.string()).status == 0);
+    const json s = json::parse(std::ifstream(out / "summary.json"));
+    REQUIRE(s["changes_weights"] == true);
+    const double changed = s["totals"]["weight_change"]["changed_fraction"].get<double>();
+    CHECK(changed > 0.0);
+    CHECK(changed < 1.0);
+    CHECK(s["totals"]["weight_change"]["rms_error"].get<double>() > 0.0);
     // The default keeps a quarter of each OU-row's OUs without retraining: far from the network, and said so.
     const Run rs = run_reshare("run --model face_recognition --scheme reram-sharing --layers 0:0 --report " +
                                fresh_dir("rs-warn.json").string() + " --image " + photo);
