@@ -102,3 +102,43 @@ TEST_CASE("cr2: input patterns of a hand-made layer, their ranking and a buffer'
     acts.rank({5, 2}, entries, gain);
     CHECK(gain.back() == 5 * 8 + 2 * 8);
 }
+
+#include "common/error.hpp"
+#include "schemes/cr2/allocation_file.hpp"
+
+TEST_CASE("cr2: an allocation survives its file; a corrupt one is a one-line error naming the field", "[cr2]") {
+    Allocation a;
+    a.model = "face_recognition";
+    a.capacity_bytes = 4096;
+    a.learning_images = {"demo/sample1.jpg", "demo/sample2.jpg"};
+    a.layers = {{"conv1", 48, 16, {{3, 0b1011}, {0, 1}}, 99}, {"fc", 2, 32, {}, 0}};
+    const std::string text = allocation_json(a);
+    const Allocation b = parse_allocation(text, "a.json");
+    CHECK(allocation_json(b) == text);
+    CHECK(b.layers[0].entries == a.layers[0].entries);
+    CHECK(b.used_bytes() == 32);
+    auto error_of = [](const std::string& t) {
+        try {
+            parse_allocation(t, "bad.json");
+        } catch (const reshare::Error& e) {
+            CHECK(e.code() == reshare::ExitCode::BadInput);
+            return std::string(e.what());
+        }
+        FAIL("no error");
+        return std::string();
+    };
+    auto with = [&](const std::string& from, const std::string& to) {
+        std::string t = text;
+        const size_t at = t.find(from);
+        REQUIRE(at != std::string::npos);
+        return t.replace(at, from.size(), to);
+    };
+    CHECK_THAT(error_of(text.substr(0, text.size() / 2)), Catch::Contains("bad.json: not valid JSON"));
+    CHECK_THAT(error_of(with("\"version\": 1", "\"version\": 7")), Catch::Contains("version: 7, this build reads version 1"));
+    CHECK_THAT(error_of(with("\"domains\": 48", "\"domains\": 2")), Catch::Contains("layers[0].entries[0]: domain 3 outside 0..1"));
+    CHECK_THAT(error_of(with("\"capacity_bytes\": 4096", "\"capacity_bytes\": 20")), Catch::Contains("exceed capacity_bytes 20"));
+    CHECK_THAT(error_of(with("\"bits\"", "\"nibbles\"")), Catch::Contains("input_pattern: unknown input-pattern kind 'nibbles'"));
+    CHECK_THAT(error_of(with("\"entry_bytes\": 16", "\"entry_bytes\": -1")), Catch::Contains("layers[0].entry_bytes: expected a non-negative integer"));
+    CHECK_THAT(error_of("[]"), Catch::Contains("the top level: expected an object"));
+    for (const std::string& e : {error_of("{}"), error_of(with("11", "0"))}) CHECK(std::count(e.begin(), e.end(), '\n') == 0);
+}
