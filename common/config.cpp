@@ -173,6 +173,11 @@ const std::vector<Key>& schema() {
                    "ours: the digital adders add one OU's ou.cols results into a target per 1 GHz cycle"),
         double_key("reram_sharing.adder_pj", &HwConfig::rs_adder_pj,
                    "Accelergy's ISAAC tables: ~0.021 pJ per add, as energy.accumulate_pj (component-numbers.md)"),
+        enum_key("cr2.input_pattern", &HwConfig::cr2_input_pattern, parse_input_pattern, to_string,
+                 "other-schemes.md's reading: bits = the r-bit wordline vector of an OU-row group in one bit-serial cycle "
+                 "(256 patterns for 8-row OUs); activations = its r whole int8 inputs (the alternative it names)"),
+        int_key("cr2.buffer_bytes", &HwConfig::cr2_buffer_bytes,
+                "ours: 64 KiB for the whole network's input-pattern entries (the poster's B; it gives no value)"),
         double_key("accuracy.min_cosine", &HwConfig::accuracy_min_cosine,
                    "ours: a scheme that changes the weights warns when its output's cosine similarity to the unchanged "
                    "int8 network's falls below this"),
@@ -253,6 +258,7 @@ const Names<PatternRead> kPatternReads = {{PatternRead::Line, "line"}, {PatternR
 const Names<LeakageScope> kLeakageScopes = {{LeakageScope::Chip, "chip"}, {LeakageScope::Occupied, "occupied"}, {LeakageScope::Busy, "busy"}};
 const Names<IndexMemory> kIndexMemories = {{IndexMemory::Reram, "reram"}, {IndexMemory::Edram, "edram"}};
 const Names<Replication> kReplications = {{Replication::None, "none"}, {Replication::Fill, "fill"}};
+const Names<InputPattern> kInputPatterns = {{InputPattern::Bits, "bits"}, {InputPattern::Activations, "activations"}};
 const Names<AdcConvention> kAdcConventions = {{AdcConvention::PowerOverRate, "power-over-rate"}, {AdcConvention::Mnsim, "mnsim"}};
 const Names<SimMode> kSimModes = {{SimMode::Batched, "batched"}, {SimMode::Detailed, "detailed"}};
 const Names<QuantGranularity> kQuants = {{QuantGranularity::PerTensor, "per-tensor"}, {QuantGranularity::PerChannel, "per-channel"}};
@@ -269,6 +275,8 @@ const char* to_string(IndexMemory m) { return name_of(m, kIndexMemories); }
 IndexMemory parse_index_memory(const std::string& s) { return parse_name(s, kIndexMemories, "index memory"); }
 const char* to_string(Replication r) { return name_of(r, kReplications); }
 Replication parse_replication(const std::string& s) { return parse_name(s, kReplications, "replication"); }
+const char* to_string(InputPattern p) { return name_of(p, kInputPatterns); }
+InputPattern parse_input_pattern(const std::string& s) { return parse_name(s, kInputPatterns, "input pattern"); }
 const char* to_string(AdcConvention a) { return name_of(a, kAdcConventions); }
 AdcConvention parse_adc_convention(const std::string& s) { return parse_name(s, kAdcConventions, "ADC convention"); }
 const char* to_string(SimMode m) { return name_of(m, kSimModes); }
@@ -364,6 +372,9 @@ void validate(const HwConfig& c) {
     require(c.rs_iterations >= 1 && c.rs_iterations <= 100000, s, "reram_sharing.iterations", "must be in 1..100000");
     require(c.rs_adder_ns > 0 && c.rs_adder_ns <= 1000, s, "reram_sharing.adder_ns", "must be in (0, 1000]");
     require(c.rs_adder_pj >= 0, s, "reram_sharing.adder_pj", "must not be negative");
+    require(c.cr2_buffer_bytes >= 0 && c.cr2_buffer_bytes <= (1 << 26), s, "cr2.buffer_bytes", "must be in 0..64 MiB");
+    require(c.cr2_input_pattern == InputPattern::Bits || c.ou_rows <= 8, s, "cr2.input_pattern",
+            "activations keys hold at most 8 rows of int8 inputs (ou.rows " + std::to_string(c.ou_rows) + ")");
     require(c.accuracy_min_cosine >= -1 && c.accuracy_min_cosine <= 1, s, "accuracy.min_cosine", "must be in -1..1");
     require(c.cu_edram_bytes >= 1024 && c.cu_edram_bytes <= (1 << 30), s, "cu.edram_bytes", "must be in 1 KiB..1 GiB");
 }

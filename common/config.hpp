@@ -28,6 +28,8 @@ enum class IndexMemory { Reram, Edram };
 // none: one copy of each layer's weights (the resident view); fill: copies of layers into the CUs a chip has beyond
 // one copy of the network, several input vectors in parallel (ISAAC-style, hw/timing/mapping.hpp).
 enum class Replication { None, Fill };
+// CR2's input pattern: the r-bit wordline vector of an OU-row group in one bit-serial cycle, or its r whole inputs.
+enum class InputPattern { Bits, Activations };
 
 const char* to_string(Encoding e);
 const char* to_string(QuantGranularity q);
@@ -45,6 +47,8 @@ const char* to_string(IndexMemory m);
 IndexMemory parse_index_memory(const std::string& s);
 const char* to_string(Replication r);
 Replication parse_replication(const std::string& s);
+const char* to_string(InputPattern p);
+InputPattern parse_input_pattern(const std::string& s);
 
 struct HwConfig {
     // crossbar (ReShare Table I)
@@ -121,6 +125,9 @@ struct HwConfig {
     int rs_cluster_rows = 1;           // other-schemes.md's reading: each OU-row group clustered on its own
     double rs_adder_ns = 1.0;          // ours: one ou.cols-wide add per 1 GHz cycle
     double rs_adder_pj = 0.021;        // Accelergy's ISAAC tables: one 16-bit add, as energy.accumulate_pj
+    // CR2 (Hong and Chung): the input-pattern buffer learned on images
+    InputPattern cr2_input_pattern = InputPattern::Bits;   // other-schemes.md's reading
+    int cr2_buffer_bytes = 65536;                          // ours: the poster gives no capacity
     // what a scheme that changes the weights may cost before a run warns
     double accuracy_min_cosine = 0.99;   // ours
     // writing weights into crossbars (NVSim's sample_RRAM.cell: 10 ns set/reset pulses of 0.6 pJ)

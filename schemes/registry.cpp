@@ -2,6 +2,7 @@
 #include "schemes/scheme.hpp"
 
 #include "common/error.hpp"
+#include "schemes/cr2/cr2.hpp"
 #include "offline/bitslice.hpp"
 #include "schemes/dense/dense.hpp"
 #include "schemes/orc/orc.hpp"

@@ -49,6 +49,7 @@ struct TimingRule {
     bool row_index_reads = false;   // each OU first reads its row indices and gathers its inputs (ORC)
     bool adder_targets = false;     // each OU's results are added into each of its targets (WorkUnit::ou_targets)
                                     // by the CU's digital adders, one target at a time (ReRAM-Sharing)
+    bool input_reuse = false;       // an input-pattern buffer hit replaces a domain's activations in a cycle (CR2)
 };
 
 // A layer's compressed datapath, one mapped piece (unit) at a time.

@@ -136,6 +136,9 @@ nlohmann::ordered_json figures_json(const hw::OpRecord& r, const LayerMetrics& m
     j["time_breakdown_ns"] = {{"mvm_busy", r.mvm_ns}, {"sharing_busy", r.sharing_ns}, {"stall", r.stall_max_ns}};
     j["index_reram_reads"] = r.index_reram_reads;
     j["adds"] = r.adds;   // reram-sharing's digital adders: results added into the outputs a stored OU stands for
+    // cr2's input-pattern buffer: lookups of non-zero patterns and their hits, on this run's inputs
+    j["input_reuse"] = {{"lookups", r.ipr_lookups}, {"hits", r.ipr_hits},
+                        {"hit_rate", r.ipr_lookups ? double(r.ipr_hits) / double(r.ipr_lookups) : 0.0}};
     // The one stall the model has: rws's MVM waiting for room in the output buffer (docs/timing.md).
     j["stall_causes"] = {{"output_buffer_full", r.stall_ns}};
     j["global_buffer_accesses"] = r.global_buffer_accesses;

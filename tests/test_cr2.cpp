@@ -137,7 +137,7 @@ TEST_CASE("cr2: an allocation survives its file; a corrupt one is a one-line err
     CHECK_THAT(error_of(with("\"version\": 1", "\"version\": 7")), Catch::Contains("version: 7, this build reads version 1"));
     CHECK_THAT(error_of(with("\"domains\": 48", "\"domains\": 2")), Catch::Contains("layers[0].entries[0]: domain 3 outside 0..1"));
     CHECK_THAT(error_of(with("\"capacity_bytes\": 4096", "\"capacity_bytes\": 20")), Catch::Contains("exceed capacity_bytes 20"));
-    CHECK_THAT(error_of(with("\"bits\"", "\"nibbles\"")), Catch::Contains("input_pattern: unknown input-pattern kind 'nibbles'"));
+    CHECK_THAT(error_of(with("\"bits\"", "\"nibbles\"")), Catch::Contains("input_pattern: unknown input pattern 'nibbles'"));
     CHECK_THAT(error_of(with("\"entry_bytes\": 16", "\"entry_bytes\": -1")), Catch::Contains("layers[0].entry_bytes: expected a non-negative integer"));
     CHECK_THAT(error_of("[]"), Catch::Contains("the top level: expected an object"));
     for (const std::string& e : {error_of("{}"), error_of(with("11", "0"))}) CHECK(std::count(e.begin(), e.end(), '\n') == 0);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "hw/timing/cu_pipeline.hpp"
+#include "hw/timing/input_reuse.hpp"
 #include "offline/functional.hpp"
 
 #include <tlm>
@@ -21,7 +22,12 @@ struct WorkExtension : tlm::tlm_extension<WorkExtension> {
     const int8_t* inputs = nullptr;   // vectors x (groups * rows)
     int64_t* accumulators = nullptr;  // vectors x cols
     int unit_begin = 0, unit_end = 0;
+    // Input-pattern reuse (cr2): the layer's unmerged units, which the CU looks its inputs up in.
+    const std::vector<hw::WorkUnit>* units = nullptr;
+    const LayerGeometry* geo = nullptr;
+    InputPattern pattern = InputPattern::Bits;
     hw::UnitTiming result;         // filled by the CU: one vector's timing; counters for all vectors
+    hw::InputReuse reuse;          // filled by the CU: its lookups over all its vectors (what the counters spare)
 
     tlm::tlm_extension_base* clone() const override { return new WorkExtension(*this); }
     void copy_from(const tlm::tlm_extension_base& other) override {

@@ -49,20 +49,22 @@ void ComputeUnit::tell(tlm_utils::multi_passthrough_initiator_socket<ComputeUnit
 }
 
 // The transaction's events, told to the arrays (OUs dealt round-robin over the arrays in use) and buffers.
-void ComputeUnit::account(const WorkUnit& unit, const UnitTiming& t, uint64_t vectors) {
-    ou_activations += t.counters.ou_activations * vectors;
-    adc_conversions += t.counters.adc_conversions * vectors;
+void ComputeUnit::account(const WorkUnit& unit, const UnitTiming& t, uint64_t vectors, const InputReuse& reuse) {
+    ou_activations += t.counters.ou_activations * vectors - reuse.saved;
+    adc_conversions += (t.counters.adc_conversions / std::max<uint64_t>(1, t.counters.ou_activations)) *
+                       (t.counters.ou_activations * vectors - reuse.saved);
     block_writes += t.counters.block_writes * vectors;
     const uint64_t used = std::min<uint64_t>(arrays.size(), std::max<uint64_t>(1, (unit.ous + ous_per_array_ - 1) / ous_per_array_));
     const uint64_t per_ou = unit.ous ? t.counters.ou_activations / unit.ous : 0;
     for (uint64_t a = 0; a < used && unit.ous; ++a) {
         AccessExtension e;
-        e.activations = per_ou * vectors * ((unit.ous - a + used - 1) / used);   // OUs a, a + used, ...
+        const uint64_t ous = (unit.ous - a + used - 1) / used;   // OUs a, a + used, ...
+        e.activations = per_ou * vectors * ous - reuse.saved * ous / unit.ous;   // the hits spare each array its share
         tell(to_arrays, int(a), e);
     }
     for (int b = 0; b < int(Buffer::Count); ++b) {
         AccessExtension e;
-        e.reads = t.counters.reads[b] * vectors;
+        e.reads = t.counters.reads[b] * vectors + (b == int(Buffer::InputPatterns) ? reuse.reads : 0);
         e.writes = t.counters.writes[b] * vectors;
         if (e.reads || e.writes) tell(to_buffers, b, e);
     }
@@ -76,15 +78,25 @@ void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
         gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
         return;
     }
-    // One vector's timing, computed once for all the transaction's vectors: it depends only on the weights.
-    UnitTiming t = work->pipeline->run(*work->unit);
+    // One vector's timing, computed once for all the transaction's vectors: it depends only on the weights - and, for
+    // input-pattern reuse (cr2), on how many of this CU's lookups hit its buffer on these very inputs.
+    work->reuse = InputReuse{};
+    if (work->pipeline->rule().input_reuse && work->units && work->geo && work->inputs)
+        work->reuse = count_input_reuse(*work->units, size_t(work->unit_begin), size_t(work->unit_end), *work->geo,
+                                        work->pattern, work->pipeline->input_bits(), work->inputs, work->vectors);
+    const double scale = work->reuse.mvm_scale();
+    UnitTiming t = work->pipeline->run(*work->unit, scale);
+    if (work->reuse.reads) {   // the hits' entries are read beside the activations, one buffer access each
+        t.mvm_ns = std::max(t.mvm_ns, double(work->reuse.reads) / double(work->vectors) * work->pipeline->access_ns());
+        t.total_ns = std::max(t.mvm_ns, t.sharing_ns);
+    }
     if (engine && work->detailed) {
         // Detailed: live through every vector's events; the elapsed kernel time is the latency.
         wait(delay);
         delay = sc_core::SC_ZERO_TIME;
         double total = 0, stall = 0;
         for (uint64_t v = 0; v < work->vectors; ++v) {
-            const UnitTiming d = engine->run(*work->unit, work->pipeline->rule());
+            const UnitTiming d = engine->run(*work->unit, work->pipeline->rule(), scale);
             total += d.total_ns;
             stall += d.stall_ns;
         }
@@ -96,7 +108,7 @@ void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
     if (work->datapath && work->inputs && work->accumulators)
         for (int u = work->unit_begin; u < work->unit_end; ++u)
             work->datapath->add_unit(u, work->inputs, int(work->vectors), work->accumulators);
-    account(*work->unit, t, work->vectors);
+    account(*work->unit, t, work->vectors, work->reuse);
     work->result = t;
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }

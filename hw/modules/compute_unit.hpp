@@ -2,6 +2,7 @@
 #pragma once
 
 #include "hw/modules/detailed_engine.hpp"
+#include "hw/timing/input_reuse.hpp"
 #include "hw/timing/cu_pipeline.hpp"
 
 #include <systemc>
@@ -51,7 +52,7 @@ public:
 
 private:
     void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
-    void account(const WorkUnit& unit, const UnitTiming& t, uint64_t vectors);
+    void account(const WorkUnit& unit, const UnitTiming& t, uint64_t vectors, const InputReuse& reuse);
     void tell(tlm_utils::multi_passthrough_initiator_socket<ComputeUnit>& to, int index, const AccessExtension& what);
     int ous_per_array_;
 };

@@ -21,8 +21,9 @@ uint32_t DetailedEngine::arrays_used() const {
     return std::min<uint32_t>(config_.cu_arrays, std::max<uint32_t>(1, (unit_->ous + per_array - 1) / per_array));
 }
 
-UnitTiming DetailedEngine::run(const WorkUnit& unit, const TimingRule& rule) {
+UnitTiming DetailedEngine::run(const WorkUnit& unit, const TimingRule& rule, double mvm_scale) {
     unit_ = &unit;
+    mvm_scale_ = mvm_scale;
     engine_ = rule.engine;
     t_direct_target_ = sc_core::sc_time(CuPipeline::direct_target_ns(config_, rule), sc_core::SC_NS);
     to_write_.clear();
@@ -46,7 +47,7 @@ void DetailedEngine::mvm_thread() {
         wait(start_);
         const uint32_t A = arrays_used();
         for (uint32_t k = 0; k < unit_->ous; k += A) {
-            wait(t_ou_ * (double(CuPipeline::wave_cycles(*unit_, k, A, config_.input_bits)) / config_.input_bits));
+            wait(t_ou_ * (mvm_scale_ * CuPipeline::wave_cycles(*unit_, k, A, config_.input_bits) / config_.input_bits));
             for (uint32_t j = k; j < std::min(unit_->ous, k + A); ++j) to_write_.push_back(j);
             computed_.notify(sc_core::SC_ZERO_TIME);
             if (engine_ == SharingEngine::OutputBuffer)

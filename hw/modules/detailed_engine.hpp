@@ -19,7 +19,8 @@ public:
     DetailedEngine(sc_core::sc_module_name name, const HwConfig& config);
 
     // Runs one unit for one input vector from the current time; returns its duration and stall. Call from a thread.
-    UnitTiming run(const WorkUnit& unit, const TimingRule& rule);
+    // `mvm_scale`: the share of activations input-pattern hits leave (cr2), which shortens every wave alike.
+    UnitTiming run(const WorkUnit& unit, const TimingRule& rule, double mvm_scale = 1.0);
     // Called whenever the sharing buffer's occupancy changes (results held: rws output buffer, reshare pattern
     // buffer), at the kernel time it changes: the waveform's buffer trace.
     std::function<void(uint64_t results)> on_occupancy;
@@ -34,6 +35,7 @@ private:
 
     HwConfig config_;
     sc_core::sc_time t_ou_, t_acc_, t_target_, t_direct_target_;
+    double mvm_scale_ = 1.0;
     const WorkUnit* unit_ = nullptr;
     SharingEngine engine_ = SharingEngine::Direct;
     sc_core::sc_event start_, computed_, written_, shared_, mvm_done_, writes_done_, sharing_done_;

@@ -5,6 +5,7 @@
 #include "kernels/window.hpp"
 #include "hw/timing/mapping.hpp"
 #include "offline/layer_image.hpp"
+#include "schemes/cr2/cr2.hpp"
 #include "tlm/work_extension.hpp"
 
 #include <algorithm>
@@ -225,6 +226,9 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         work.accumulators = functional ? accumulators.data() + size_t(sh.v0) * layer.geo.cols : nullptr;
         work.unit_begin = int(sh.begin);
         work.unit_end = int(sh.end);
+        work.units = &units;
+        work.geo = &layer.geo;
+        work.pattern = layer.scheme == Scheme::Cr2 ? cr2_tables(layer).kind : InputPattern::Bits;
         work.cu = cu % cus_per_pe_;
         work.detailed = detailed;
         gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
@@ -241,6 +245,12 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         mvm[cu] += work.result.mvm_ns * n;
         sharing[cu] += work.result.sharing_ns * n;
         counters.add(work.result.counters, n);
+        // What input-pattern hits spared of those counters, and the entries they read (cr2).
+        counters.ou_activations -= work.reuse.saved;
+        counters.adc_conversions -= work.reuse.saved * uint64_t(config_.ou_cols);
+        counters.reads[int(Buffer::InputPatterns)] += work.reuse.reads;
+        record.ipr_lookups += work.reuse.lookups;
+        record.ipr_hits += work.reuse.hits;
         record.stall_ns += uint64_t(work.result.stall_ns * n + 0.5);
     }
     gp.clear_extension(&work);

@@ -46,7 +46,7 @@ struct OpDescriptor {
 };
 static_assert(sizeof(OpDescriptor) == 112, "OpDescriptor is a memory format");
 
-// Per-op result record the controller writes back: 232 bytes, every counter the report needs.
+// Per-op result record the controller writes back: 264 bytes, every counter the report needs.
 struct OpRecord {
     uint64_t time_ns = 0;            // the op's time on the chip, reprogramming included
     uint64_t ou_activations = 0;
@@ -68,8 +68,10 @@ struct OpRecord {
     uint64_t index_reram_reads = 0;  // RWS index-table reads from ReRAM (rws.index_memory: reram)
     uint64_t stall_max_ns = 0;       // the MVM stall of the CU that stalls longest
     uint64_t adds = 0;               // results the CUs' digital adders add into targets (reram-sharing)
+    uint64_t ipr_lookups = 0;        // input-pattern buffer lookups (cr2: non-zero patterns)
+    uint64_t ipr_hits = 0;           // and their hits
 };
-static_assert(sizeof(OpRecord) == 232, "OpRecord is a memory format");
+static_assert(sizeof(OpRecord) == 264, "OpRecord is a memory format");
 
 // The record's CU events and shared-unit work, as the energy model counts them.
 UnitCounters unit_counters(const OpRecord& r);

@@ -54,6 +54,7 @@ const char* to_string(Buffer b) {
         case Buffer::Pattern: return "pattern_buffer";
         case Buffer::Task: return "task_buffer";
         case Buffer::Result: return "result_buffer";
+        case Buffer::InputPatterns: return "ipr_buffer";
         case Buffer::Count: break;
     }
     return "?";
@@ -103,7 +104,12 @@ uint32_t CuPipeline::arrays_used(uint32_t ous) const {
 double CuPipeline::ready_ns(uint32_t ou, uint32_t ous) const { return double(ou / arrays_used(ous) + 1) * ou_ns_; }
 
 
-UnitTiming CuPipeline::run(const WorkUnit& u) const {
+UnitTiming CuPipeline::run(const WorkUnit& u, double mvm_scale) const {
+    if (mvm_scale != 1.0) {
+        CuPipeline scaled = *this;
+        scaled.ou_ns_ *= mvm_scale;
+        return scaled.run(u);
+    }
     UnitTiming t;
     switch (rule_.engine) {
         case SharingEngine::Direct: t = run_direct(u); break;

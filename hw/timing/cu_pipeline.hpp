@@ -59,6 +59,10 @@ struct WorkUnit {
     // reram-sharing clustered across OU-rows: which stored OU each of the unit's OUs drives (an OU shared by several
     // OU-rows fires once for each, but a CU stores it once). Empty: every OU is stored for itself.
     std::vector<uint32_t> ou_ids;
+    // cr2: the input patterns buffered for this unit (sorted) and the buffer accesses one hit reads (not merged: the
+    // CU looks each of its units up on its own, hw/timing/input_reuse.hpp)
+    std::vector<uint64_t> ipr_patterns;
+    uint32_t ipr_entry_reads = 0;
     std::vector<HeldStructure> held;       // what it keeps in its CU: its results, and the scheme's tables and buffers
 };
 
@@ -75,7 +79,7 @@ inline uint16_t task_pattern_reads(const WorkUnit& u, size_t i, PatternRead r) {
 // Units [begin, end) as one: what a CU holding them computes per input vector, in order, over all its arrays.
 WorkUnit merge_units(const std::vector<WorkUnit>& units, size_t begin, size_t end);
 
-enum class Buffer { Input, Index, Output, Pattern, Task, Result, Count };
+enum class Buffer { Input, Index, Output, Pattern, Task, Result, InputPatterns, Count };
 const char* to_string(Buffer b);
 
 struct UnitCounters {
@@ -101,8 +105,9 @@ class CuPipeline {
 public:
     CuPipeline(const HwConfig& config, Scheme scheme);   // the scheme's timing rule
     CuPipeline(const HwConfig& config, TimingRule rule);
-    // Time and events of one unit for one input vector.
-    UnitTiming run(const WorkUnit& unit) const;
+    // Time and events of one unit for one input vector; `mvm_scale` < 1 when input-pattern hits spare a share of the
+    // OU activations (cr2), which shortens every activation wave in proportion.
+    UnitTiming run(const WorkUnit& unit, double mvm_scale = 1.0) const;
     // Time the output-buffer engine spends per target bit-column: one result write, with the target's index read
     // pipelined beside it (from the eDRAM index buffer, or amortized over one ReRAM row-segment read).
     static double target_ns(const HwConfig& c);
@@ -113,6 +118,8 @@ public:
     static int wave_cycles(const WorkUnit& u, uint32_t first, uint32_t n, int input_bits);
     // Time of one OU activation for all input bits: input_bits * ou_cols conversions over the array's ADCs.
     double ou_ns() const { return ou_ns_; }
+    int input_bits() const { return input_bits_; }
+    double access_ns() const { return access_ns_; }
     const TimingRule& rule() const { return rule_; }
 
 private:

@@ -55,14 +55,6 @@ LayerAllocation parse_layer(const Reader& r, const nlohmann::json& j, const std:
 
 }  // namespace
 
-const char* to_string(PatternKind k) { return k == PatternKind::Bits ? "bits" : "activations"; }
-
-PatternKind parse_pattern_kind(const std::string& s) {
-    if (s == "bits") return PatternKind::Bits;
-    if (s == "activations") return PatternKind::Activations;
-    throw Error("unknown input-pattern kind '" + s + "' (expected bits or activations)");
-}
-
 uint64_t Allocation::used_bytes() const {
     uint64_t n = 0;
     for (const LayerAllocation& l : layers) n += l.entry_bytes * l.entries.size();
@@ -102,7 +94,7 @@ Allocation parse_allocation(const std::string& text, const std::string& where) {
     Allocation a;
     a.model = r.text(r.at(j, "model", ""), "model");
     try {
-        a.kind = parse_pattern_kind(r.text(r.at(j, "input_pattern", ""), "input_pattern"));
+        a.kind = parse_input_pattern(r.text(r.at(j, "input_pattern", ""), "input_pattern"));
     } catch (const Error& e) {
         r.fail("input_pattern", e.what());
     }

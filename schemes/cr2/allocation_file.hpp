@@ -38,7 +38,5 @@ Allocation parse_allocation(const std::string& text, const std::string& where);
 void write_allocation(const std::string& path, const Allocation& a);
 Allocation read_allocation(const std::string& path);
 
-const char* to_string(PatternKind k);
-PatternKind parse_pattern_kind(const std::string& s);   // "bits" or "activations"; throws Error naming the value
 
 }  // namespace reshare::cr2

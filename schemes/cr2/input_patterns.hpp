@@ -8,13 +8,15 @@
 // Plain C++: the second piece of the scheme `cr2` (issue 9).
 #pragma once
 
+#include "common/config.hpp"
+
 #include <cstdint>
 #include <unordered_map>
 #include <vector>
 
 namespace reshare::cr2 {
 
-enum class PatternKind { Bits, Activations };
+using PatternKind = InputPattern;   // the configuration's cr2.input_pattern
 
 // One buffered pattern of a layer: the domain it is for and the pattern.
 struct PatternEntry {
