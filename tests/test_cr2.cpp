@@ -142,3 +142,27 @@ TEST_CASE("cr2: an allocation survives its file; a corrupt one is a one-line err
     CHECK_THAT(error_of("[]"), Catch::Contains("the top level: expected an object"));
     for (const std::string& e : {error_of("{}"), error_of(with("11", "0"))}) CHECK(std::count(e.begin(), e.end(), '\n') == 0);
 }
+
+TEST_CASE("cr2: with concave gains (every ranked profile's) the fast recurrence is optimal too", "[cr2]") {
+    std::mt19937 rng(11);
+    for (int trial = 0; trial < 400; ++trial) {
+        const size_t L = 1 + rng() % 4;
+        std::vector<std::vector<uint64_t>> gain(L);
+        std::vector<uint64_t> bytes(L);
+        for (size_t j = 0; j < L; ++j) {
+            bytes[j] = 1 + rng() % 4;
+            std::vector<uint64_t> steps;
+            for (uint32_t k = 0, n = rng() % 9; k < n; ++k) steps.push_back(rng() % 30);
+            std::sort(steps.rbegin(), steps.rend());   // non-increasing marginal gains
+            gain[j] = {0};
+            for (uint64_t s : steps) gain[j].push_back(gain[j].back() + s);
+        }
+        const uint64_t capacity = rng() % 30;
+        const std::vector<uint32_t> got = allocate_buffer(gain, bytes, capacity);
+        INFO("trial " << trial);
+        uint64_t used = 0;
+        for (size_t j = 0; j < L; ++j) used += got[j] * bytes[j];
+        REQUIRE(used <= capacity);
+        REQUIRE(allocation_gain(gain, got) == brute_force(gain, bytes, capacity));
+    }
+}
