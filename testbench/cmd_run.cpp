@@ -14,6 +14,7 @@
 #include "offline/layer_image.hpp"
 #include "offline/metrics.hpp"
 #include "testbench/chip_run.hpp"
+#include "testbench/cr2_learn.hpp"
 
 #include <unistd.h>
 
@@ -21,12 +22,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <regex>
 #include <sstream>
 
 namespace reshare::cli {
+namespace fs = std::filesystem;
 namespace {
 
 struct RunOptions {
@@ -39,6 +42,8 @@ struct RunOptions {
     std::string vcd;
     int pes = 0;               // > 0: overrides chip.pes (compare --equal-chip)
     std::string replication;   // overrides chip.replication
+    std::string learn;         // cr2: learning images (files and folders), profiled to allocate the input-pattern buffer
+    std::string allocation;    // cr2: where the learned allocation is written (with --learn) or read from
 };
 
 // A whole-chip trace would be huge: the waveform follows at most this many CUs (the focus layers' first ones).
@@ -247,7 +252,9 @@ void run(const RunOptions& o) {
     check_writable("--report", o.report);
     check_writable("--csv", o.csv);
     check_writable("--vcd", o.vcd);
-    check_distinct({{"--report", o.report}, {"--csv", o.csv}, {"--vcd", o.vcd},
+    if ((!o.learn.empty() || !o.allocation.empty()) && scheme != Scheme::Cr2) throw Error("--learn and --allocation go with --scheme cr2");
+    if (!o.learn.empty()) check_writable("--allocation", o.allocation);
+    check_distinct({{"--report", o.report}, {"--csv", o.csv}, {"--vcd", o.vcd}, {"--allocation", o.learn.empty() ? "" : o.allocation},
                     {"--vcd's save file", o.vcd.empty() ? "" : hw::gtkw_path(o.vcd)}});
     const models::Model model = models::load_model(o.model.model, o.model.seed);
     if (!model.graph) throw Error("model " + model.name + " has no layer graph: run needs a zoo model or its manifest");
@@ -271,6 +278,26 @@ void run(const RunOptions& o) {
     for (size_t i = 0; i < layers.size(); ++i) {
         progress.show("compressing " + model.layers[i].name, i, layers.size());
         layers[i] = compress(quantized.weights(i), config, scheme, threads);
+    }
+    // cr2: the input-pattern buffer, learned on SL images (kept apart from the test image) or read from a file.
+    nlohmann::ordered_json reuse_json;
+    if (!o.learn.empty()) {
+        const std::vector<std::string> sl = image_list(o.learn);
+        for (const std::string& f : sl)
+            if (!o.image.empty() && fs::weakly_canonical(f) == fs::weakly_canonical(o.image))
+                throw Error("--learn: " + f + " is also the test --image: learning and test images must be disjoint");
+        progress.show("learning input patterns", 0, 1);
+        const cr2::Allocation a = learn_allocation(model, config, quantized, layers, sl, threads);
+        apply_allocation(a, "learned", layers);
+        if (!o.allocation.empty()) cr2::write_allocation(o.allocation, a);
+        reuse_json = {{"learning_images", sl.size()}, {"capacity_bytes", a.capacity_bytes}, {"used_bytes", a.used_bytes()}};
+    } else if (!o.allocation.empty()) {
+        const cr2::Allocation a = cr2::read_allocation(o.allocation);
+        apply_allocation(a, o.allocation, layers);
+        reuse_json = {{"allocation", o.allocation}, {"learning_images", a.learning_images.size()},
+                      {"capacity_bytes", a.capacity_bytes}, {"used_bytes", a.used_bytes()}};
+    }
+    for (size_t i = 0; i < layers.size(); ++i) {
         images[i] = encode_layer_image(layers[i]);
         units.push_back(hw::work_units(layers[i]));
         if (changes_weights(scheme)) effective.push_back(effective_matrix(layers[i], quantized.weights(i)));
@@ -320,6 +347,7 @@ void run(const RunOptions& o) {
     report["scheme"] = to_string(scheme);
     report["input"] = input_label;
     report["bit_exact"] = true;   // check_outputs would have thrown at the first differing output
+    if (!reuse_json.is_null()) report["input_reuse"] = reuse_json;
     report["accuracy"] = accuracy_json(model, config, scheme, quantized, calibration, input, float_outputs, reference, threads);
     report["pes"] = sim.pes;
     report["chip"] = {{"pes", sim.pes}, {"cus", sim.cus}, {"crossbars", long(sim.pes) * config.crossbars_per_pe()},
@@ -374,6 +402,10 @@ void register_run(CLI::App& app) {
     cmd->add_option("--pes", opts->pes, "chip size in PEs (overrides chip.pes; compare --equal-chip sets it)")
         ->check(CLI::Range(1, 65536));
     cmd->add_option("--replication", opts->replication, "none or fill (overrides chip.replication)");
+    cmd->add_option("--learn", opts->learn,
+                    "cr2: learning images (comma-separated files and folders) to allocate the input-pattern buffer on");
+    cmd->add_option("--allocation", opts->allocation,
+                    "cr2: write the learned allocation here (with --learn), or run with the one in this file");
     cmd->add_option("--vcd", opts->vcd, "write a VCD waveform of the --layers layers, and next to it a GTKWave save file (gtkwave FILE.vcd FILE.gtkw)");
     cmd->callback([opts] { run(*opts); });
 }
