@@ -250,6 +250,68 @@ TEST_CASE("cli: run checks sme and reram-sharing against their effective weights
     REQUIRE(rs.err.find("is below accuracy.min_cosine") != std::string::npos);
 }
 
+TEST_CASE("cli: cr2 learns its input-pattern buffer on some photos and runs bit-exact on another", "[cli][real][run][cr2]") {
+    const std::string demo = reshare::models::model_dir() + "/../demo/";
+    const std::string sl = demo + "sample2.jpg," + demo + "sample3.jpg," + demo + "sample4.jpg", st = demo + "sample1.jpg";
+    const fs::path dir = fresh_dir("cr2");
+    fs::create_directories(dir);
+    const std::string alloc = (dir / "allocation.json").string();
+    auto report_of = [&](const std::string& args, const std::string& name) {
+        const fs::path report = dir / name;
+        const Run r = run_reshare("run --model face_recognition --image " + st + " --report " + report.string() + " " + args);
+        INFO(r.err);
+        REQUIRE(r.status == 0);
+        const json j = json::parse(std::ifstream(report));
+        REQUIRE(j["bit_exact"] == true);
+        return j;
+    };
+    const json learned = report_of("--scheme cr2 --learn " + sl + " --allocation " + alloc, "learned.json");
+    const json reshare = report_of("--scheme reshare", "reshare.json");
+    const auto& t = learned["totals"];
+    CHECK(learned["input_reuse"]["learning_images"] == 3);
+    CHECK(learned["input_reuse"]["used_bytes"].get<uint64_t>() <= learned["input_reuse"]["capacity_bytes"].get<uint64_t>());
+    const double hit_rate = t["input_reuse"]["hit_rate"].get<double>();
+    CHECK(hit_rate > 0.0);
+    CHECK(hit_rate < 1.0);
+    // Hits spare activations and read the buffer instead; the weights' crossbars are ReShare's.
+    CHECK(t["ou_activations"].get<uint64_t>() < reshare["totals"]["ou_activations"].get<uint64_t>());
+    CHECK(t["buffer_accesses"]["ipr_buffer"]["reads"].get<uint64_t>() > 0);
+    CHECK(t["time_ns"].get<uint64_t>() < reshare["totals"]["time_ns"].get<uint64_t>());
+    CHECK(t["crossbars"] == reshare["totals"]["crossbars"]);
+    CHECK(t["storage_bits"]["ipr_buffer"].get<uint64_t>() > 0);
+    // The saved allocation gives the same run.
+    const json again = report_of("--scheme cr2 --allocation " + alloc, "again.json");
+    CHECK(again["totals"]["time_ns"] == t["time_ns"]);
+    CHECK(again["totals"]["input_reuse"] == t["input_reuse"]);
+    // No buffer: exactly ReShare's time, activations and energy.
+    std::ofstream(dir / "zero.yaml") << "cr2:\n  buffer_bytes: 0\n";
+    const json none = report_of("--scheme cr2 -c " + (dir / "zero.yaml").string() + " --learn " + sl, "none.json");
+    CHECK(none["totals"]["time_ns"] == reshare["totals"]["time_ns"]);
+    CHECK(none["totals"]["ou_activations"] == reshare["totals"]["ou_activations"]);
+    CHECK(none["totals"]["energy_pj"]["total"].get<double>() == Approx(reshare["totals"]["energy_pj"]["total"].get<double>()));
+    CHECK(none["totals"]["input_reuse"]["hits"] == 0);
+    // Bad input: one line each.
+    std::ofstream(dir / "bad.json") << "{\"format\": \"reshare-cr2-allocation\", \"version\": 9}";
+    require_one_line_error(run_reshare("run --model face_recognition --scheme cr2 --allocation " + (dir / "bad.json").string()),
+                           "bad.json: version: 9");
+    require_one_line_error(run_reshare("run --model face_recognition --scheme cr2 --learn " + st + " --image " + st),
+                           "learning and test images must be disjoint");
+    require_one_line_error(run_reshare("run --model face_recognition --scheme reshare --learn " + sl), "--learn and --allocation go with --scheme cr2");
+    require_one_line_error(run_reshare("run --model face_recognition --scheme cr2 --learn " + dir.string()), "holds no .jpg");
+}
+
+TEST_CASE("cli: cr2 is bit-exact on ssd_mobilenetv1 with a learned buffer", "[cli][real][run][cr2]") {
+    const std::string demo = reshare::models::model_dir() + "/../demo/";
+    const fs::path report = fresh_dir("cr2-ssd.json");
+    const Run r = run_reshare("run --model ssd_mobilenetv1 --scheme cr2 --learn " + demo + "sample2.jpg --image " + demo +
+                              "sample1.jpg --report " + report.string());
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const json j = json::parse(std::ifstream(report));
+    CHECK(j["bit_exact"] == true);
+    CHECK(j["totals"]["input_reuse"]["hits"].get<uint64_t>() > 0);
+}
+
 TEST_CASE("cli: a scheme that cannot use the configuration is a one-line config error before any work", "[cli]") {
     const fs::path out = fresh_dir("sme-offset");
     require_one_line_error(run_reshare("compress --model alexnet --scheme sme --encoding offset -o " + out.string()),
