@@ -17,6 +17,7 @@ if ((${#missing[@]})); then
 fi
 
 "$root/scripts/fetch-models.sh"
+"$root/scripts/fetch-photos.sh"   # CR2's learning and test photos
 "$root/scripts/build.sh"
 
 # A real job: pattern statistics, a ReShare compression, and a bit-exact run on a real photo of the real
