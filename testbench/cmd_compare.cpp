@@ -32,6 +32,7 @@ struct CompareOptions {
     std::string baseline = "rws";
     std::string image;
     bool json = false;
+    std::string learn;         // cr2's learning images, passed to its run
     bool equal_chip = false;   // every scheme on one chip, replicating into what it leaves free
     int pes = 0;               // the chip for --equal-chip; 0 = the one the largest scheme needs
 };
@@ -79,6 +80,7 @@ std::vector<std::string> run_args(const CompareOptions& o, const std::string& sc
     pass("--image", o.image);
     if (o.model.threads > 0) a.insert(a.end(), {"--threads", std::to_string(o.model.threads)});
     if (chip_pes > 0) a.insert(a.end(), {"--pes", std::to_string(chip_pes), "--replication", "fill"});
+    if (scheme == "cr2") pass("--learn", o.learn);
     return a;
 }
 
@@ -115,17 +117,20 @@ nlohmann::ordered_json row_of(const nlohmann::json& report, const nlohmann::json
                         {"total", t["energy_pj"]["total"]}};
     row["chip"] = report["chip"];
     row["accuracy"] = report["accuracy"];
+    row["input_reuse"] = t["input_reuse"];
     row["report"] = report;
     return row;
 }
 
 // The accuracy columns: output cosine against the unchanged int8 and the float network, and top-1 agreement with
 // the unchanged int8 network where the network classifies ("-" where it does not).
-std::string accuracy_cells(const nlohmann::json& a) {
-    char buf[64];
+std::string accuracy_cells(const nlohmann::json& a, const nlohmann::json& reuse) {
+    char hits[16] = "-";
+    if (reuse["lookups"].get<uint64_t>() > 0) std::snprintf(hits, sizeof hits, "%.1f%%", 100 * reuse["hit_rate"].get<double>());
+    char buf[96];
     const auto& i = a["vs_int8"];
-    std::snprintf(buf, sizeof buf, "%8.4f %8.4f %5s", i["cosine"].get<double>(), a["vs_float"]["cosine"].get<double>(),
-                  i.contains("top1_agrees") ? (i["top1_agrees"].get<bool>() ? "same" : "diff") : "-");
+    std::snprintf(buf, sizeof buf, "%8.4f %8.4f %5s %6s", i["cosine"].get<double>(), a["vs_float"]["cosine"].get<double>(),
+                  i.contains("top1_agrees") ? (i["top1_agrees"].get<bool>() ? "same" : "diff") : "-", hits);
     return buf;
 }
 
@@ -143,9 +148,9 @@ void print_table(const CompareOptions& o, const std::vector<std::string>& scheme
                 reports[o.baseline]["weights"].get<std::string>().c_str(), o.equal_chip ? "equal-chip" : "resident",
                 o.equal_chip ? (" (" + std::to_string(reports[o.baseline]["chip"]["pes"].get<int>()) + " PEs each)").c_str() : "",
                 o.baseline.c_str());
-    std::printf("%-13s %5s %12s %8s %12s %12s %12s %11s %11s %11s %7s %9s %7s %12s %7s %7s %7s %8s %8s %5s\n", "scheme",
+    std::printf("%-13s %5s %12s %8s %12s %12s %12s %11s %11s %11s %7s %9s %7s %12s %7s %7s %7s %8s %8s %5s %6s\n", "scheme",
                 "PEs", "time ns", "speedup", "MVM busy", "sharing", "stall", "dynamic pJ", "leakage pJ", "energy pJ", "ratio",
-                "crossbars", "ratio", "storage bits", "ratio", "vs ORC", "vs wts", "cos int8", "cos fp", "top-1");
+                "crossbars", "ratio", "storage bits", "ratio", "vs ORC", "vs wts", "cos int8", "cos fp", "top-1", "hits");
     for (const std::string& s : schemes) {
         const auto& t = reports[s]["totals"];
         const auto& r = table[s];
@@ -156,13 +161,16 @@ void print_table(const CompareOptions& o, const std::vector<std::string>& scheme
                     t["energy_pj"]["dynamic"].get<double>(), t["energy_pj"]["leakage"].get<double>(),
                     total_of(t, "energy_pj"), r["energy_ratio"].get<double>(), total_of(t, "crossbars"),
                     r["crossbar_ratio"].get<double>(), total_of(t, "storage_bits"), r["storage_ratio"].get<double>(),
-                    vs_orc(r).c_str(), r["storage_vs_weights"].get<double>(), accuracy_cells(r["accuracy"]).c_str());
+                    vs_orc(r).c_str(), r["storage_vs_weights"].get<double>(), accuracy_cells(r["accuracy"], r["input_reuse"]).c_str());
     }
     bool changed = false;
     for (const std::string& s : schemes) changed |= table[s]["accuracy"]["changes_weights"].get<bool>();
     if (changed)
         std::printf("cos int8 / cos fp: output cosine similarity against the unchanged int8 and the float network on this "
                     "input; top-1: the same class as the unchanged int8 network. No scheme is retrained.\n");
+    if (std::find(schemes.begin(), schemes.end(), "cr2") != schemes.end())
+        std::printf("hits: cr2's input-pattern buffer hits per lookup on this input%s.\n",
+                    o.learn.empty() ? " (no --learn: an empty buffer, exactly reshare's work)" : "");
 }
 
 void run(const CompareOptions& o) {
@@ -174,6 +182,8 @@ void run(const CompareOptions& o) {
     const HwConfig config = resolve_config(o.model);   // fail on a bad config before starting any run
     for (const std::string& s : schemes) check_scheme_config(config, parse_scheme(s));
     if (o.pes > 0 && !o.equal_chip) throw Error("--pes goes with --equal-chip");
+    if (!o.learn.empty() && std::find(schemes.begin(), schemes.end(), "cr2") == schemes.end())
+        throw Error("--learn goes with cr2 among --schemes");
     const int chip = o.equal_chip ? equal_chip_pes(o, schemes) : 0;
 
     const fs::path dir = fs::temp_directory_path() / ("reshare-compare-" + std::to_string(::getpid()));
@@ -222,6 +232,7 @@ void register_compare(CLI::App& app) {
     cmd->add_option("--baseline", opts->baseline, "the scheme the others are normalized to (default rws)");
     cmd->add_option("--image", opts->image, "JPEG or PNG input (default: a seeded synthetic image, labeled)");
     cmd->add_flag("--json", opts->json, "print JSON instead of a table");
+    cmd->add_option("--learn", opts->learn, "cr2's learning images (files and folders), for its run's input-pattern buffer");
     cmd->add_flag("--equal-chip", opts->equal_chip,
                   "every scheme on one chip (the largest scheme's, or --pes), its freed CUs filled with layer copies");
     cmd->add_option("--pes", opts->pes, "with --equal-chip: the chip's size in PEs")->check(CLI::Range(1, 65536));
