@@ -176,6 +176,9 @@ const std::vector<Key>& schema() {
         enum_key("cr2.input_pattern", &HwConfig::cr2_input_pattern, parse_input_pattern, to_string,
                  "other-schemes.md's reading: bits = the r-bit wordline vector of an OU-row group in one bit-serial cycle "
                  "(256 patterns for 8-row OUs); activations = its r whole int8 inputs (the alternative it names)"),
+        enum_key("cr2.base", &HwConfig::cr2_base, parse_cr2_base, to_string,
+                 "other-schemes.md's reading: reshare = WPR through ReShare's task list (the same authors' framing); rws = "
+                 "through RWS's index table"),
         int_key("cr2.buffer_bytes", &HwConfig::cr2_buffer_bytes,
                 "ours: 64 KiB for the whole network's input-pattern entries (the poster's B; it gives no value)"),
         double_key("accuracy.min_cosine", &HwConfig::accuracy_min_cosine,
@@ -259,6 +262,7 @@ const Names<LeakageScope> kLeakageScopes = {{LeakageScope::Chip, "chip"}, {Leaka
 const Names<IndexMemory> kIndexMemories = {{IndexMemory::Reram, "reram"}, {IndexMemory::Edram, "edram"}};
 const Names<Replication> kReplications = {{Replication::None, "none"}, {Replication::Fill, "fill"}};
 const Names<InputPattern> kInputPatterns = {{InputPattern::Bits, "bits"}, {InputPattern::Activations, "activations"}};
+const Names<Cr2Base> kCr2Bases = {{Cr2Base::ReShare, "reshare"}, {Cr2Base::Rws, "rws"}};
 const Names<AdcConvention> kAdcConventions = {{AdcConvention::PowerOverRate, "power-over-rate"}, {AdcConvention::Mnsim, "mnsim"}};
 const Names<SimMode> kSimModes = {{SimMode::Batched, "batched"}, {SimMode::Detailed, "detailed"}};
 const Names<QuantGranularity> kQuants = {{QuantGranularity::PerTensor, "per-tensor"}, {QuantGranularity::PerChannel, "per-channel"}};
@@ -277,6 +281,8 @@ const char* to_string(Replication r) { return name_of(r, kReplications); }
 Replication parse_replication(const std::string& s) { return parse_name(s, kReplications, "replication"); }
 const char* to_string(InputPattern p) { return name_of(p, kInputPatterns); }
 InputPattern parse_input_pattern(const std::string& s) { return parse_name(s, kInputPatterns, "input pattern"); }
+const char* to_string(Cr2Base b) { return name_of(b, kCr2Bases); }
+Cr2Base parse_cr2_base(const std::string& s) { return parse_name(s, kCr2Bases, "cr2 base"); }
 const char* to_string(AdcConvention a) { return name_of(a, kAdcConventions); }
 AdcConvention parse_adc_convention(const std::string& s) { return parse_name(s, kAdcConventions, "ADC convention"); }
 const char* to_string(SimMode m) { return name_of(m, kSimModes); }

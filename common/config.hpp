@@ -30,6 +30,8 @@ enum class IndexMemory { Reram, Edram };
 enum class Replication { None, Fill };
 // CR2's input pattern: the r-bit wordline vector of an OU-row group in one bit-serial cycle, or its r whole inputs.
 enum class InputPattern { Bits, Activations };
+// CR2's weight side: ReShare's task list or RWS's index table.
+enum class Cr2Base { ReShare, Rws };
 
 const char* to_string(Encoding e);
 const char* to_string(QuantGranularity q);
@@ -49,6 +51,8 @@ const char* to_string(Replication r);
 Replication parse_replication(const std::string& s);
 const char* to_string(InputPattern p);
 InputPattern parse_input_pattern(const std::string& s);
+const char* to_string(Cr2Base b);
+Cr2Base parse_cr2_base(const std::string& s);
 
 struct HwConfig {
     // crossbar (ReShare Table I)
@@ -127,6 +131,7 @@ struct HwConfig {
     double rs_adder_pj = 0.021;        // Accelergy's ISAAC tables: one 16-bit add, as energy.accumulate_pj
     // CR2 (Hong and Chung): the input-pattern buffer learned on images
     InputPattern cr2_input_pattern = InputPattern::Bits;   // other-schemes.md's reading
+    Cr2Base cr2_base = Cr2Base::ReShare;                   // other-schemes.md's reading (the same authors' framing)
     int cr2_buffer_bytes = 65536;                          // ours: the poster gives no capacity
     // what a scheme that changes the weights may cost before a run warns
     double accuracy_min_cosine = 0.99;   // ours

@@ -48,7 +48,7 @@ LayerMetrics measure(const CompressedLayer& l, const HwConfig& config, const std
     const LayerGeometry& g = l.geo;
     LayerMetrics m;
     for (const hw::WorkUnit& u : units) m.ou_activations_per_input += u.ous;   // every unit's OUs fire
-    const TimingRule rule = scheme_def(l.scheme).timing();
+    const TimingRule rule = scheme_def(l.scheme).layer_timing(l);
     const std::vector<hw::CuShare> shares = hw::map_layer(config, rule, units);
     // Stored: as the CUs hold them (an OU that several units drive is stored once in each CU holding them).
     for (const hw::CuShare& s : shares) m.stored_ous += s.stored_ous;

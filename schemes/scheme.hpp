@@ -93,6 +93,8 @@ public:
     // buffer (WorkUnit::held: counted by the storage accounting, checked against the CU's eDRAM by the mapping); and
     // the work its engine does for each unit beyond its OU count.
     virtual TimingRule timing() const = 0;
+    // The rule of one layer: timing(), unless the scheme's layers differ (cr2: its base scheme's rule).
+    virtual TimingRule layer_timing(const CompressedLayer& l) const { return timing(); }
     virtual void add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {}
     virtual void add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {}
 

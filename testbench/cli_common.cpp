@@ -144,10 +144,13 @@ nlohmann::ordered_json header_json(const models::Model& m, const HwConfig& c) {
 
 int resident_pes(const models::Model& model, const HwConfig& config, Scheme scheme, int threads) {
     std::vector<std::vector<hw::WorkUnit>> units;
+    TimingRule rule = scheme_def(scheme).timing();
     for_each_layer(model, config, threads, [&](size_t, const QuantizedMatrix& q) {
-        units.push_back(hw::work_units(compress(q, config, scheme, threads)));
+        const CompressedLayer l = compress(q, config, scheme, threads);
+        rule = scheme_def(scheme).layer_timing(l);   // the same for every layer of one scheme and config
+        units.push_back(hw::work_units(l));
     });
-    return testbench::pes_to_hold(config, scheme_def(scheme).timing(), units);
+    return testbench::pes_to_hold(config, rule, units);
 }
 
 std::string schemes_help() {

@@ -314,7 +314,7 @@ void run(const RunOptions& o) {
     // The accelerator runs the whole network from the input tensor: every op's output comes back for the check.
     testbench::Program program = testbench::compile(g, inference::requant_program(quantized, calibration), std::move(images));
     program.input = reference.nodes[0].q;
-    const TimingRule rule = scheme_def(scheme).timing();
+    const TimingRule rule = scheme_def(scheme).layer_timing(layers.front());   // one rule: every layer has the same scheme and config
     std::vector<int> layer_cus;   // one copy of each layer, as the controller maps it
     for (size_t i = 0; i < units.size(); ++i) layer_cus.push_back(testbench::cus_used(config, rule, units, i, i + 1));
     int resident_cus = 0;

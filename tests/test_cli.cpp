@@ -290,6 +290,18 @@ TEST_CASE("cli: cr2 learns its input-pattern buffer on some photos and runs bit-
     CHECK(none["totals"]["ou_activations"] == reshare["totals"]["ou_activations"]);
     CHECK(none["totals"]["energy_pj"]["total"].get<double>() == Approx(reshare["totals"]["energy_pj"]["total"].get<double>()));
     CHECK(none["totals"]["input_reuse"]["hits"] == 0);
+    // On RWS's index table instead (cr2.base: rws): the same reuse on RWS's weight side; no buffer is RWS exactly.
+    std::ofstream(dir / "rws.yaml") << "cr2:\n  base: rws\n";
+    std::ofstream(dir / "rws0.yaml") << "cr2:\n  base: rws\n  buffer_bytes: 0\n";
+    const json rws = report_of("--scheme rws", "rws.json");
+    const json on_rws = report_of("--scheme cr2 -c " + (dir / "rws.yaml").string() + " --learn " + sl, "on-rws.json");
+    CHECK(on_rws["totals"]["crossbars"] == rws["totals"]["crossbars"]);
+    CHECK(on_rws["totals"]["input_reuse"]["hits"].get<uint64_t>() > 0);
+    CHECK(on_rws["totals"]["ou_activations"].get<uint64_t>() < rws["totals"]["ou_activations"].get<uint64_t>());
+    const json rws_none = report_of("--scheme cr2 -c " + (dir / "rws0.yaml").string() + " --learn " + sl, "rws-none.json");
+    CHECK(rws_none["totals"]["time_ns"] == rws["totals"]["time_ns"]);
+    CHECK(rws_none["totals"]["ou_activations"] == rws["totals"]["ou_activations"]);
+    CHECK(rws_none["totals"]["stall_cycles"] == rws["totals"]["stall_cycles"]);
     // Bad input: one line each.
     std::ofstream(dir / "bad.json") << "{\"format\": \"reshare-cr2-allocation\", \"version\": 9}";
     require_one_line_error(run_reshare("run --model face_recognition --scheme cr2 --allocation " + (dir / "bad.json").string()),

@@ -162,7 +162,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     if (const std::string why = check_layer_fits(d, layer.geo); !why.empty()) return fail(JobError::BadDescriptor, why);
     const int layer_index = job_layer_++;
     const std::vector<WorkUnit> units = work_units(layer);
-    const CuPipeline pipeline(config_, layer.scheme);
+    const CuPipeline pipeline(config_, layer);
     const OpGeometry geo = geometry_of(d);
     const uint32_t vectors = d.out_h * d.out_w;
     // Functional data: the input tensor comes in by DMA and is gathered into the layer's input vectors; each CU

@@ -74,6 +74,8 @@ void UnitCounters::add(const UnitCounters& o, uint64_t times) {
 
 CuPipeline::CuPipeline(const HwConfig& c, Scheme scheme) : CuPipeline(c, scheme_def(scheme).timing()) {}
 
+CuPipeline::CuPipeline(const HwConfig& c, const CompressedLayer& l) : CuPipeline(c, scheme_def(l.scheme).layer_timing(l)) {}
+
 CuPipeline::CuPipeline(const HwConfig& c, TimingRule rule)
     : rule_(rule), pattern_read_(c.pattern_read), input_bits_(c.input_bits), ou_cols_(c.ou_cols), arrays_(c.cu_arrays),
       ous_per_array_(c.ous_per_crossbar()), output_buffer_(c.rws_output_buffer_results),

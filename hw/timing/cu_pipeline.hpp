@@ -104,6 +104,7 @@ struct UnitTiming {
 class CuPipeline {
 public:
     CuPipeline(const HwConfig& config, Scheme scheme);   // the scheme's timing rule
+    CuPipeline(const HwConfig& config, const CompressedLayer& layer);   // the layer's (SchemeDef::layer_timing)
     CuPipeline(const HwConfig& config, TimingRule rule);
     // Time and events of one unit for one input vector; `mvm_scale` < 1 when input-pattern hits spare a share of the
     // OU activations (cr2), which shortens every activation wave in proportion.

@@ -1,43 +1,39 @@
 // cr2: CR2 (Hong and Chung's poster; CRPIM, J. Systems Architecture 2024; ../shared/reference/other-schemes.md,
 // section 3): compute reuse of weight patterns and of input patterns.
-// - WPC and WPR (weight pattern compute and reuse): ReShare's tables - distinct weight patterns computed once, their
-//   results distributed by the task list (our reading: the same authors' framing; RWS as the base is not built yet).
+// - WPC and WPR (weight pattern compute and reuse): a base pattern-sharing scheme's tables - distinct weight patterns
+//   computed once, their results distributed - ReShare's task list (cr2.base: reshare, the same authors' framing) or
+//   RWS's index table (cr2.base: rws). Every weight-side hook is the base scheme's, on the base's tables.
 // - IPR (input pattern reuse): per layer, an input-pattern buffer of (OU-row group, pattern) entries
 //   (input_patterns.hpp); an entry holds that pattern's results for all distinct weight patterns of its group, so a
 //   hit is a buffer read instead of the group's OU activations in that bit-serial cycle. Which entries a layer holds
-//   is learned on images (allocation.hpp); a layer compressed without learning has none and behaves as ReShare.
+//   is learned on images (allocation.hpp); a layer compressed without learning has none and behaves as its base.
 // It is lossless: the reference is the plain int8 network.
 #pragma once
 
+#include "offline/compressed_layer.hpp"
 #include "schemes/cr2/input_patterns.hpp"
-#include "schemes/reshare/reshare.hpp"
 
 namespace reshare {
 
-struct Cr2Tables : ReShareTables {
+struct Cr2Tables : SchemeTables {
+    CompressedLayer base;                   // the layer as its base scheme stores it (its header, scheme and tables)
     cr2::PatternKind kind = cr2::PatternKind::Bits;
     std::vector<uint32_t> domain_entries;   // buffered input patterns per domain
-    std::vector<uint64_t> entry_patterns;   // their patterns, domains in order
+    std::vector<uint64_t> entry_patterns;   // their patterns, sorted per domain, domains in order
 };
 
-class Cr2Scheme : public ReShareScheme {
+class Cr2Scheme : public SchemeDef {
 public:
     Scheme id() const override { return Scheme::Cr2; }
     const char* name() const override { return "cr2"; }
     const char* summary() const override {
-        return "CR2: ReShare's weight-pattern reuse plus input-pattern reuse - a learned buffer of OU-row input patterns "
-               "whose results are read instead of computed";
+        return "CR2: a pattern-sharing base (reshare or rws) plus input-pattern reuse - a learned buffer of OU-row input "
+               "patterns whose results are read instead of computed";
     }
+    RESHARE_SCHEME_HOOKS
     std::string config_problem(const HwConfig& c) const override;
-    std::shared_ptr<const SchemeTables> compress(const QuantizedMatrix& m, const BitSlicing& bs, const LayerGeometry& g,
-                                                 const HwConfig& c, int threads) const override;
-    void encode(const CompressedLayer& l, ImageWriter& out) const override;
-    std::shared_ptr<const SchemeTables> decode(const ImageReader& in, const CompressedLayer& header) const override;
-    TimingRule timing() const override {
-        TimingRule r = ReShareScheme::timing();
-        r.input_reuse = true;
-        return r;
-    }
+    TimingRule timing() const override;   // with the default base
+    TimingRule layer_timing(const CompressedLayer& l) const override;
     void add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
     void add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
 };
