@@ -5,6 +5,7 @@
 #include "offline/compressed_layer.hpp"
 #include "offline/layer_image.hpp"
 #include "offline/metrics.hpp"
+#include "testbench/cr2_learn.hpp"
 
 #include <unistd.h>
 
@@ -25,6 +26,7 @@ struct CompressOptions {
     ModelOptions model;
     std::string scheme;
     std::string out;
+    std::string learn;   // cr2: learning images for its input-pattern buffer (the images get the entries)
     bool json = false;
 };
 
@@ -48,7 +50,7 @@ std::string image_name(size_t index) {
 void check_replaceable(const fs::path& out) {
     if (!fs::exists(out)) return;
     if (!fs::is_directory(out)) throw Error("output " + out.string() + " exists and is not a directory");
-    const std::regex ours("summary\\.json|layer-[0-9]+\\.rsl");
+    const std::regex ours("summary\\.json|allocation\\.json|layer-[0-9]+\\.rsl");
     for (const auto& e : fs::directory_iterator(out))
         if (!std::regex_match(e.path().filename().string(), ours))
             throw Error("output directory " + out.string() + " holds files compress did not write (" +
@@ -78,6 +80,7 @@ nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& st
     const HwConfig config = resolve_config(o.model);
     const Scheme scheme = parse_scheme(o.scheme);
     check_scheme_config(config, scheme);   // before loading the model: a bad combination fails at once
+    if (!o.learn.empty() && scheme != Scheme::Cr2) throw Error("--learn goes with --scheme cr2");
     const models::Model model = models::load_model(o.model.model, o.model.seed);
     const int threads = thread_count(o.model);
 
@@ -90,8 +93,7 @@ nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& st
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
     // Each image is written in the background while the next layer is compressed; at most one write is pending.
     std::future<void> writing;
-    for_each_layer(model, config, threads, [&](size_t i, const QuantizedMatrix& q) {
-        auto layer = std::make_shared<CompressedLayer>(compress(q, config, scheme, threads));
+    auto emit = [&](size_t i, std::shared_ptr<CompressedLayer> layer, const QuantizedMatrix& q) {
         const LayerMetrics m = measure(*layer, config);
         if (writing.valid()) writing.get();
         writing = std::async(std::launch::async, [layer, path = (staging / image_name(i)).string()] {
@@ -113,7 +115,25 @@ nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& st
             l["weight_change"] = change.json();
         }
         layers.push_back(l);
-    });
+    };
+    if (o.learn.empty()) {
+        for_each_layer(model, config, threads, [&](size_t i, const QuantizedMatrix& q) {
+            emit(i, std::make_shared<CompressedLayer>(compress(q, config, scheme, threads)), q);
+        });
+    } else {
+        // cr2 learning needs the whole network: compress every layer, learn the buffer on the images, then write.
+        if (!model.graph) throw Error("model " + model.name + " has no layer graph: --learn runs the network");
+        const inference::QuantizedModel quantized(model, config);
+        std::vector<CompressedLayer> all;
+        for (size_t i = 0; i < model.layers.size(); ++i) all.push_back(compress(quantized.weights(i), config, scheme, threads));
+        const std::vector<std::string> images = image_list(o.learn);
+        const cr2::Allocation a = learn_allocation(model, config, quantized, all, images, threads);
+        apply_allocation(a, "learned", all);
+        cr2::write_allocation((staging / "allocation.json").string(), a);
+        summary["input_reuse"] = {{"learning_images", images.size()}, {"capacity_bytes", a.capacity_bytes},
+                                  {"used_bytes", a.used_bytes()}, {"allocation", "allocation.json"}};
+        for (size_t i = 0; i < all.size(); ++i) emit(i, std::make_shared<CompressedLayer>(std::move(all[i])), quantized.weights(i));
+    }
     if (writing.valid()) writing.get();
     summary["totals"] = metrics_json(total, config);
     if (changes_weights(scheme)) summary["totals"]["weight_change"] = total_change.json();
@@ -166,6 +186,9 @@ void register_compress(CLI::App& app) {
     cmd->add_option("-s,--scheme", opts->scheme, scheme_names())->required();
     cmd->add_option("-o,--out", opts->out, "output directory (layer-NNN.rsl images and summary.json)")->required();
     cmd->add_flag("--json", opts->json, "print summary.json to stdout as well");
+    cmd->add_option("--learn", opts->learn,
+                    "cr2: learning images (comma-separated files and folders); the images carry the learned input-pattern "
+                    "buffer and allocation.json records it");
     cmd->callback([opts] { run(*opts); });
 }
 

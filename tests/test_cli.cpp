@@ -2,6 +2,7 @@
 #include "models/model.hpp"
 #include "offline/functional.hpp"
 #include "offline/layer_image.hpp"
+#include "schemes/cr2/cr2.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -302,6 +303,18 @@ TEST_CASE("cli: cr2 learns its input-pattern buffer on some photos and runs bit-
     CHECK(rws_none["totals"]["time_ns"] == rws["totals"]["time_ns"]);
     CHECK(rws_none["totals"]["ou_activations"] == rws["totals"]["ou_activations"]);
     CHECK(rws_none["totals"]["stall_cycles"] == rws["totals"]["stall_cycles"]);
+    // compress --learn: the images carry the entries, allocation.json the allocation, and run uses it.
+    const fs::path out = dir / "compressed";
+    REQUIRE(run_reshare("compress --model face_recognition --scheme cr2 --learn " + sl + " -o " + out.string()).status == 0);
+    size_t entries = 0;
+    for (size_t i = 0; i < 30; ++i) {
+        char name[32];
+        std::snprintf(name, sizeof name, "layer-%03zu.rsl", i);
+        entries += reshare::cr2_tables(reshare::read_layer_image((out / name).string())).entry_patterns.size();
+    }
+    CHECK(entries > 0);
+    const json from_compress = report_of("--scheme cr2 --allocation " + (out / "allocation.json").string(), "from-compress.json");
+    CHECK(from_compress["totals"]["input_reuse"] == t["input_reuse"]);   // the same three learning photos
     // Bad input: one line each.
     std::ofstream(dir / "bad.json") << "{\"format\": \"reshare-cr2-allocation\", \"version\": 9}";
     require_one_line_error(run_reshare("run --model face_recognition --scheme cr2 --allocation " + (dir / "bad.json").string()),
