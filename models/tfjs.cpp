@@ -218,7 +218,13 @@ void Manifest::decode(const std::vector<WeightSpec>& specs, const std::string& b
     }
     const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
     for (const WeightSpec& s : specs) {
-        if (!out.emplace(s.name, decode_one(s, p)).second) fail("tensor '" + s.name + "' appears twice");
+        Tensor t = decode_one(s, p);
+        // A NaN or Inf would quantize to garbage and fail (or pass) far from here: name it now (issue 13).
+        for (size_t i = 0; i < t.data.size(); ++i)
+            if (!std::isfinite(t.data[i]))
+                fail("tensor '" + s.name + "' holds a non-finite value (" + (std::isnan(t.data[i]) ? "NaN" : "Inf") +
+                     ") at element " + std::to_string(i));
+        if (!out.emplace(s.name, std::move(t)).second) fail("tensor '" + s.name + "' appears twice");
         p += s.bytes();
     }
 }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -405,6 +406,15 @@ TEST_CASE("models: tfjs reader rejects a shard shorter or longer than its tensor
     dir.file("w.bin", f32({1.f, 2.f, 3.f}));
     msg = load_error(manifest);
     CHECK_THAT(msg, Catch::Contains(manifest) && Catch::Contains("w.bin holds 12 bytes"));
+}
+
+TEST_CASE("models: tfjs reader names a tensor holding NaN or Inf", "[models]") {
+    TempDir dir;
+    const std::string manifest = dir.file("model.json", one_tensor_manifest(kGoodEntry));
+    dir.file("w.bin", f32({1.f, std::numeric_limits<float>::quiet_NaN()}));
+    CHECK_THAT(load_error(manifest), Catch::Contains(manifest) && Catch::Contains("tensor 'a' holds a non-finite value (NaN) at element 1"));
+    dir.file("w.bin", f32({-std::numeric_limits<float>::infinity(), 2.f}));
+    CHECK_THAT(load_error(manifest), Catch::Contains("non-finite value (Inf) at element 0"));
 }
 
 TEST_CASE("models: tfjs reader rejects malformed JSON and a missing manifest", "[models]") {
