@@ -5,6 +5,7 @@
 #include "models/tfjs.hpp"
 #include "models/zoo.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -30,6 +31,22 @@ std::vector<WeightLayer> bare_layers(const TensorMap& tensors, const std::string
     return out;
 }
 
+std::string shape_text(const std::vector<int>& s) {
+    std::string out = "[";
+    for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+}
+
+// The kernel shapes a node's weight tensor may have: HWIO [kh, kw, cin / groups, cout] for a conv (a depthwise one
+// also as TF stores it, [kh, kw, cin, cout / cin], the same values in the same order), [inputs, cout] for a dense.
+std::vector<std::vector<int>> kernel_shapes(const Graph& g, const Node& n) {
+    const Shape& in = g.nodes.at(size_t(n.inputs.at(0))).out;
+    if (n.kind == OpKind::Dense) return {{int(in.elements()), n.cout}};
+    std::vector<std::vector<int>> shapes = {{n.kh, n.kw, in.c / n.groups, n.cout}};
+    if (n.groups == in.c && n.groups > 1) shapes.push_back({n.kh, n.kw, in.c, n.cout / in.c});
+    return shapes;
+}
+
 void check_weights_fit(const Model& m, const TensorMap& tensors, const std::string& path) {
     for (const WeightLayer& l : m.layers) {
         const auto it = tensors.find(l.tensor);
@@ -38,6 +55,14 @@ void check_weights_fit(const Model& m, const TensorMap& tensors, const std::stri
         if (it->second.elements() != want)
             throw Error("model file " + path + ": tensor '" + l.tensor + "' has " + std::to_string(it->second.elements()) +
                         " values, layer " + l.name + " needs " + std::to_string(want));
+        // The right count in the wrong shape (a kernel stored [kh, kw, cout, cin]) would run on scrambled weights.
+        for (const Node& n : m.graph->nodes) {
+            if (n.name != l.name || n.weight != l.tensor) continue;
+            const std::vector<std::vector<int>> shapes = kernel_shapes(*m.graph, n);
+            if (std::find(shapes.begin(), shapes.end(), it->second.shape) == shapes.end())
+                throw Error("model file " + path + ": tensor '" + l.tensor + "' has shape " + shape_text(it->second.shape) +
+                            ", layer " + l.name + " needs " + shape_text(shapes.front()));
+        }
     }
 }
 

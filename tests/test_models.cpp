@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <random>
 #include <set>
 
@@ -480,4 +481,29 @@ TEST_CASE("models: tfjs reader rejects missing keys and wrongly typed values", "
         const std::string manifest = dir.file("case" + std::to_string(i) + ".json", cases[i].first);
         CHECK_THAT(load_error(manifest), Catch::Contains(manifest) && Catch::Contains(cases[i].second));
     }
+}
+
+TEST_CASE("models: a kernel with the right count but the wrong shape is refused and both shapes named", "[models][real]") {
+    const fs::path real = fs::path(model_dir()) / "face_recognition_model-weights_manifest.json";
+    if (!fs::exists(real)) FAIL("real weights missing: run scripts/fetch-models.sh");
+    TempDir dir;
+    std::stringstream text;
+    text << std::ifstream(real).rdbuf();
+    std::string manifest = text.str();
+    const std::string right = "\"name\":\"conv32_down/conv/filters\",\"shape\":[7,7,3,32]";
+    const size_t at = manifest.find(right);
+    REQUIRE(at != std::string::npos);
+    manifest.replace(at, right.size(), "\"name\":\"conv32_down/conv/filters\",\"shape\":[7,7,32,3]");   // 1,568 x 3 values either way
+    dir.file("face_recognition_model-weights_manifest.json", manifest);
+    fs::create_symlink(fs::path(model_dir()) / "face_recognition_model.bin", dir.path("face_recognition_model.bin"));
+    const std::string saved = model_dir();
+    setenv("RESHARE_MODEL_DIR", dir.path("").c_str(), 1);
+    std::string msg;
+    try {
+        load_model("face_recognition");
+    } catch (const reshare::Error& e) {
+        msg = e.what();
+    }
+    setenv("RESHARE_MODEL_DIR", saved.c_str(), 1);
+    CHECK_THAT(msg, Catch::Contains("tensor 'conv32_down/conv/filters' has shape [7, 7, 32, 3], layer conv32_down needs [7, 7, 3, 32]"));
 }
