@@ -1,6 +1,7 @@
 #include "testbench/chip_run.hpp"
 
 #include "common/error.hpp"
+#include "common/interrupt.hpp"
 #include "hw/timing/mapping.hpp"
 #include "testbench/platform/platform.hpp"
 
@@ -8,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 namespace reshare::testbench {
 namespace {
@@ -113,6 +115,9 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program
     p.accelerator.controller.focus_first = trace.first_layer;
     p.accelerator.controller.focus_last = trace.last_layer;
     std::unique_ptr<hw::Waveform> waveform;
+    // A waveform being written is removed if the run is interrupted (and after a failed job, below).
+    std::optional<RemoveOnInterrupt> vcd_on_interrupt, gtkw_on_interrupt;
+    if (!trace.vcd.empty()) vcd_on_interrupt.emplace(trace.vcd), gtkw_on_interrupt.emplace(hw::gtkw_path(trace.vcd));
     if (!trace.vcd.empty()) {
         const int total = pes * config.pe_cus;
         std::vector<int> cus(std::min(trace.cus, total));

@@ -3,6 +3,7 @@
 #include "testbench/cli_common.hpp"
 
 #include "common/error.hpp"
+#include "common/interrupt.hpp"
 #include "offline/compressed_layer.hpp"
 
 #include <fcntl.h>
@@ -187,6 +188,7 @@ void run(const CompareOptions& o) {
     const int chip = o.equal_chip ? equal_chip_pes(o, schemes) : 0;
 
     const fs::path dir = fs::temp_directory_path() / ("reshare-compare-" + std::to_string(::getpid()));
+    const RemoveOnInterrupt interrupted(dir.string());
     fs::create_directories(dir);
     std::map<std::string, nlohmann::json> reports;
     try {

@@ -2,6 +2,7 @@
 #include "testbench/cli_common.hpp"
 
 #include "common/error.hpp"
+#include "common/interrupt.hpp"
 #include "offline/compressed_layer.hpp"
 #include "offline/layer_image.hpp"
 #include "offline/metrics.hpp"
@@ -160,6 +161,7 @@ void run(const CompressOptions& o) {
     // Everything is written to a staging folder and renamed at the end: a failure leaves nothing half-written.
     const fs::path staging = out.string() + ".partial-" + std::to_string(::getpid());
     std::error_code ec;
+    const RemoveOnInterrupt interrupted(staging.string());   // registered before it exists: nothing can slip past
     fs::create_directories(staging, ec);
     if (ec) throw Error("cannot create output directory " + staging.string() + ": " + ec.message());
     try {

@@ -1,5 +1,6 @@
 // reshare: the offline pattern-sharing pass and (later) the accelerator testbench, one tool with subcommands.
 #include "common/error.hpp"
+#include "common/interrupt.hpp"
 #include "testbench/cli_common.hpp"
 
 #include <systemc>
@@ -12,6 +13,7 @@
 int sc_main(int, char**) { return 0; }
 
 int main(int argc, char** argv) {
+    reshare::install_interrupt_cleanup();   // Ctrl-C or SIGTERM: what is being written is removed, exit 128 + signal
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);   // keep stderr for our own one-line errors
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     CLI::App app{"reshare - OU-based ReRAM crossbar accelerator tools, with the compression schemes " + reshare::scheme_names(" and ")};

@@ -138,6 +138,18 @@ TEST_CASE("cli: bad arguments are one-line errors with exit code 2 and write not
     require_one_line_error(run_reshare("compress --model alexnet --scheme rws -o ''"), "-o: the output directory's name is empty");
 }
 
+TEST_CASE("cli: SIGTERM during compress removes what it was writing and exits 143", "[cli]") {
+    const fs::path out = fresh_dir("interrupted");
+    const std::string cmd = std::string(RESHARE_BINARY) + " compress --model vgg16 --scheme dense -o " + out.string() +
+                            " 2>/dev/null & p=$!; sleep 2; kill -TERM $p; wait $p";
+    const int status = std::system(("bash -c '" + cmd + "'").c_str());
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 143);   // 128 + SIGTERM
+    CHECK(!fs::exists(out));
+    for (const auto& e : fs::directory_iterator(out.parent_path()))   // no OUT.partial-PID left behind
+        CHECK(e.path().filename().string().rfind("interrupted.partial-", 0) != 0);
+}
+
 TEST_CASE("cli: a bad config file stops compress before anything is written", "[cli]") {
     const fs::path dir = fresh_dir("badconfig");
     fs::create_directories(dir);
