@@ -347,6 +347,9 @@ void validate(const HwConfig& c) {
             "energy.dacs, energy.sample_holds and energy.shift_adds must be at least 1");
     require(c.pe_cus >= 1 && c.pe_cus <= 1024, s, "pe.cus", "must be in 1..1024");
     require(c.chip_pes >= 0 && c.chip_pes <= 65536, s, "chip.pes", "must be in 0..65536 (0 = auto)");
+    require(long(c.chip_pes) * c.pe_cus <= kMaxChipCus, s, "chip.pes",
+            "times pe.cus gives " + std::to_string(long(c.chip_pes) * c.pe_cus) + " CUs, more than the " + std::to_string(kMaxChipCus) +
+                " this model builds");
     require(c.chip_crossbars >= 0 && c.chip_crossbars <= 65536L * c.crossbars_per_pe(), s, "chip.crossbars",
             "must be in 0..65536 PEs' worth (0 = unset)");
     require(c.chip_crossbars == 0 || c.chip_pes == 0, s, "chip.crossbars", "set chip.crossbars or chip.pes, not both");

@@ -155,6 +155,10 @@ struct HwConfig {
     }
 };
 
+// The most CUs a simulated chip may have: every CU is a SystemC module with its arrays and buffers (about 16
+// modules), so 1000 PEs of 16 CUs already take a minute to build and 65536 x 1024 exhaust memory.
+constexpr long kMaxChipCus = 65536;
+
 // Defaults overridden by the YAML file at `path`; throws Error("config <path>: <key>: <problem>").
 HwConfig load_config(const std::string& path);
 // Checks the relations between keys (OU inside the crossbar, block filled by results, ...).

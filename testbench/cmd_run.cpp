@@ -320,6 +320,10 @@ void run(const RunOptions& o) {
     int resident_cus = 0;
     for (int c : layer_cus) resident_cus += c;
     const int pes = config.sized_pes() > 0 ? config.sized_pes() : testbench::pes_for(config, resident_cus);
+    if (long(pes) * config.pe_cus > kMaxChipCus)
+        throw Error("the chip holding " + model.name + " with " + to_string(scheme) + " needs " + std::to_string(pes) + " PEs of " +
+                    std::to_string(config.pe_cus) + " CUs, more than the " + std::to_string(kMaxChipCus) +
+                    " CUs this model builds: set chip.pes or chip.crossbars to a smaller chip (layers then reprogram)");
     const std::vector<uint32_t> copies = replicate(config, rule, units, layer_cus, program, pes);
     // CUs the layers [from, to) take with their copies: the controller maps layers onto CUs in order, each from a
     // fresh CU, so the focus layers start after the CUs of the layers before them.

@@ -136,6 +136,7 @@ TEST_CASE("cli: bad arguments are one-line errors with exit code 2 and write not
     require_one_line_error(run_reshare("stats --model alexnet --ou 0x8"), "ou.rows: must be at least 1");
     require_one_line_error(run_reshare("stat --model alexnet"), "unknown command 'stat' (commands: stats, compress");
     require_one_line_error(run_reshare("compress --model alexnet --scheme rws -o ''"), "-o: the output directory's name is empty");
+    require_one_line_error(run_reshare("run --model alexnet --scheme rws --pes 5000"), "80000 CUs, more than the 65536 this model builds");
 }
 
 TEST_CASE("cli: SIGTERM during compress removes what it was writing and exits 143", "[cli]") {
