@@ -46,6 +46,9 @@ nlohmann::ordered_json storage_figures_json(const LayerMetrics& m, const HwConfi
 // directory does not exist or it names a directory.
 void check_writable(const std::string& option, const std::string& path);
 // Fails early when two outputs (option, path; "" = not asked for) name the same file: one would overwrite the other.
+// Runs this same executable with `args` (a SystemC simulation per process), its stdout discarded; its exit status.
+int run_self(const std::vector<std::string>& args);
+
 void check_distinct(const std::vector<std::pair<std::string, std::string>>& outputs);
 // The fields every JSON output starts with: model, weights, encoding, quantization.
 nlohmann::ordered_json header_json(const models::Model& m, const HwConfig& c);

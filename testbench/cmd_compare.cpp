@@ -46,28 +46,6 @@ std::vector<std::string> split(const std::string& list) {
     return out;
 }
 
-// Runs this same executable with `args`, its stdout discarded; returns its exit status.
-int run_self(const std::vector<std::string>& args) {
-    std::vector<char*> argv;
-    std::string self = "reshare";
-    argv.push_back(self.data());
-    std::vector<std::string> copy = args;
-    for (std::string& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    std::fflush(nullptr);
-    const pid_t pid = fork();
-    if (pid < 0) throw Error("compare: cannot start a process", ExitCode::Failure);
-    if (pid == 0) {
-        const int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) dup2(null, STDOUT_FILENO);
-        execv("/proc/self/exe", argv.data());
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-
 std::vector<std::string> run_args(const CompareOptions& o, const std::string& scheme, const fs::path& report, int chip_pes) {
     std::vector<std::string> a = {"run", "--model", o.model.model, "--scheme", scheme, "--report", report.string(),
                                   "--seed", std::to_string(o.model.seed)};

@@ -4,6 +4,7 @@
 #include "testbench/cli_common.hpp"
 
 #include "common/error.hpp"
+#include "common/interrupt.hpp"
 #include "hw/modules/waveform.hpp"
 #include "hw/timing/cu_pipeline.hpp"
 #include "hw/timing/energy.hpp"
@@ -42,6 +43,7 @@ struct RunOptions {
     std::string vcd;
     int pes = 0;               // > 0: overrides chip.pes (compare --equal-chip)
     std::string replication;   // overrides chip.replication
+    std::string images;        // several test images: one run each (a process each), one combined report
     std::string learn;         // cr2: learning images (files and folders), profiled to allocate the input-pattern buffer
     std::string allocation;    // cr2: where the learned allocation is written (with --learn) or read from
 };
@@ -241,7 +243,71 @@ nlohmann::ordered_json accuracy_json(const models::Model& model, const HwConfig&
     return j;
 }
 
+// --images: the same run on each test image, each in its own process (one simulation per process); cr2 learns once,
+// on the first, and the others use its allocation. One line per image, and one report holding every run's.
+void run_images(const RunOptions& o) {
+    if (!o.image.empty() || !o.vcd.empty() || !o.csv.empty()) throw Error("--images goes without --image, --vcd and --csv");
+    const std::vector<std::string> images = image_list(o.images, "--images");
+    if ((!o.learn.empty() || !o.allocation.empty()) && parse_scheme(o.scheme) != Scheme::Cr2)
+        throw Error("--learn and --allocation go with --scheme cr2");
+    if (!o.learn.empty())
+        for (const std::string& l : image_list(o.learn))
+            for (const std::string& t : images)
+                if (fs::weakly_canonical(l) == fs::weakly_canonical(t))
+                    throw Error("--learn: " + l + " is also a test image: learning and test images must be disjoint");
+    check_writable("--report", o.report);
+    const fs::path dir = fs::temp_directory_path() / ("reshare-images-" + std::to_string(::getpid()));
+    const RemoveOnInterrupt interrupted(dir.string());
+    fs::create_directories(dir);
+    const std::string allocation = o.allocation.empty() ? (dir / "allocation.json").string() : o.allocation;
+    nlohmann::ordered_json runs = nlohmann::ordered_json::array();
+    uint64_t lookups = 0, hits = 0;
+    try {
+        for (size_t k = 0; k < images.size(); ++k) {
+            const fs::path report = dir / ("run-" + std::to_string(k) + ".json");
+            std::vector<std::string> a = {"run", "--model", o.model.model, "--scheme", o.scheme, "--image", images[k],
+                                          "--report", report.string(), "--seed", std::to_string(o.model.seed)};
+            auto pass = [&](const char* flag, const std::string& v) {
+                if (!v.empty()) a.insert(a.end(), {flag, v});
+            };
+            pass("--config", o.model.config);
+            pass("--encoding", o.model.encoding);
+            pass("--quant", o.model.quant);
+            pass("--ou", o.model.ou);
+            pass("--layers", o.layers);
+            pass("--replication", o.replication);
+            if (o.model.threads > 0) pass("--threads", std::to_string(o.model.threads));
+            if (o.pes > 0) pass("--pes", std::to_string(o.pes));
+            if (k == 0) pass("--learn", o.learn);
+            if (!o.learn.empty() || !o.allocation.empty()) pass("--allocation", allocation);
+            if (const int status = run_self(a); status != 0)
+                throw Error("--images: the run on " + images[k] + " failed (exit " + std::to_string(status) + ")",
+                            ExitCode(status == 2 ? 2 : 1));
+            nlohmann::ordered_json r = nlohmann::ordered_json::parse(std::ifstream(report));
+            const auto& reuse = r["totals"]["input_reuse"];
+            lookups += reuse["lookups"].get<uint64_t>();
+            hits += reuse["hits"].get<uint64_t>();
+            std::printf("%s: bit-exact; %llu ns simulated; input-pattern hit rate %.2f%%\n", images[k].c_str(),
+                        (unsigned long long)r["totals"]["time_ns"].get<uint64_t>(), 100 * reuse["hit_rate"].get<double>());
+            runs.push_back(std::move(r));
+        }
+    } catch (...) {
+        fs::remove_all(dir);
+        throw;
+    }
+    fs::remove_all(dir);
+    nlohmann::ordered_json out;
+    out["model"] = o.model.model;
+    out["scheme"] = o.scheme;
+    out["images"] = images;
+    out["bit_exact"] = true;   // every run checks itself and fails otherwise
+    out["input_reuse"] = {{"lookups", lookups}, {"hits", hits}, {"hit_rate", lookups ? double(hits) / double(lookups) : 0.0}};
+    out["runs"] = runs;
+    if (!o.report.empty()) write_whole(o.report, out.dump(2) + "\n");
+}
+
 void run(const RunOptions& o) {
+    if (!o.images.empty()) return run_images(o);
     HwConfig config = resolve_config(o.model);
     if (o.pes > 0) config.chip_pes = o.pes, config.chip_crossbars = 0, config.mark_set("chip.pes", "command line --pes");
     if (!o.replication.empty())
@@ -406,6 +472,8 @@ void register_run(CLI::App& app) {
     cmd->add_option("--pes", opts->pes, "chip size in PEs (overrides chip.pes; compare --equal-chip sets it)")
         ->check(CLI::Range(1, 65536));
     cmd->add_option("--replication", opts->replication, "none or fill (overrides chip.replication)");
+    cmd->add_option("--images", opts->images,
+                    "several test images (comma-separated files and folders): one run each, one report of all");
     cmd->add_option("--learn", opts->learn,
                     "cr2: learning images (comma-separated files and folders) to allocate the input-pattern buffer on");
     cmd->add_option("--allocation", opts->allocation,

@@ -13,7 +13,7 @@
 namespace reshare::cli {
 namespace fs = std::filesystem;
 
-std::vector<std::string> image_list(const std::string& spec) {
+std::vector<std::string> image_list(const std::string& spec, const std::string& option) {
     std::vector<std::string> out;
     std::stringstream s(spec);
     for (std::string item; std::getline(s, item, ',');) {
@@ -28,11 +28,11 @@ std::vector<std::string> image_list(const std::string& spec) {
             std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
             if (e.is_regular_file() && (ext == ".jpg" || ext == ".jpeg" || ext == ".png")) found.push_back(e.path().string());
         }
-        if (found.empty()) throw Error("--learn: folder " + item + " holds no .jpg, .jpeg or .png image");
+        if (found.empty()) throw Error(option + ": folder " + item + " holds no .jpg, .jpeg or .png image");
         std::sort(found.begin(), found.end());
         out.insert(out.end(), found.begin(), found.end());
     }
-    if (out.empty()) throw Error("--learn: no learning image given");
+    if (out.empty()) throw Error(option + ": no image given");
     return out;
 }
 

@@ -13,7 +13,7 @@
 namespace reshare::cli {
 
 // The images of a comma-separated list of files and folders (a folder: its .jpg, .jpeg and .png files, sorted).
-std::vector<std::string> image_list(const std::string& spec);
+std::vector<std::string> image_list(const std::string& spec, const std::string& option = "--learn");
 
 // Profiles the learning images and allocates config.cr2_buffer_bytes over the cr2 layers.
 cr2::Allocation learn_allocation(const models::Model& model, const HwConfig& config, const inference::QuantizedModel& quantized,

@@ -338,6 +338,27 @@ TEST_CASE("cli: cr2 learns its input-pattern buffer on some photos and runs bit-
     require_one_line_error(run_reshare("run --model face_recognition --scheme cr2 --learn " + dir.string()), "holds no .jpg");
 }
 
+TEST_CASE("cli: run --images tests one learned cr2 buffer on several photos, one report of all", "[cli][real][run][cr2]") {
+    const std::string demo = reshare::models::model_dir() + "/../demo/";
+    const fs::path report = fresh_dir("cr2-images.json");
+    const Run r = run_reshare("run --model face_recognition --scheme cr2 --learn " + demo + "sample4.jpg --images " + demo +
+                              "sample1.jpg," + demo + "sample2.jpg --report " + report.string());
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 2);   // a line per test image
+    const json j = json::parse(std::ifstream(report));
+    REQUIRE(j["runs"].size() == 2);
+    uint64_t hits = 0;
+    for (const auto& run : j["runs"]) {
+        CHECK(run["bit_exact"] == true);
+        hits += run["totals"]["input_reuse"]["hits"].get<uint64_t>();
+    }
+    CHECK(j["input_reuse"]["hits"] == hits);
+    CHECK(hits > 0);
+    require_one_line_error(run_reshare("run --model face_recognition --scheme cr2 --images " + demo + "sample1.jpg --image " +
+                                       demo + "sample2.jpg"), "--images goes without --image");
+}
+
 TEST_CASE("cli: cr2 is bit-exact on ssd_mobilenetv1 with a learned buffer", "[cli][real][run][cr2]") {
     const std::string demo = reshare::models::model_dir() + "/../demo/";
     const fs::path report = fresh_dir("cr2-ssd.json");
