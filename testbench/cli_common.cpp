@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <sstream>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -92,6 +93,28 @@ nlohmann::ordered_json storage_figures_json(const LayerMetrics& m, const HwConfi
 }
 
 // Runs this same executable with `args`, its stdout discarded; returns its exit status.
+std::vector<std::string> comma_list(const std::string& list) {
+    std::vector<std::string> out;
+    std::stringstream s(list);
+    for (std::string item; std::getline(s, item, ',');)
+        if (!item.empty()) out.push_back(item);
+    return out;
+}
+
+void add_arg(std::vector<std::string>& args, const char* flag, const std::string& value) {
+    if (!value.empty()) args.insert(args.end(), {flag, value});
+}
+
+std::vector<std::string> model_args(const ModelOptions& o) {
+    std::vector<std::string> a = {"--model", o.model, "--seed", std::to_string(o.seed)};
+    add_arg(a, "--config", o.config);
+    add_arg(a, "--encoding", o.encoding);
+    add_arg(a, "--quant", o.quant);
+    add_arg(a, "--ou", o.ou);
+    if (o.threads > 0) add_arg(a, "--threads", std::to_string(o.threads));
+    return a;
+}
+
 int run_self(const std::vector<std::string>& args) {
     std::vector<char*> argv;
     std::string self = "reshare";

@@ -46,6 +46,13 @@ nlohmann::ordered_json storage_figures_json(const LayerMetrics& m, const HwConfi
 // directory does not exist or it names a directory.
 void check_writable(const std::string& option, const std::string& path);
 // Fails early when two outputs (option, path; "" = not asked for) name the same file: one would overwrite the other.
+// The items of a comma-separated list (empty items skipped).
+std::vector<std::string> comma_list(const std::string& list);
+// A child `reshare` command's model options, as given to this one: --model, --seed and those set.
+std::vector<std::string> model_args(const ModelOptions& o);
+// Appends `flag value` when the value is not empty.
+void add_arg(std::vector<std::string>& args, const char* flag, const std::string& value);
+
 // Runs this same executable with `args` (a SystemC simulation per process), its stdout discarded; its exit status.
 int run_self(const std::vector<std::string>& args);
 

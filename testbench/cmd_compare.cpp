@@ -38,28 +38,13 @@ struct CompareOptions {
     int pes = 0;               // the chip for --equal-chip; 0 = the one the largest scheme needs
 };
 
-std::vector<std::string> split(const std::string& list) {
-    std::vector<std::string> out;
-    std::stringstream s(list);
-    for (std::string item; std::getline(s, item, ',');)
-        if (!item.empty()) out.push_back(item);
-    return out;
-}
-
 std::vector<std::string> run_args(const CompareOptions& o, const std::string& scheme, const fs::path& report, int chip_pes) {
-    std::vector<std::string> a = {"run", "--model", o.model.model, "--scheme", scheme, "--report", report.string(),
-                                  "--seed", std::to_string(o.model.seed)};
-    auto pass = [&](const char* flag, const std::string& v) {
-        if (!v.empty()) a.insert(a.end(), {flag, v});
-    };
-    pass("--config", o.model.config);
-    pass("--encoding", o.model.encoding);
-    pass("--quant", o.model.quant);
-    pass("--ou", o.model.ou);
-    pass("--image", o.image);
-    if (o.model.threads > 0) a.insert(a.end(), {"--threads", std::to_string(o.model.threads)});
+    std::vector<std::string> a = {"run", "--scheme", scheme, "--report", report.string()};
+    const std::vector<std::string> model = model_args(o.model);
+    a.insert(a.end(), model.begin(), model.end());
+    add_arg(a, "--image", o.image);
     if (chip_pes > 0) a.insert(a.end(), {"--pes", std::to_string(chip_pes), "--replication", "fill"});
-    if (scheme == "cr2") pass("--learn", o.learn);
+    if (scheme == "cr2") add_arg(a, "--learn", o.learn);
     return a;
 }
 
@@ -153,7 +138,7 @@ void print_table(const CompareOptions& o, const std::vector<std::string>& scheme
 }
 
 void run(const CompareOptions& o) {
-    const std::vector<std::string> schemes = split(o.schemes);
+    const std::vector<std::string> schemes = comma_list(o.schemes);
     for (const std::string& s : schemes) parse_scheme(s);
     parse_scheme(o.baseline);
     if (std::find(schemes.begin(), schemes.end(), o.baseline) == schemes.end())

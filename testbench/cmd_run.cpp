@@ -265,21 +265,14 @@ void run_images(const RunOptions& o) {
     try {
         for (size_t k = 0; k < images.size(); ++k) {
             const fs::path report = dir / ("run-" + std::to_string(k) + ".json");
-            std::vector<std::string> a = {"run", "--model", o.model.model, "--scheme", o.scheme, "--image", images[k],
-                                          "--report", report.string(), "--seed", std::to_string(o.model.seed)};
-            auto pass = [&](const char* flag, const std::string& v) {
-                if (!v.empty()) a.insert(a.end(), {flag, v});
-            };
-            pass("--config", o.model.config);
-            pass("--encoding", o.model.encoding);
-            pass("--quant", o.model.quant);
-            pass("--ou", o.model.ou);
-            pass("--layers", o.layers);
-            pass("--replication", o.replication);
-            if (o.model.threads > 0) pass("--threads", std::to_string(o.model.threads));
-            if (o.pes > 0) pass("--pes", std::to_string(o.pes));
-            if (k == 0) pass("--learn", o.learn);
-            if (!o.learn.empty() || !o.allocation.empty()) pass("--allocation", allocation);
+            std::vector<std::string> a = {"run", "--scheme", o.scheme, "--image", images[k], "--report", report.string()};
+            const std::vector<std::string> model = model_args(o.model);
+            a.insert(a.end(), model.begin(), model.end());
+            add_arg(a, "--layers", o.layers);
+            add_arg(a, "--replication", o.replication);
+            if (o.pes > 0) add_arg(a, "--pes", std::to_string(o.pes));
+            if (k == 0) add_arg(a, "--learn", o.learn);
+            if (!o.learn.empty() || !o.allocation.empty()) add_arg(a, "--allocation", allocation);
             if (const int status = run_self(a); status != 0)
                 throw Error("--images: the run on " + images[k] + " failed (exit " + std::to_string(status) + ")",
                             ExitCode(status == 2 ? 2 : 1));

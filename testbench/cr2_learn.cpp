@@ -5,19 +5,17 @@
 #include "offline/metrics.hpp"
 #include "schemes/cr2/allocation.hpp"
 #include "schemes/cr2/cr2.hpp"
+#include "testbench/cli_common.hpp"
 
 #include <algorithm>
 #include <filesystem>
-#include <sstream>
 
 namespace reshare::cli {
 namespace fs = std::filesystem;
 
 std::vector<std::string> image_list(const std::string& spec, const std::string& option) {
     std::vector<std::string> out;
-    std::stringstream s(spec);
-    for (std::string item; std::getline(s, item, ',');) {
-        if (item.empty()) continue;
+    for (const std::string& item : comma_list(spec)) {
         if (!fs::is_directory(item)) {
             out.push_back(item);
             continue;
