@@ -42,7 +42,7 @@ void LayerMetrics::add(const LayerMetrics& o) {
     array_overflow_cus += o.array_overflow_cus;
 }
 
-LayerMetrics measure(const CompressedLayer& l, const HwConfig& config) { return measure(l, config, hw::unit_holdings(l)); }
+LayerMetrics measure(const CompressedLayer& l, const HwConfig& config) { return measure(l, config, hw::unit_holdings(l, config)); }
 
 LayerMetrics measure(const CompressedLayer& l, const HwConfig& config, const std::vector<hw::WorkUnit>& units) {
     const LayerGeometry& g = l.geo;

@@ -197,7 +197,7 @@ int resident_pes(const models::Model& model, const HwConfig& config, Scheme sche
     for_each_layer(model, config, threads, [&](size_t, const QuantizedMatrix& q) {
         const CompressedLayer l = compress(q, config, scheme, threads);
         rule = scheme_def(scheme).layer_timing(l);   // the same for every layer of one scheme and config
-        units.push_back(hw::work_units(l));
+        units.push_back(hw::work_units(l, config));
     });
     return testbench::pes_to_hold(config, rule, units);
 }

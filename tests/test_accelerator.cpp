@@ -64,7 +64,7 @@ uint64_t load_job(Driver& d, const std::vector<JobLayer>& layers) {
 
 // One input vector of a layer that fits one CU (512 OU slots): the CU runs all its units at once.
 hw::UnitTiming one_cu(const HwConfig& config, const CompressedLayer& l) {
-    const std::vector<hw::WorkUnit> units = hw::work_units(l);
+    const std::vector<hw::WorkUnit> units = hw::work_units(l, config);
     REQUIRE(hw::map_layer(config, scheme_def(l.scheme).timing(), units).size() == 1);
     return hw::CuPipeline(config, l.scheme).run(hw::merge_units(units, 0, units.size()));
 }
@@ -318,7 +318,7 @@ TEST_CASE("job: a CU tells its arrays and buffers what it did over its own socke
     const CompressedLayer l = compress(random_layer(40, 24, 1, 61), config, Scheme::ReShare);
     hw::UnitCounters want;
     const hw::CuPipeline cu(config, l.scheme);
-    for (const hw::WorkUnit& u : hw::work_units(l)) want.add(cu.run(u).counters, 2);
+    for (const hw::WorkUnit& u : hw::work_units(l, config)) want.add(cu.run(u).counters, 2);
     Platform p(config, 1, 1 << 22);
     simulate(p, [&](Driver& d) {
         ring(d, load_job(d, {job_layer(l, 2)}), 0x2000, 1);
@@ -340,16 +340,33 @@ namespace {
 
 // The tiny network with every op, through the accelerator with `scheme`: every node's output must equal the
 // reference engine's, and the records' sums the modules' own counters.
-void check_network_on_chip(Scheme scheme, uint32_t copies = 1) {
+// `one_ou_cus`: crossbars of one OU and one array a CU, so that every unit of the direct-engine schemes is cut over
+// several CUs (hw/timing/mapping.hpp, cut_to_cus), each unit still computed once.
+void check_network_on_chip(Scheme scheme, uint32_t copies = 1, bool one_ou_cus = false) {
     HwConfig config;
     config.encoding = Encoding::Offset;   // the offset correction is shared out over the units too
+    if (one_ou_cus) {
+        config.encoding = Encoding::Differential;   // every scheme's encoding (sme: differential only)
+        config.xbar_rows = config.ou_rows, config.xbar_cols = config.ou_cols, config.cu_arrays = 1;
+    }
     const models::Model m = reshare::test::tiny_network();
     const std::vector<float> x = inference::network_input(inference::synthetic_image(8, 8, 3), *m.graph);
     const inference::Calibration cal = inference::calibrate(m, x);
     const inference::QuantizedModel q(m, config);
-    const inference::IntResult want = inference::run_int(q, cal, x);
     std::vector<std::vector<char>> images;
-    for (size_t i = 0; i < m.layers.size(); ++i) images.push_back(encode_layer_image(compress(q.weights(i), config, scheme)));
+    std::vector<QuantizedMatrix> effective;   // the weights the scheme computes with (sme, reram-sharing change them)
+    size_t cut = 0;
+    for (size_t i = 0; i < m.layers.size(); ++i) {
+        const CompressedLayer l = compress(q.weights(i), config, scheme);
+        for (const hw::WorkUnit& u : hw::work_units(l, config)) cut += !u.computes;
+        images.push_back(encode_layer_image(l));
+        effective.push_back(effective_matrix(l, q.weights(i)));
+    }
+    CHECK((cut > 0) == one_ou_cus);
+    const inference::IntResult want = inference::run_int(
+        q, cal, x, [&](size_t i, const QuantizedMatrix&, const std::vector<int32_t>& v, int n, std::vector<int64_t>& acc) {
+            inference::integer_mvm(effective[i], v, n, acc, 1);
+        });
     testbench::Program program = testbench::compile(*m.graph, inference::requant_program(q, cal), std::move(images));
     program.input = want.nodes[0].q;
     for (testbench::ProgramOp& op : program.ops)
@@ -389,6 +406,19 @@ TEST_CASE("network: with three copies of every layer's weights the outputs are t
 }
 TEST_CASE("network: with three copies of every layer's weights the outputs are the same (orc)", "[sim][network]") {
     check_network_on_chip(Scheme::Orc, 3);
+}
+
+TEST_CASE("network: units cut over several CUs give the same outputs (dense)", "[sim][network]") {
+    check_network_on_chip(Scheme::Dense, 1, true);
+}
+TEST_CASE("network: units cut over several CUs give the same outputs (orc)", "[sim][network]") {
+    check_network_on_chip(Scheme::Orc, 1, true);
+}
+TEST_CASE("network: units cut over several CUs give the same outputs (sme)", "[sim][network]") {
+    check_network_on_chip(Scheme::Sme, 1, true);
+}
+TEST_CASE("network: units cut over several CUs give the same outputs (reram-sharing)", "[sim][network]") {
+    check_network_on_chip(Scheme::ReramSharing, 1, true);
 }
 
 TEST_CASE("network: a wrong output is an error naming the node, the position and both values", "[sim][network]") {

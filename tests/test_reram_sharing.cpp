@@ -132,7 +132,7 @@ TEST_CASE("reram-sharing: all-zero OUs are pruned: EMPTY in the index, no cells,
     CHECK(t.index[1 * positions + 0] == 0);   // rows 8..15, columns 0..7
     // Every stored OU's targets are the non-EMPTY positions of its domain, each counted once per stored plane.
     uint64_t targets = 0, ous = 0;
-    for (const reshare::hw::WorkUnit& u : reshare::hw::work_units(l)) {
+    for (const reshare::hw::WorkUnit& u : reshare::hw::work_units(l, reshare::HwConfig{})) {
         REQUIRE(u.ou_targets.size() == u.ous);
         for (uint16_t n : u.ou_targets) {
             targets += n;
@@ -213,7 +213,7 @@ TEST_CASE("reram-sharing: clustering across OU-rows saves cells but not computat
         const reshare::LayerMetrics a = reshare::measure(pooled, c);
         CHECK(a.stored_ous < a.ou_activations_per_input);
         uint64_t ids = 0, ous = 0;
-        for (const reshare::hw::WorkUnit& u : reshare::hw::work_units(pooled)) ids += u.ou_ids.size(), ous += u.ous;
+        for (const reshare::hw::WorkUnit& u : reshare::hw::work_units(pooled, c)) ids += u.ou_ids.size(), ous += u.ous;
         CHECK(ids == ous);
     }
     const reshare::LayerMetrics s = reshare::measure(same, HwConfig{});

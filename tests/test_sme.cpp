@@ -169,7 +169,7 @@ TEST_CASE("sme: a squeezed layer's OUs pay exactly D extra input cycles where th
         const HwConfig c;
         const reshare::hw::CuPipeline cu(c, Scheme::Sme);
         uint64_t activations = 0, got_ous = 0;
-        for (const reshare::hw::WorkUnit& u : reshare::hw::work_units(l)) {
+        for (const reshare::hw::WorkUnit& u : reshare::hw::work_units(l, c)) {
             REQUIRE(u.ou_extra_cycles.size() == u.ous);
             for (uint8_t e : u.ou_extra_cycles) REQUIRE(e <= D);
             activations += cu.run(u).counters.ou_activations;

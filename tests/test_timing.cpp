@@ -41,7 +41,10 @@ double total_stall(const std::vector<WorkUnit>& units, const CuPipeline& cu) {
 TEST_CASE("timing: a dense unit fires its OUs back to back and writes each once", "[timing]") {
     const CuPipeline cu(timing_config(), Scheme::Dense);
     REQUIRE(cu.ou_ns() == Approx(64.0));
-    const UnitTiming t = cu.run(WorkUnit{3, 24, {}, {}, {}, {}, {}, {}, {}, {}, {}});
+    WorkUnit u;
+    u.ous = 3;
+    u.results = 24;
+    const UnitTiming t = cu.run(u);
     REQUIRE(t.mvm_ns == Approx(192.0));
     REQUIRE(t.total_ns == Approx(193.0));   // the last OU's write
     REQUIRE(t.counters.ou_activations == 24);
@@ -111,8 +114,8 @@ TEST_CASE("timing: RWS stalls grow as its output buffer shrinks while ReShare's 
     HwConfig c;
     c.encoding = Encoding::Twos;   // fewer zero columns: busier sharing
     const QuantizedMatrix m = random_layer(256, 64, 1, 11);
-    const auto rws = work_units(compress(m, c, Scheme::Rws));
-    const auto reshare = work_units(compress(m, c, Scheme::ReShare));
+    const auto rws = work_units(compress(m, c, Scheme::Rws), c);
+    const auto reshare = work_units(compress(m, c, Scheme::ReShare), c);
     double previous = -1;
     for (int buffer : {256, 64, 32, 16, 8}) {
         const double stall = total_stall(rws, CuPipeline(timing_config(buffer), Scheme::Rws));
@@ -130,13 +133,13 @@ TEST_CASE("timing: work units carry every stored OU and every distributed result
     for (Scheme s : all_schemes()) {
         const CompressedLayer l = compress(m, c, s);
         uint64_t ous = 0;
-        for (const WorkUnit& u : work_units(l)) ous += u.ous;
+        for (const WorkUnit& u : work_units(l, c)) ous += u.ous;
         INFO(to_string(s));
         REQUIRE(ous == measure(l, c).stored_ous);
     }
     const CompressedLayer rws = compress(m, c, Scheme::Rws);
     uint64_t targets = 0;
-    for (const WorkUnit& u : work_units(rws))
+    for (const WorkUnit& u : work_units(rws, c))
         for (uint32_t f : u.fanout) targets += f;
     REQUIRE(targets == rws_tables(rws).column_index.size());
 }
@@ -253,6 +256,55 @@ TEST_CASE("mapping: a CU takes units while their OUs and what they keep in eDRAM
     CHECK(big[0].end == 2);
     CHECK(big[0].overflow);
     CHECK(!big[1].overflow);
+}
+
+TEST_CASE("mapping: a direct-engine unit larger than one CU is cut into CU-sized pieces that add up to it",
+          "[timing][mapping]") {
+    HwConfig whole, small;
+    small.cu_arrays = 1;   // 64 OU slots a CU: a 200-column domain (200 x 14 bit-columns, 350 OUs;
+                           // reram-sharing keeps a quarter) does not fit
+    const uint64_t slots = uint64_t(small.cu_arrays) * small.ous_per_crossbar();
+    const QuantizedMatrix m = random_layer(48, 200, 1, 23);
+    for (Scheme s : all_schemes()) {
+        INFO(to_string(s));
+        const CompressedLayer l = compress(m, small, s);
+        const std::vector<WorkUnit> units = work_units(l, whole), pieces = work_units(l, small);
+        const bool direct = scheme_def(l.scheme).layer_timing(l).engine == SharingEngine::Direct;
+        if (!direct) {   // rws and reshare units are not cut
+            CHECK(pieces.size() == units.size());
+            continue;
+        }
+        REQUIRE(pieces.size() > units.size());
+        CHECK(measure(l, small).array_overflow_cus == 0);
+        CHECK(measure(l, small).stored_ous == measure(l, whole).stored_ous);
+        size_t p = 0;
+        for (const WorkUnit& u : units) {   // the pieces of each unit, in order, add up to it
+            WorkUnit sum;
+            std::vector<uint64_t> held(u.held.size(), 0);
+            int computing = 0;
+            for (; p < pieces.size() && pieces[p].source == u.source; ++p) {
+                const WorkUnit& piece = pieces[p];
+                CHECK(piece.ous <= slots);
+                computing += piece.computes;
+                sum.ous += piece.ous;
+                sum.results += piece.results;
+                sum.ou_extra_cycles.insert(sum.ou_extra_cycles.end(), piece.ou_extra_cycles.begin(), piece.ou_extra_cycles.end());
+                sum.ou_targets.insert(sum.ou_targets.end(), piece.ou_targets.begin(), piece.ou_targets.end());
+                for (size_t k = 0; k < held.size(); ++k) held[k] += piece.held[k].bits;
+            }
+            CHECK(computing == 1);
+            CHECK(sum.ous == u.ous);
+            CHECK(sum.results == u.results);
+            CHECK(sum.ou_extra_cycles == u.ou_extra_cycles);
+            CHECK(sum.ou_targets == u.ou_targets);
+            for (size_t k = 0; k < held.size(); ++k) CHECK(held[k] == u.held[k].bits);
+        }
+        CHECK(p == pieces.size());
+        // Pieces on CUs of their own fire in parallel: the layer's slowest CU is faster than one CU firing them all.
+        const TimingRule rule = scheme_def(l.scheme).layer_timing(l);
+        const double one_cu = CuPipeline(small, rule).run(merge_units(units, 0, units.size())).total_ns;
+        CHECK(vector_ns(small, rule, pieces) < one_cu);
+    }
 }
 
 TEST_CASE("mapping: replication gives spare CUs to the layer whose time drops most per CU, never past its vectors",

@@ -17,12 +17,13 @@ struct WorkExtension : tlm::tlm_extension<WorkExtension> {
     int cu = 0;                    // the CU inside the PE the transaction is for
     bool detailed = true;          // a CU with a detailed engine uses it (false: the batched model)
     // Functional data (absent when only timing is asked): the CU adds the partial sums of the layer's units
-    // [unit_begin, unit_end) for the layer's input vectors into the shared accumulators' storage.
+    // [unit_begin, unit_end) of `units` for the layer's input vectors into the shared accumulators' storage.
     const FastDatapath* datapath = nullptr;
     const int8_t* inputs = nullptr;   // vectors x (groups * rows)
     int64_t* accumulators = nullptr;  // vectors x cols
     int unit_begin = 0, unit_end = 0;
-    // Input-pattern reuse (cr2): the layer's unmerged units, which the CU looks its inputs up in.
+    // The layer's unmerged units: the CU's functional datapath takes their source units, and input-pattern reuse
+    // (cr2) looks its inputs up in them.
     const std::vector<hw::WorkUnit>* units = nullptr;
     const LayerGeometry* geo = nullptr;
     InputPattern pattern = InputPattern::Bits;

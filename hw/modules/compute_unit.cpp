@@ -105,9 +105,11 @@ void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
     } else {
         delay += sc_core::sc_time(t.total_ns * double(work->vectors), sc_core::SC_NS);
     }
-    if (work->datapath && work->inputs && work->accumulators)
+    // A unit cut over several CUs is computed whole by its first piece's CU (WorkUnit::computes).
+    if (work->datapath && work->units && work->inputs && work->accumulators)
         for (int u = work->unit_begin; u < work->unit_end; ++u)
-            work->datapath->add_unit(u, work->inputs, int(work->vectors), work->accumulators);
+            if (const WorkUnit& w = (*work->units)[size_t(u)]; w.computes)
+                work->datapath->add_unit(int(w.source), work->inputs, int(work->vectors), work->accumulators);
     account(*work->unit, t, work->vectors, work->reuse);
     work->result = t;
     gp.set_response_status(tlm::TLM_OK_RESPONSE);

@@ -161,7 +161,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     }
     if (const std::string why = check_layer_fits(d, layer.geo); !why.empty()) return fail(JobError::BadDescriptor, why);
     const int layer_index = job_layer_++;
-    const std::vector<WorkUnit> units = work_units(layer);
+    const std::vector<WorkUnit> units = work_units(layer, config_);
     const CuPipeline pipeline(config_, layer);
     const OpGeometry geo = geometry_of(d);
     const uint32_t vectors = d.out_h * d.out_w;

@@ -2,16 +2,21 @@
 
 #include "common/error.hpp"
 #include "common/parallel.hpp"
+#include "hw/timing/mapping.hpp"
 #include "offline/metrics.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 namespace reshare::hw {
-std::vector<WorkUnit> unit_holdings(const CompressedLayer& l) {
+namespace {
+
+// The scheme's units, whole.
+std::vector<WorkUnit> layer_units(const CompressedLayer& l) {
     const std::vector<uint32_t> ous = unit_ous(l);   // the same pieces the storage accounting counts
     std::vector<WorkUnit> units(ous.size());
     for (size_t i = 0; i < units.size(); ++i) {
+        units[i].source = uint32_t(i);
         units[i].ous = ous[i];
         units[i].results = uint32_t(l.geo.group_bitcols());
         // Every scheme's results are assembled in the result buffer one unit at a time, then accumulated.
@@ -21,10 +26,16 @@ std::vector<WorkUnit> unit_holdings(const CompressedLayer& l) {
     return units;
 }
 
-std::vector<WorkUnit> work_units(const CompressedLayer& l) {
-    std::vector<WorkUnit> units = unit_holdings(l);
+}  // namespace
+
+std::vector<WorkUnit> unit_holdings(const CompressedLayer& l, const HwConfig& c) {
+    return cut_to_cus(c, scheme_def(l.scheme).layer_timing(l), layer_units(l));
+}
+
+std::vector<WorkUnit> work_units(const CompressedLayer& l, const HwConfig& c) {
+    std::vector<WorkUnit> units = layer_units(l);
     scheme_def(l.scheme).add_unit_work(l, units);
-    return units;
+    return cut_to_cus(c, scheme_def(l.scheme).layer_timing(l), std::move(units));
 }
 
 WorkUnit merge_units(const std::vector<WorkUnit>& units, size_t begin, size_t end) {

@@ -64,12 +64,18 @@ struct WorkUnit {
     std::vector<uint64_t> ipr_patterns;
     uint32_t ipr_entry_reads = 0;
     std::vector<HeldStructure> held;       // what it keeps in its CU: its results, and the scheme's tables and buffers
+    // Which of the layer's units this is (FastDatapath's unit index), and whether its CU computes that unit's
+    // outputs: a unit with more OUs than one CU's arrays hold is cut into pieces on CUs of their own
+    // (hw/timing/mapping.hpp, cut_to_cus), and only the first piece's CU runs the functional datapath for all of it.
+    uint32_t source = 0;
+    bool computes = true;
 };
 
-// Builds a layer's work units from its compressed form, in execution order.
-std::vector<WorkUnit> work_units(const CompressedLayer& layer);
+// Builds a layer's work units from its compressed form, in execution order, as the CUs of `config` take them (a
+// unit too large for one CU cut into pieces: cut_to_cus).
+std::vector<WorkUnit> work_units(const CompressedLayer& layer, const HwConfig& config);
 // The same units with only their OUs and what they keep (WorkUnit::held): all the mapping and storage need.
-std::vector<WorkUnit> unit_holdings(const CompressedLayer& layer);
+std::vector<WorkUnit> unit_holdings(const CompressedLayer& layer, const HwConfig& config);
 
 // Pattern-buffer reads of reshare task `i` of `u` (sharing.pattern_read).
 inline uint16_t task_pattern_reads(const WorkUnit& u, size_t i, PatternRead r) {

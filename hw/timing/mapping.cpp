@@ -67,7 +67,47 @@ private:
     std::unordered_set<uint32_t> ids_;
 };
 
+// Piece [a, b) of unit `u`'s OUs. Shares are taken as differences of cumulative roundings, so the pieces of a unit
+// add up to it exactly.
+WorkUnit piece_of(const WorkUnit& u, uint32_t a, uint32_t b) {
+    auto share = [&](uint64_t total) { return total * b / u.ous - total * a / u.ous; };
+    auto slice = [&](const auto& v) { return v.empty() ? v : std::decay_t<decltype(v)>(v.begin() + a, v.begin() + b); };
+    WorkUnit p;
+    p.ous = b - a;
+    p.results = uint32_t(share(u.results));
+    p.ou_extra_cycles = slice(u.ou_extra_cycles);
+    p.ou_targets = slice(u.ou_targets);
+    p.ou_ids = slice(u.ou_ids);
+    p.held = u.held;
+    for (HeldStructure& h : p.held) h.bits = share(h.bits);
+    p.source = u.source;
+    p.computes = u.computes && a == 0;
+    return p;
+}
+
 }  // namespace
+
+std::vector<WorkUnit> cut_to_cus(const HwConfig& c, const TimingRule& rule, std::vector<WorkUnit> units) {
+    if (rule.engine != SharingEngine::Direct) return units;
+    const uint64_t slots = uint64_t(c.cu_arrays) * c.ous_per_crossbar();
+    std::vector<WorkUnit> out;
+    out.reserve(units.size());
+    for (WorkUnit& u : units) {
+        uint32_t a = 0;
+        for (uint32_t k = 0; k < u.ous;) {   // grow the piece [a, k) while the OUs it stores fit one CU
+            std::unordered_set<uint32_t> stored;
+            for (a = k; k < u.ous; ++k) {
+                const uint64_t with = u.ou_ids.empty() ? k - a + 1 : stored.size() + !stored.count(u.ou_ids[k]);
+                if (with > slots && k > a) break;
+                if (!u.ou_ids.empty()) stored.insert(u.ou_ids[k]);
+            }
+            if (a == 0 && k == u.ous) break;   // fits whole
+            out.push_back(piece_of(u, a, k));
+        }
+        if (a == 0) out.push_back(std::move(u));
+    }
+    return out;
+}
 
 std::vector<CuShare> map_layer(const HwConfig& c, const TimingRule& rule, const std::vector<WorkUnit>& units) {
     // The CU's arrays hold its units' OUs and, where the scheme keeps its index table in ReRAM, that table's cells.

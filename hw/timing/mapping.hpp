@@ -6,6 +6,13 @@
 // table's cells, and while its eDRAM (cu.edram_bytes, Table I: 32 KB) holds what its units keep there; otherwise the
 // unit starts a new CU (the layer is split over more CUs). A unit whose eDRAM need alone exceeds the eDRAM stays
 // where the arrays put it and its CU is flagged as an overflow: splitting cannot help it.
+//
+// A unit of a direct-engine scheme (dense, orc, sme, reram-sharing) with more OUs than one CU's arrays hold - a domain
+// of a wide layer, an orc row tile - is first cut into pieces of whole CUs (cut_to_cus), as ISAAC tiles a matrix over
+// as many crossbars as it needs: each piece's CU stores and fires its OUs and delivers its share of the results in
+// parallel with the others. Units of the output-buffer and block-task engines (rws, reshare) are not cut: their
+// patterns feed tasks across the whole unit; a CU given more of their OUs than it holds is counted
+// (LayerHolding::array_overflow_cus).
 #pragma once
 
 #include "common/config.hpp"
@@ -45,6 +52,11 @@ struct CuShare {
     uint64_t edram_bits = 0;
     bool overflow = false;        // holds more than cu.edram_bytes (a single unit too large to split)
 };
+
+// The units with every direct-engine unit too large for one CU's arrays cut, in OU order, into pieces that fill one
+// CU each (the last the rest). A piece takes its OUs' per-OU fields, a share of the unit's results and of each
+// structure it keeps proportional to its OUs, the unit's `source`, and `computes` only for the first piece.
+std::vector<WorkUnit> cut_to_cus(const HwConfig& c, const TimingRule& rule, std::vector<WorkUnit> units);
 
 std::vector<CuShare> map_layer(const HwConfig& c, const TimingRule& rule, const std::vector<WorkUnit>& units);
 
