@@ -35,7 +35,7 @@ struct CompareOptions {
     bool json = false;
     std::string learn;         // cr2's learning images, passed to its run
     bool equal_chip = false;   // every scheme on one chip, replicating into what it leaves free
-    int pes = 0;               // the chip for --equal-chip; 0 = the one the largest scheme needs
+    std::string pes = "baseline";   // the chip for --equal-chip: baseline, largest or a number of PEs
 };
 
 std::vector<std::string> run_args(const CompareOptions& o, const std::string& scheme, const fs::path& report, int chip_pes) {
@@ -50,11 +50,21 @@ std::vector<std::string> run_args(const CompareOptions& o, const std::string& sc
 
 double ratio(double a, double b) { return b > 0 ? a / b : 0.0; }
 
-// The equal chip: --pes, or the PEs the largest of the schemes needs to hold the network (each scheme's own mapping).
+// The equal chip (--pes): a number of PEs, the chip the baseline needs to hold the network once (the scheme the
+// paper normalizes to: its hardware is the budget), or the chip the largest of the schemes needs. A scheme that
+// needs more than the chip has reprograms crossbars during the run, inside its layers' time (docs/timing.md).
 int equal_chip_pes(const CompareOptions& o, const std::vector<std::string>& schemes) {
-    if (o.pes > 0) return o.pes;
+    if (o.pes != "baseline" && o.pes != "largest") {
+        const bool digits = !o.pes.empty() && o.pes.size() <= 6 && o.pes.find_first_not_of("0123456789") == std::string::npos;
+        const int pes = digits ? std::stoi(o.pes) : 0;
+        if (pes < 1 || long(pes) * resolve_config(o.model).pe_cus > kMaxChipCus)
+            throw Error("--pes " + o.pes + ": expected baseline, largest or 1 to " +
+                        std::to_string(kMaxChipCus / resolve_config(o.model).pe_cus) + " PEs");
+        return pes;
+    }
     const HwConfig config = resolve_config(o.model);
     const models::Model model = models::load_model(o.model.model, o.model.seed);
+    if (o.pes == "baseline") return resident_pes(model, config, parse_scheme(o.baseline), thread_count(o.model));
     int pes = 0;
     for (const std::string& s : schemes) pes = std::max(pes, resident_pes(model, config, parse_scheme(s), thread_count(o.model)));
     return pes;
@@ -127,6 +137,10 @@ void print_table(const CompareOptions& o, const std::vector<std::string>& scheme
                     r["crossbar_ratio"].get<double>(), total_of(t, "storage_bits"), r["storage_ratio"].get<double>(),
                     vs_orc(r).c_str(), r["storage_vs_weights"].get<double>(), accuracy_cells(r["accuracy"], r["input_reuse"]).c_str());
     }
+    for (const std::string& s : schemes)
+        if (const auto& chip = reports[s]["chip"]; !chip["holds_network"].get<bool>())
+            std::printf("%s needs %d CUs to hold the network, the chip has %d: its layers reprogram crossbars during the run.\n",
+                        s.c_str(), chip["network_cus"].get<int>(), chip["cus"].get<int>());
     bool changed = false;
     for (const std::string& s : schemes) changed |= table[s]["accuracy"]["changes_weights"].get<bool>();
     if (changed)
@@ -145,7 +159,7 @@ void run(const CompareOptions& o) {
         throw Error("--baseline " + o.baseline + " is not among --schemes " + o.schemes);
     const HwConfig config = resolve_config(o.model);   // fail on a bad config before starting any run
     for (const std::string& s : schemes) check_scheme_config(config, parse_scheme(s));
-    if (o.pes > 0 && !o.equal_chip) throw Error("--pes goes with --equal-chip");
+    if (o.pes != "baseline" && !o.equal_chip) throw Error("--pes goes with --equal-chip");
     if (!o.learn.empty() && std::find(schemes.begin(), schemes.end(), "cr2") == schemes.end())
         throw Error("--learn goes with cr2 among --schemes");
     const int chip = o.equal_chip ? equal_chip_pes(o, schemes) : 0;
@@ -176,7 +190,7 @@ void run(const CompareOptions& o) {
     out["weights"] = reports[o.baseline]["weights"];
     out["baseline"] = o.baseline;
     out["view"] = o.equal_chip ? "equal-chip" : "resident";
-    if (o.equal_chip) out["chip_pes"] = chip;
+    if (o.equal_chip) out["chip_pes"] = chip, out["chip_budget"] = o.pes;
     nlohmann::ordered_json table;
     for (const std::string& s : schemes) table[s] = row_of(reports[s], base, orc);
     out["schemes"] = table;
@@ -199,8 +213,10 @@ void register_compare(CLI::App& app) {
     cmd->add_flag("--json", opts->json, "print JSON instead of a table");
     cmd->add_option("--learn", opts->learn, "cr2's learning images (files and folders), for its run's input-pattern buffer");
     cmd->add_flag("--equal-chip", opts->equal_chip,
-                  "every scheme on one chip (the largest scheme's, or --pes), its freed CUs filled with layer copies");
-    cmd->add_option("--pes", opts->pes, "with --equal-chip: the chip's size in PEs")->check(CLI::Range(1, 65536));
+                  "every scheme on one chip (--pes), its freed CUs filled with layer copies");
+    cmd->add_option("--pes", opts->pes,
+                    "with --equal-chip: the chip - baseline (default: the chip the baseline needs), largest (the "
+                    "largest scheme's) or a number of PEs; a scheme needing more reprograms during the run");
     cmd->callback([opts] { run(*opts); });
 }
 

@@ -413,8 +413,11 @@ void run(const RunOptions& o) {
     if (!reuse_json.is_null()) report["input_reuse"] = reuse_json;
     report["accuracy"] = accuracy_json(model, config, scheme, quantized, calibration, input, float_outputs, reference, threads);
     report["pes"] = sim.pes;
+    // holds_network: one copy of every layer fits (else layers reprogram crossbars during the run).
+    const bool holds_network = resident_cus <= sim.cus;
     report["chip"] = {{"pes", sim.pes}, {"cus", sim.cus}, {"crossbars", long(sim.pes) * config.crossbars_per_pe()},
-                      {"replication", to_string(config.replication)}};
+                      {"replication", to_string(config.replication)}, {"network_cus", resident_cus},
+                      {"holds_network", holds_network}};
     report["config"] = config_json(config);
     const std::vector<hw::OpRecord> records = layer_records(program, sim, layers.size());
     const int occupied = std::min(sim.cus, cus_of(0, units.size()));   // CUs holding weights
@@ -426,7 +429,10 @@ void run(const RunOptions& o) {
         const hw::OpRecord& r = records[i];
         const LayerMetrics m = measure(layers[i], config, units[i]);
         const double leak = hw::leaking_cu_ns(config, double(r.time_ns), sim.cus, occupied, double(r.cu_busy_ns));
-        const hw::EnergyBreakdown e = hw::energy(config, hw::unit_counters(r), leak, hw::periphery_counters(r));
+        hw::EnergyBreakdown e = hw::energy(config, hw::unit_counters(r), leak, hw::periphery_counters(r));
+        // A chip that does not hold the network rewrites every layer's crossbars in each inference: that energy is
+        // the run's (a chip that holds it programs once, before inference: `programming`).
+        e.pj.push_back({"reprogramming", holds_network ? 0.0 : double(r.cells_programmed) * config.program_cell_pj});
         total_metrics.add(m);
         total_energy.add(e);
         hw::add_record(total, r);

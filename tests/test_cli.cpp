@@ -401,6 +401,8 @@ TEST_CASE("cli: run refuses a bad image, a bad layer range and unwritable output
                            "--replication: unknown replication 'twice' (expected none or fill)");
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --pes 0"), "--pes");
     require_one_line_error(run_reshare("compare --model googlenet --pes 4"), "--pes goes with --equal-chip");
+    require_one_line_error(run_reshare("compare --model googlenet --equal-chip --pes most"),
+                           "--pes most: expected baseline, largest or 1 to 4096 PEs");
     // Output paths are checked before any work: a missing directory is an error, not a crash at the end.
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --vcd " + (dir / "no" / "t.vcd").string()),
                            "--vcd: directory");
@@ -428,7 +430,7 @@ TEST_CASE("cli: compare runs each scheme in its own process and normalizes to th
     REQUIRE(j["schemes"]["reshare"]["report"]["bit_exact"] == true);
 }
 
-TEST_CASE("cli: compare --equal-chip runs every scheme on the largest one's chip, replicating into what it frees",
+TEST_CASE("cli: compare --equal-chip runs every scheme on the baseline's chip, replicating into what it frees",
           "[cli][real][compare]") {
     const Run r = run_reshare("compare --model face_recognition --schemes rws,reshare --equal-chip --json");
     INFO(r.err);
@@ -447,6 +449,28 @@ TEST_CASE("cli: compare --equal-chip runs every scheme on the largest one's chip
     REQUIRE(copies > 1);
     for (const char* k : {"dynamic_energy_ratio", "storage_vs_weights", "time_breakdown_ns", "energy_pj", "chip"})
         REQUIRE(j["schemes"]["reshare"].contains(k));
+    REQUIRE(j["chip_budget"] == "baseline");
+    REQUIRE(rws["chip"]["holds_network"] == true);
+}
+
+TEST_CASE("cli: compare --equal-chip on a chip smaller than a scheme needs: that scheme reprograms, still bit-exact",
+          "[cli][real][compare]") {
+    const Run r = run_reshare("compare --model face_recognition --schemes rws,reshare --baseline reshare --equal-chip");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    // reshare's 29 PEs (464 CUs) hold its network; rws needs 153 PEs.
+    REQUIRE_THAT(r.out, Catch::Matchers::Contains("equal-chip view (29 PEs each)") &&
+                            Catch::Matchers::Contains("rws needs 2441 CUs to hold the network, the chip has 464"));
+    const Run j = run_reshare("compare --model face_recognition --schemes rws,reshare --baseline reshare --equal-chip --json");
+    REQUIRE(j.status == 0);
+    const json rws = json::parse(j.out)["schemes"]["rws"]["report"];
+    REQUIRE(rws["bit_exact"] == true);
+    REQUIRE(rws["chip"]["holds_network"] == false);
+    // Its crossbars are rewritten in every inference: that energy is the run's; reshare's chip programs once.
+    REQUIRE(rws["totals"]["energy_pj"]["reprogramming"].get<double>() ==
+            Approx(rws["totals"]["programming"]["energy_pj"].get<double>()));
+    REQUIRE(rws["totals"]["energy_pj"]["reprogramming"].get<double>() > 0);
+    REQUIRE(json::parse(j.out)["schemes"]["reshare"]["report"]["totals"]["energy_pj"]["reprogramming"] == 0.0);
 }
 
 TEST_CASE("cli: run --vcd writes a 1 ns waveform with the layer, the interrupt and per-CU busy and stall", "[cli][real][vcd]") {

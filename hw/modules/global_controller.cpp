@@ -192,32 +192,34 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     const bool in_focus = layer_index >= focus_first && layer_index <= focus_last;
     const bool detailed = config_.sim_mode == SimMode::Detailed && in_focus;
     if (detailed) qk_.sync();
-    // A CU that holds nothing yet is programmed before the job (reported, not timed); one that holds another
-    // layer's weights (too few CUs for the network) is reprogrammed first, which the layer waits for.
-    const double program_ns = config_.xbar_rows * config_.program_pulse_ns;   // arrays write row by row, in parallel
-    bool programmed = false;
-    auto claim = [&](int cu) {
-        if (resident_[cu] == layer_index) return;
-        if (resident_[cu] >= 0) busy[cu] += program_ns;
-        resident_[cu] = layer_index;
-        programmed = true;
-    };
     // Units fill CUs in order (hw/timing/mapping.hpp: while their OUs fit the arrays and their buffers the eDRAM),
     // continuing where the previous layer stopped: the whole network stays resident. Each CU then gets one
     // transaction for all its units of the layer (its arrays fire in parallel over them).
     const std::vector<CuShare> layout = map_layer(config_, pipeline.rule(), units);
+    // A CU that holds nothing yet is programmed before the job (reported, not timed); one that holds other weights
+    // - another layer's, or another share of this layer's when the layer needs more CUs than the chip has - is
+    // reprogrammed first, which the share waits for. Copies of one share hold the same weights.
+    const double program_ns = config_.xbar_rows * config_.program_pulse_ns;   // arrays write row by row, in parallel
+    bool programmed = false;
+    auto claim = [&](int cu, size_t share) {
+        const int64_t key = int64_t(layer_index) << 32 | int64_t(share);
+        if (resident_[cu] == key) return;
+        if (resident_[cu] >= 0) busy[cu] += program_ns;
+        resident_[cu] = key;
+        programmed = true;
+        record.cells_programmed += layout[share].stored_ous * config_.ou_rows * config_.ou_cols;
+    };
     const uint32_t copies = std::max<uint32_t>(1, std::min(d.replication, std::max<uint32_t>(1, vectors)));
     std::vector<WorkUnit> merged;
     merged.reserve(layout.size());
     for (const CuShare& s : layout) merged.push_back(merge_units(units, s.begin, s.end));
     const std::vector<Share> shares = place_copies(layout, copies, vectors, next_cu_, total_cus);
-    for (const CuShare& s : layout) record.cells_programmed += s.stored_ous * config_.ou_rows * config_.ou_cols * copies;
     const size_t in_width = size_t(layer.geo.groups) * layer.geo.rows;
     UnitCounters counters;
     for (const Share& sh : shares) {
         const int cu = sh.cu;
         const uint32_t n = sh.v1 - sh.v0;
-        claim(cu);
+        claim(cu, sh.merged);
         work.unit = &merged[sh.merged];
         work.pipeline = &pipeline;
         work.vectors = n;

@@ -71,7 +71,7 @@ private:
     int pes_, cus_per_pe_;
     int next_cu_ = 0;
     int job_layer_ = 0;           // the job's weight layers so far
-    std::vector<int> resident_;   // per CU: the job's layer whose weights it holds, -1 = none yet
+    std::vector<int64_t> resident_;   // per CU: whose weights it holds (resident_key: layer and share), -1 = none yet
     Job job_;
     bool busy_ = false;
     sc_core::sc_event start_event_;
