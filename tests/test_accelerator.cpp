@@ -262,7 +262,7 @@ TEST_CASE("job: with too few CUs the controller reprograms crossbars and the lay
     CHECK(records[0].cells_programmed == measure(la, config).cells);
 }
 
-TEST_CASE("job: shared units run pipelined with the CUs, ops one after another; the slowest stage sets each op's time", "[sim][job]") {
+TEST_CASE("job: shared units run pipelined with the CUs, ops one after another: the slowest stage sets each op's time", "[sim][job]") {
     const HwConfig config;
     const CompressedLayer l = compress(random_layer(16, 8, 1, 51), config, Scheme::ReShare);
     const double cu_ns = one_cu(config, l).total_ns;

@@ -106,7 +106,7 @@ TEST_CASE("cr2: input patterns of a hand-made layer, their ranking and a buffer'
 #include "common/error.hpp"
 #include "schemes/cr2/allocation_file.hpp"
 
-TEST_CASE("cr2: an allocation survives its file; a corrupt one is a one-line error naming the field", "[cr2]") {
+TEST_CASE("cr2: an allocation survives its file: a corrupt one is a one-line error naming the field", "[cr2]") {
     Allocation a;
     a.model = "face_recognition";
     a.capacity_bytes = 4096;

@@ -30,7 +30,7 @@ TEST_CASE("reram-sharing: the figure's OUs cluster into its four centroids", "[r
     CHECK(centroid(b, 1) == std::vector<double>{2, 9, 5, 3});
 }
 
-TEST_CASE("reram-sharing: k at least the blocks keeps every distinct block; identical blocks share", "[reram-sharing]") {
+TEST_CASE("reram-sharing: k at least the blocks keeps every distinct block: identical blocks share", "[reram-sharing]") {
     const std::vector<int16_t> blocks = {1, 2, /**/ 1, 2, /**/ 5, 5};
     const Clustering c = cluster_blocks(blocks, 2, 5);
     CHECK(c.clusters() == 3);
@@ -96,7 +96,7 @@ QuantizedMatrix with_zero_blocks() {
 
 }  // namespace
 
-TEST_CASE("reram-sharing: keeping every OU changes nothing; fewer centroids change the weights, exactly computed",
+TEST_CASE("reram-sharing: keeping every OU changes nothing: fewer centroids change the weights, exactly computed",
           "[reram-sharing]") {
     const QuantizedMatrix m = reshare::test::random_layer(70, 60, 2, 43);
     const std::vector<int32_t> x = reshare::test::random_input(140, 44);

@@ -221,7 +221,7 @@ WorkUnit held_unit(uint32_t ous, uint64_t result_bits, uint64_t table_bits, uint
 
 }  // namespace
 
-TEST_CASE("mapping: a CU takes units while their OUs and what they keep in eDRAM fit; a unit too large is flagged",
+TEST_CASE("mapping: a CU takes units while their OUs and what they keep in eDRAM fit: a unit too large is flagged",
           "[timing][mapping]") {
     HwConfig c;   // 32 KB = 262144 bits of eDRAM, 512 OUs per CU
     c.rws_index_memory = IndexMemory::Reram;
