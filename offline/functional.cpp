@@ -4,6 +4,7 @@
 #include "common/parallel.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace reshare {
 namespace {
@@ -69,7 +70,7 @@ std::vector<int8_t> reconstruct(const CompressedLayer& l) {
     return w;
 }
 
-FastDatapath::FastDatapath(const CompressedLayer& l) : l_(l) {
+FastDatapath::FastDatapath(const CompressedLayer& l, uint64_t vectors) : l_(l) {
     const SchemeDef& def = scheme_def(l.scheme);
     scheme_ = def.datapath(l);
     unit_rows_ = def.unit_rows(l.geo);
@@ -78,6 +79,70 @@ FastDatapath::FastDatapath(const CompressedLayer& l) : l_(l) {
     const BitSlicing bs = slicing_of(l);
     for (int p = 0; p < l.geo.planes; ++p) significance_.push_back(bs.significance(p));
     offset_ = bs.offset();
+    // Probing a unit costs one datapath pass per row; running it costs one per vector.
+    if (vectors < uint64_t(unit_rows_)) return;
+    coefficients_.resize(size_t(units_));
+    parallel_chunks<char>(units_, default_threads(), [&](int begin, int end) {
+        Scratch s(l_.geo.group_bitcols());
+        for (int u = begin; u < end; ++u) probe(u, s);
+        return char(0);
+    });
+}
+
+int FastDatapath::probed_units() const {
+    return int(std::count_if(coefficients_.begin(), coefficients_.end(), [](const auto& c) { return !c.empty(); }));
+}
+
+FastDatapath::UnitRows FastDatapath::rows_of(int u) const {
+    const int row0 = (u % units_per_group_) * unit_rows_;
+    return {u / units_per_group_, row0, std::min(unit_rows_, l_.geo.rows - row0)};
+}
+
+// Row i's coefficient for output j is the unit's output j for the one-hot input e_i. Kept as int16 only when every
+// partial sum of the product then fits int32 (valid tables give the int8 weights); otherwise the unit runs per vector.
+void FastDatapath::probe(int u, Scratch& s) {
+    const UnitRows r = rows_of(u);
+    const int gc = l_.geo.group_cols();
+    std::vector<int8_t> one_hot(size_t(l_.geo.groups) * l_.geo.rows, 0);
+    std::vector<int64_t> out(size_t(l_.geo.cols));
+    std::vector<int16_t> c(size_t(r.count) * gc);
+    int64_t largest = 0;
+    for (int i = 0; i < r.count; ++i) {
+        const size_t at = size_t(r.group) * l_.geo.rows + size_t(r.row0 + i);
+        one_hot[at] = 1;
+        std::fill(out.begin(), out.end(), 0);
+        unit_into(u, one_hot.data(), out.data(), s);
+        one_hot[at] = 0;
+        for (int j = 0; j < gc; ++j) {
+            const int64_t v = out[size_t(r.group) * gc + j];
+            largest = std::max(largest, v < 0 ? -v : v);
+            c[size_t(i) * gc + j] = int16_t(v);
+        }
+    }
+    if (largest <= INT16_MAX && largest * 128 * r.count <= INT32_MAX) coefficients_[size_t(u)] = std::move(c);
+}
+
+// acc[v] += x[v] of the unit's rows times its coefficients: per vector, row by row into int32 partial sums (the
+// contiguous inner loop over columns vectorizes; zero inputs, which ReLU leaves many of, skip their row).
+void FastDatapath::product(int u, const int8_t* vectors, int n, int64_t* acc) const {
+    const UnitRows r = rows_of(u);
+    const int gc = l_.geo.group_cols();
+    const size_t in = size_t(l_.geo.groups) * l_.geo.rows, out = size_t(l_.geo.cols);
+    const int16_t* c = coefficients_[size_t(u)].data();
+    std::vector<int32_t> part(static_cast<size_t>(gc));
+    for (int v = 0; v < n; ++v) {
+        const int8_t* x = vectors + v * in + size_t(r.group) * l_.geo.rows + r.row0;
+        std::fill(part.begin(), part.end(), 0);
+        for (int i = 0; i < r.count; ++i) {
+            const int32_t xv = x[i];
+            if (xv == 0) continue;
+            const int16_t* __restrict ci = c + size_t(i) * gc;
+            int32_t* __restrict p = part.data();
+            for (int j = 0; j < gc; ++j) p[j] += xv * ci[j];
+        }
+        int64_t* y = acc + v * out + size_t(r.group) * gc;
+        for (int j = 0; j < gc; ++j) y[j] += part[j];
+    }
 }
 
 void FastDatapath::run(const int32_t* vectors, int n, int64_t* acc) const {
@@ -93,6 +158,7 @@ void FastDatapath::run(const int32_t* vectors, int n, int64_t* acc) const {
 }
 
 void FastDatapath::add_unit(int unit, const int8_t* vectors, int n, int64_t* acc) const {
+    if (!coefficients_.empty() && !coefficients_[size_t(unit)].empty()) return product(unit, vectors, n, acc);
     const size_t in = size_t(l_.geo.groups) * l_.geo.rows, out = size_t(l_.geo.cols);
     Scratch s(l_.geo.group_bitcols());
     for (int v = 0; v < n; ++v) unit_into(unit, vectors + v * in, acc + v * out, s);
@@ -104,8 +170,7 @@ template <class In>
 void FastDatapath::unit_into(int u, const In* x, int64_t* y, Scratch& s) const {
     const LayerGeometry& g = l_.geo;
     const int W = g.group_bitcols(), P = g.planes, gc = g.group_cols();
-    const int group = u / units_per_group_, row0 = (u % units_per_group_) * unit_rows_;
-    const int count = std::min(unit_rows_, g.rows - row0);
+    const auto [group, row0, count] = rows_of(u);
     const In* xs = x + size_t(group) * g.rows + row0;
     s.xs.assign(xs, xs + count);
     std::fill(s.results.begin(), s.results.end(), 0);

@@ -33,15 +33,23 @@ std::vector<int8_t> reconstruct(const CompressedLayer& layer);
 // The same datapath for many input vectors at once, fast enough for whole networks: per unit the scheme's
 // results for the unit's inputs, shift-added over planes. It folds the input_bits bit-serial activations into one
 // integer dot product, which shift-and-add over input bits equals exactly (compressed_mvm; a test checks the two agree).
+//
+// The datapath is linear in its inputs, so a unit's products for any inputs are fixed by its products for each
+// one-hot input: its rows' coefficients. Given `vectors` (how many input vectors the layer will see), the
+// constructor probes every unit with one-hot inputs through the scheme's own datapath once, when that is cheaper
+// than running the datapath per vector (at least as many vectors as the unit has rows), and add_unit then
+// multiplies the inputs by those coefficients, a small integer GEMM. Exact either way: the coefficients are what
+// the stored columns and the tables compute (docs/timing.md, "What each run checks").
 class FastDatapath {
 public:
-    explicit FastDatapath(const CompressedLayer& layer);
+    explicit FastDatapath(const CompressedLayer& layer, uint64_t vectors = 0);
     // vectors: n x (groups * rows) inputs; acc: n x cols results.
     void run(const int32_t* vectors, int n, int64_t* acc) const;
 
     // The work units of the hardware model (domains; row tiles for orc), each computable on its own: adds unit
     // `unit`'s contribution for n int8 input vectors into acc (n x cols). Summed over all units: run().
     int units() const { return units_; }
+    int probed_units() const;   // units add_unit multiplies by probed coefficients
     void add_unit(int unit, const int8_t* vectors, int n, int64_t* acc) const;
 
 private:
@@ -52,11 +60,18 @@ private:
     };
     template <class In>
     void unit_into(int unit, const In* x, int64_t* y, Scratch& s) const;
+    struct UnitRows {   // unit `u` covers conv group `group`, rows [row0, row0 + count)
+        int group, row0, count;
+    };
+    UnitRows rows_of(int unit) const;
+    void probe(int unit, Scratch& s);   // coefficients_[unit]: count x group_cols, or left empty
+    void product(int unit, const int8_t* vectors, int n, int64_t* acc) const;
     const CompressedLayer& l_;
     std::unique_ptr<UnitDatapath> scheme_;
     int unit_rows_, units_per_group_, units_;
     std::vector<int64_t> significance_;
     int64_t offset_;
+    std::vector<std::vector<int16_t>> coefficients_;   // per unit, when probed
 };
 
 }  // namespace reshare

@@ -238,11 +238,15 @@ TEST_CASE("The fast datapath's work units, computed one by one on int8 inputs, a
     for (Scheme s : all_schemes()) {
         INFO(to_string(s));
         const CompressedLayer l = compress(m, config_for(s, config), s);
-        const FastDatapath fast(l);
-        std::vector<int64_t> whole(size_t(n) * m.cols), parts(size_t(n) * m.cols, 0);
+        const FastDatapath fast(l), probed(l, 1000);   // per vector, and by coefficients probed through the datapath
+        std::vector<int64_t> whole(size_t(n) * m.cols), parts(size_t(n) * m.cols, 0), products(parts);
         fast.run(x.data(), n, whole.data());
         for (int u = 0; u < fast.units(); ++u) fast.add_unit(u, x8.data(), n, parts.data());
+        for (int u = 0; u < probed.units(); ++u) probed.add_unit(u, x8.data(), n, products.data());
         REQUIRE(parts == whole);
+        REQUIRE(probed.probed_units() == probed.units());
+        REQUIRE(fast.probed_units() == 0);
+        REQUIRE(products == whole);
     }
 }
 

@@ -181,7 +181,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
             for (uint32_t ox = 0; ox < d.out_w; ++ox)
                 kernels::im2col(input.data(), geo.in, geo, int(oy), int(ox), inputs.data() + (size_t(oy) * d.out_w + ox) * width);
         accumulators.assign(size_t(vectors) * layer.geo.cols, 0);
-        datapath.emplace(layer);
+        datapath.emplace(layer, vectors);
     }
     const int total_cus = pes_ * cus_per_pe_;
     std::vector<double> busy(total_cus, 0.0), stall(total_cus, 0.0), mvm(total_cus, 0.0), sharing(total_cus, 0.0);
