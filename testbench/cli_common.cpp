@@ -8,7 +8,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <iostream>
 #include <sstream>
 #include <filesystem>
 #include <fstream>
@@ -115,7 +117,10 @@ std::vector<std::string> model_args(const ModelOptions& o) {
     return a;
 }
 
-int run_self(const std::vector<std::string>& args) {
+namespace {
+
+// Starts `reshare ARGS...` with stdout discarded and stderr to `stderr_file` (empty: ours).
+pid_t spawn_self(const std::vector<std::string>& args, const std::string& stderr_file) {
     std::vector<char*> argv;
     std::string self = "reshare";
     argv.push_back(self.data());
@@ -128,12 +133,51 @@ int run_self(const std::vector<std::string>& args) {
     if (pid == 0) {
         const int null = open("/dev/null", O_WRONLY);
         if (null >= 0) dup2(null, STDOUT_FILENO);
+        if (!stderr_file.empty())
+            if (const int err = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644); err >= 0) dup2(err, STDERR_FILENO);
         execv("/proc/self/exe", argv.data());
         _exit(127);
     }
+    return pid;
+}
+
+int exit_status(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : 1; }
+
+}  // namespace
+
+int run_self(const std::vector<std::string>& args) {
+    const pid_t pid = spawn_self(args, "");
     int status = 0;
     waitpid(pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    return exit_status(status);
+}
+
+std::vector<int> run_self_all(const std::vector<std::vector<std::string>>& runs, int jobs, const std::string& scratch) {
+    if (jobs <= 1) {
+        std::vector<int> statuses;
+        for (const auto& args : runs) statuses.push_back(run_self(args));
+        return statuses;
+    }
+    std::vector<int> statuses(runs.size(), 1);
+    std::vector<std::pair<pid_t, size_t>> running;
+    auto err_file = [&](size_t i) { return scratch + "/stderr-" + std::to_string(i); };
+    size_t next = 0;
+    while (next < runs.size() || !running.empty()) {
+        if (next < runs.size() && running.size() < size_t(jobs)) {
+            running.push_back({spawn_self(runs[next], err_file(next)), next});
+            ++next;
+            continue;
+        }
+        int status = 0;
+        const pid_t pid = waitpid(-1, &status, 0);
+        const auto it = std::find_if(running.begin(), running.end(), [&](const auto& r) { return r.first == pid; });
+        if (it == running.end()) continue;   // not one of ours
+        statuses[it->second] = exit_status(status);
+        std::ifstream err(err_file(it->second));   // its messages, whole, once it is done
+        if (err.peek() != std::ifstream::traits_type::eof()) std::cerr << err.rdbuf() << std::flush;   // (none: cerr would fail)
+        running.erase(it);
+    }
+    return statuses;
 }
 
 void check_distinct(const std::vector<std::pair<std::string, std::string>>& outputs) {

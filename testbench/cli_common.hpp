@@ -55,6 +55,9 @@ void add_arg(std::vector<std::string>& args, const char* flag, const std::string
 
 // Runs this same executable with `args` (a SystemC simulation per process), its stdout discarded; its exit status.
 int run_self(const std::vector<std::string>& args);
+// Each of `runs` in its own process, up to `jobs` at a time; with more than one, a child's stderr is kept in
+// `scratch` and copied to ours when it ends, so messages do not interleave. The exit statuses, in order.
+std::vector<int> run_self_all(const std::vector<std::vector<std::string>>& runs, int jobs, const std::string& scratch);
 
 void check_distinct(const std::vector<std::pair<std::string, std::string>>& outputs);
 // The fields every JSON output starts with: model, weights, encoding, quantization.

@@ -36,6 +36,7 @@ struct CompareOptions {
     std::string learn;         // cr2's learning images, passed to its run
     bool equal_chip = false;   // every scheme on one chip, replicating into what it leaves free
     std::string pes = "baseline";   // the chip for --equal-chip: baseline, largest or a number of PEs
+    int jobs = 2;              // scheme runs at once
 };
 
 std::vector<std::string> run_args(const CompareOptions& o, const std::string& scheme, const fs::path& report, int chip_pes) {
@@ -169,13 +170,16 @@ void run(const CompareOptions& o) {
     fs::create_directories(dir);
     std::map<std::string, nlohmann::json> reports;
     try {
-        for (const std::string& s : schemes) {
-            if (!o.json && isatty(STDERR_FILENO)) std::fprintf(stderr, "running %s ...\n", s.c_str());
-            const fs::path report = dir / (s + ".json");
-            if (const int status = run_self(run_args(o, s, report, chip)); status != 0)
-                throw Error("compare: reshare run --scheme " + s + " failed (exit " + std::to_string(status) + ")",
-                            ExitCode(status == 2 ? 2 : 1));
-            reports[s] = nlohmann::json::parse(std::ifstream(report));
+        if (!o.json && isatty(STDERR_FILENO))
+            std::fprintf(stderr, "running %s, %d at a time ...\n", o.schemes.c_str(), std::min<int>(o.jobs, int(schemes.size())));
+        std::vector<std::vector<std::string>> runs;
+        for (const std::string& s : schemes) runs.push_back(run_args(o, s, dir / (s + ".json"), chip));
+        const std::vector<int> statuses = run_self_all(runs, o.jobs, dir.string());
+        for (size_t i = 0; i < schemes.size(); ++i) {
+            if (statuses[i] != 0)
+                throw Error("compare: reshare run --scheme " + schemes[i] + " failed (exit " + std::to_string(statuses[i]) + ")",
+                            ExitCode(statuses[i] == 2 ? 2 : 1));
+            reports[schemes[i]] = nlohmann::json::parse(std::ifstream(dir / (schemes[i] + ".json")));
         }
     } catch (...) {
         fs::remove_all(dir);
@@ -217,6 +221,10 @@ void register_compare(CLI::App& app) {
     cmd->add_option("--pes", opts->pes,
                     "with --equal-chip: the chip - baseline (default: the chip the baseline needs), largest (the "
                     "largest scheme's) or a number of PEs; a scheme needing more reprograms during the run");
+    cmd->add_option("--jobs", opts->jobs,
+                    "scheme runs at once (default 2: a run's simulation is one thread, its compression and reference "
+                    "all cores)")
+        ->check(CLI::Range(1, 64));
     cmd->callback([opts] { run(*opts); });
 }
 
