@@ -358,7 +358,9 @@ void run(const RunOptions& o) {
     }
     for (size_t i = 0; i < layers.size(); ++i) {
         images[i] = encode_layer_image(layers[i]);
-        units.push_back(hw::work_units(layers[i], config));
+        // The mapping and storage need only what units hold; replication also times them.
+        units.push_back(config.replication == Replication::Fill ? hw::work_units(layers[i], config)
+                                                                : hw::unit_holdings(layers[i], config));
         if (changes_weights(scheme)) effective.push_back(effective_matrix(layers[i], quantized.weights(i)));
     }
     // The reference: the same int8 network with uncompressed integer products, of the scheme's effective weights when

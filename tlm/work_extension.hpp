@@ -6,6 +6,7 @@
 #include "hw/timing/input_reuse.hpp"
 #include "offline/functional.hpp"
 
+#include <optional>
 #include <tlm>
 
 namespace reshare::tlmx {
@@ -27,6 +28,9 @@ struct WorkExtension : tlm::tlm_extension<WorkExtension> {
     const std::vector<hw::WorkUnit>* units = nullptr;
     const LayerGeometry* geo = nullptr;
     InputPattern pattern = InputPattern::Bits;
+    // One vector's timing of `unit`, shared by the copies of one share (set by the CU that first computes it; not
+    // used with input-pattern reuse, whose timing depends on the share's inputs). May be null.
+    std::optional<hw::UnitTiming>* timing_cache = nullptr;
     hw::UnitTiming result;         // filled by the CU: one vector's timing; counters for all vectors
     hw::InputReuse reuse;          // filled by the CU: its lookups over all its vectors (what the counters spare)
 

@@ -85,7 +85,9 @@ void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
         work->reuse = count_input_reuse(*work->units, size_t(work->unit_begin), size_t(work->unit_end), *work->geo,
                                         work->pattern, work->pipeline->input_bits(), work->inputs, work->vectors);
     const double scale = work->reuse.mvm_scale();
-    UnitTiming t = work->pipeline->run(*work->unit, scale);
+    const bool cacheable = work->timing_cache && !work->pipeline->rule().input_reuse;
+    if (cacheable && !*work->timing_cache) *work->timing_cache = work->pipeline->run(*work->unit, scale);
+    UnitTiming t = cacheable ? **work->timing_cache : work->pipeline->run(*work->unit, scale);
     if (work->reuse.reads) {   // the hits' entries are read beside the activations, one buffer access each
         t.mvm_ns = std::max(t.mvm_ns, double(work->reuse.reads) / double(work->vectors) * work->pipeline->access_ns());
         t.total_ns = std::max(t.mvm_ns, t.sharing_ns);

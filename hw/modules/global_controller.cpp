@@ -214,6 +214,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     merged.reserve(layout.size());
     for (const CuShare& s : layout) merged.push_back(merge_units(units, s.begin, s.end));
     const std::vector<Share> shares = place_copies(layout, copies, vectors, next_cu_, total_cus);
+    std::vector<std::optional<UnitTiming>> timings(layout.size());   // one per share, for all its copies
     const size_t in_width = size_t(layer.geo.groups) * layer.geo.rows;
     UnitCounters counters;
     for (const Share& sh : shares) {
@@ -221,6 +222,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         const uint32_t n = sh.v1 - sh.v0;
         claim(cu, sh.merged);
         work.unit = &merged[sh.merged];
+        work.timing_cache = &timings[sh.merged];
         work.pipeline = &pipeline;
         work.vectors = n;
         work.datapath = datapath ? &*datapath : nullptr;
