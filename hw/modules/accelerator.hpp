@@ -32,6 +32,7 @@ public:
 
     // `pes` PEs of config.pe_cus CUs each.
     Accelerator(sc_core::sc_module_name name, const HwConfig& config, int pes);
+    ~Accelerator() override { destroy_newest_first(pes); }
 
     GlobalController controller;
     GlobalBuffer global_buffer;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "hw/modules/detailed_engine.hpp"
+#include "hw/modules/owned_modules.hpp"
 #include "hw/timing/input_reuse.hpp"
 #include "hw/timing/cu_pipeline.hpp"
 
@@ -43,6 +44,11 @@ public:
 
     // `detailed`: also build the event-driven engine and time every transaction with it.
     ComputeUnit(sc_core::sc_module_name name, int arrays, int ous_per_array, const HwConfig* detailed = nullptr);
+    ~ComputeUnit() override {   // newest first: buffers, then arrays, then the engine (hw/modules/owned_modules.hpp)
+        destroy_newest_first(buffers);
+        destroy_newest_first(arrays);
+        engine.reset();
+    }
 
     std::vector<std::unique_ptr<ReramArray>> arrays;
     std::vector<std::unique_ptr<EdramBuffer>> buffers;   // indexed by hw::Buffer

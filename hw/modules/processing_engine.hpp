@@ -2,6 +2,7 @@
 #pragma once
 
 #include "hw/modules/compute_unit.hpp"
+#include "hw/modules/owned_modules.hpp"
 
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
@@ -15,6 +16,7 @@ public:
     std::vector<std::unique_ptr<ComputeUnit>> cus;
 
     ProcessingEngine(sc_core::sc_module_name name, const HwConfig& config);
+    ~ProcessingEngine() override { destroy_newest_first(cus); }
 
 private:
     void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
