@@ -144,12 +144,41 @@ TEST_CASE("registers: debug accesses have no side effects", "[sim][registers]") 
         gp.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
         gp.set_data_length(4);
         gp.set_streaming_width(4);
+        CHECK(d.socket->transport_dbg(gp) == 0);                 // a debug write-1 does not clear, and says so
+        CHECK(d.read32(R + 0x014) == hw::reg::kIrqDone);
+        gp.set_address(R + 0x00C);                               // CTRL, write-only: no doorbell either
+        CHECK(d.socket->transport_dbg(gp) == 0);
+        v = 0x5;
+        gp.set_address(R + 0x018);                               // IRQ_ENABLE, read-write: set, nothing triggered
         CHECK(d.socket->transport_dbg(gp) == 4);
-        CHECK(d.read32(R + 0x014) == hw::reg::kIrqDone);   // a debug write-1 does not clear
+        CHECK(d.read32(R + 0x018) == 0x5);
         v = 0;
+        gp.set_address(R + 0x014);
         gp.set_command(tlm::TLM_READ_COMMAND);
         CHECK(d.socket->transport_dbg(gp) == 4);
         CHECK(v == hw::reg::kIrqDone);
+    });
+}
+
+TEST_CASE("registers: TLM_IGNORE_COMMAND at a register is answered OK and changes nothing", "[sim][registers]") {
+    Platform p(HwConfig{}, 1, 1 << 20);
+    simulate(p, [](Driver& d) {
+        d.write32(R + 0x018, 0x3);
+        tlm::tlm_generic_payload gp;
+        uint32_t v = 0;
+        gp.set_command(tlm::TLM_IGNORE_COMMAND);
+        gp.set_address(R + 0x018);
+        gp.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
+        gp.set_data_length(4);
+        gp.set_streaming_width(4);
+        sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
+        d.socket->b_transport(gp, delay);
+        CHECK(gp.get_response_status() == tlm::TLM_OK_RESPONSE);
+        CHECK(d.read32(R + 0x018) == 0x3);
+        gp.set_address(R + 0x7F0);   // no register there: still an address error
+        gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        d.socket->b_transport(gp, delay);
+        CHECK(gp.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
     });
 }
 
@@ -311,6 +340,40 @@ TEST_CASE("job: a descriptor that does not fit its layer image ends the job with
     CHECK(error == uint32_t(hw::JobError::BadDescriptor));
     CHECK_THAT(p.accelerator.controller.last_error, Catch::Matchers::Contains("op 0: weight_layer op") &&
                                                         Catch::Matchers::Contains("does not fit its layer image"));
+}
+
+TEST_CASE("job: a layer image compressed for another OU geometry is refused as a bad image", "[sim][job]") {
+    HwConfig sixteen;
+    sixteen.ou_rows = sixteen.ou_cols = 16;
+    const CompressedLayer l = compress(random_layer(32, 16, 1, 54), sixteen, Scheme::ReShare);
+    Platform p(HwConfig{}, 1, 1 << 20);   // 8x8 OUs
+    uint32_t error = 0;
+    simulate(p, [&](Driver& d) {
+        ring(d, load_job(d, {job_layer(l, 1)}), 0x2000, 1);
+        d.wait_for_irq();
+        error = d.read32(R + 0x034);
+    });
+    CHECK(error == uint32_t(hw::JobError::BadImage));
+    CHECK_THAT(p.accelerator.controller.last_error, Catch::Matchers::Contains("the layer image is for 16x16 OUs, the chip has 8x8"));
+}
+
+TEST_CASE("job: a DMA failure reading requantization entries ends the job with ERROR_CODE 1 (DMA failed)", "[sim][job]") {
+    const CompressedLayer l = compress(random_layer(16, 8, 1, 53), HwConfig{}, Scheme::Dense);
+    Platform p(HwConfig{}, 1, 1 << 20);
+    uint32_t error = 0;
+    simulate(p, [&](Driver& d) {
+        const std::vector<char> image = encode_layer_image(l);
+        d.write_block(0x10000, image.data(), image.size());
+        hw::OpDescriptor desc = hw::timing_only_layer(0x10000, uint32_t(image.size()), l.geo, 1);
+        desc.src0 = 0x40000, desc.dst = 0x41000;   // functional: the input is read, then the entries
+        desc.params_addr = uint64_t(1) << 40;       // outside the memory
+        d.write_block(0x1000, &desc, sizeof desc);
+        ring(d, 0x1000, 0x2000, 1);
+        d.wait_for_irq();
+        error = d.read32(R + 0x034);
+    });
+    CHECK(error == uint32_t(hw::JobError::DmaFailed));
+    CHECK_THAT(p.accelerator.controller.last_error, Catch::Matchers::Contains("reading requantization entries"));
 }
 
 TEST_CASE("job: a CU tells its arrays and buffers what it did over its own sockets", "[sim][job]") {

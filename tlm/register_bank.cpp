@@ -54,11 +54,14 @@ void RegisterBank::access(tlm::tlm_generic_payload& gp, bool debug) {
             if (r->on_write) r->on_write(data);
         } else if (r->access() == Access::ReadWrite) {
             r->set(data);   // a debugger may set a plain register, but triggers nothing
+        } else {
+            // A debug write to a write-only or write-1-to-clear register would have to trigger its action, which
+            // debug accesses never do: it writes nothing, and the debug transport reports 0 bytes.
+            gp.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
+            return;
         }
-    } else {
-        gp.set_response_status(tlm::TLM_COMMAND_ERROR_RESPONSE);
-        return;
     }
+    // TLM_IGNORE_COMMAND (IEEE 1666-2011 14.17): nothing is read or written; at a register address it is answered OK.
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 

@@ -97,6 +97,25 @@ JobError GlobalController::fail(JobError e, const std::string& why) {
     return e;
 }
 
+// A layer image is compressed for one crossbar, OU, cell and block geometry; on other hardware its tables mean
+// something else (an image for 16x16 OUs would run on 8x8 ones with a time that matches neither).
+std::string GlobalController::check_image_hardware(const LayerGeometry& g) const {
+    const HwConfig& c = config_;
+    auto differs = [](const char* what, int image, int chip) {
+        return "the layer image is for " + std::string(what) + " " + std::to_string(image) + ", the chip has " +
+               std::to_string(chip);
+    };
+    if (g.ou_rows != c.ou_rows || g.ou_cols != c.ou_cols)
+        return "the layer image is for " + std::to_string(g.ou_rows) + "x" + std::to_string(g.ou_cols) +
+               " OUs, the chip has " + std::to_string(c.ou_rows) + "x" + std::to_string(c.ou_cols);
+    if (g.xbar_rows != c.xbar_rows) return differs("crossbar rows", g.xbar_rows, c.xbar_rows);
+    if (g.xbar_cols != c.xbar_cols) return differs("crossbar columns", g.xbar_cols, c.xbar_cols);
+    if (g.cell_bits != c.cell_bits) return differs("cell bits", g.cell_bits, c.cell_bits);
+    if (g.block_results != c.results_per_block()) return differs("results per block", g.block_results, c.results_per_block());
+    if (g.result_bits != c.result_bits) return differs("result bits", g.result_bits, c.result_bits);
+    return "";
+}
+
 JobError GlobalController::run_op(const OpDescriptor& d, OpRecord& record) {
     if (const std::string why = check_descriptor(d); !why.empty()) return fail(JobError::BadDescriptor, why);
     return OpCode(d.op) == OpCode::WeightLayer ? run_layer(d, record) : run_tensor_op(d, record);
@@ -107,20 +126,18 @@ bool GlobalController::fetch_tensor(uint64_t addr, uint64_t bytes, std::vector<i
     return dma_transfer(tlm::TLM_READ_COMMAND, addr, data.data(), bytes);
 }
 
-// The op's requantization entries; a shift outside the kernels' range is a bad descriptor, not a wrong result.
-bool GlobalController::fetch_params(const OpDescriptor& d, std::vector<kernels::RequantEntry>& params) {
+// The op's requantization entries: a failed read is a DMA failure; a shift outside the kernels' range is a bad
+// descriptor, not a wrong result.
+JobError GlobalController::fetch_params(const OpDescriptor& d, std::vector<kernels::RequantEntry>& params) {
     params.resize(d.params_count);
-    if (params.empty()) return true;
-    if (!dma_transfer(tlm::TLM_READ_COMMAND, d.params_addr, params.data(), params.size() * sizeof params[0])) {
-        last_error = "reading requantization entries";
-        return false;
-    }
+    if (params.empty()) return JobError::None;
+    if (!dma_transfer(tlm::TLM_READ_COMMAND, d.params_addr, params.data(), params.size() * sizeof params[0]))
+        return fail(JobError::DmaFailed, "reading requantization entries");
     for (size_t k = 0; k < params.size(); ++k)
-        if (params[k].shift < 0 || params[k].shift > kernels::kMaxShift) {
-            last_error = "requantization entry " + std::to_string(k) + " has shift " + std::to_string(params[k].shift);
-            return false;
-        }
-    return true;
+        if (params[k].shift < 0 || params[k].shift > kernels::kMaxShift)
+            return fail(JobError::BadDescriptor,
+                        "requantization entry " + std::to_string(k) + " has shift " + std::to_string(params[k].shift));
+    return JobError::None;
 }
 
 namespace {
@@ -160,6 +177,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         return fail(JobError::BadImage, e.what());
     }
     if (const std::string why = check_layer_fits(d, layer.geo); !why.empty()) return fail(JobError::BadDescriptor, why);
+    if (const std::string why = check_image_hardware(layer.geo); !why.empty()) return fail(JobError::BadImage, why);
     const int layer_index = job_layer_++;
     const std::vector<WorkUnit> units = work_units(layer, config_);
     const CuPipeline pipeline(config_, layer);
@@ -174,7 +192,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     std::optional<FastDatapath> datapath;
     if (functional) {
         if (!fetch_tensor(d.src0, uint64_t(geo.in.elements()), input)) return fail(JobError::DmaFailed, "reading the input tensor");
-        if (!fetch_params(d, params)) return JobError::BadDescriptor;
+        if (const JobError e = fetch_params(d, params); e != JobError::None) return e;
         const size_t width = size_t(layer.geo.groups) * layer.geo.rows;
         inputs.resize(size_t(vectors) * width);
         for (uint32_t oy = 0; oy < d.out_h; ++oy)
@@ -316,7 +334,7 @@ JobError GlobalController::run_tensor_op(const OpDescriptor& d, OpRecord& record
         result.resize(out);
         if (op == OpCode::CopyChannels && !fetch_tensor(d.dst, out, result))
             return fail(JobError::DmaFailed, "reading the output tensor");
-        if (!fetch_params(d, params)) return JobError::BadDescriptor;
+        if (const JobError e = fetch_params(d, params); e != JobError::None) return e;
     }
     TensorOpExtension t;
     t.op = &d;

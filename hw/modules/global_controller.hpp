@@ -56,7 +56,8 @@ private:
     JobError run_layer(const OpDescriptor& d, OpRecord& record);
     JobError run_tensor_op(const OpDescriptor& d, OpRecord& record);
     JobError fail(JobError e, const std::string& why);
-    bool fetch_params(const OpDescriptor& d, std::vector<kernels::RequantEntry>& params);
+    std::string check_image_hardware(const LayerGeometry& g) const;   // empty: the image is for this chip
+    JobError fetch_params(const OpDescriptor& d, std::vector<kernels::RequantEntry>& params);
     bool fetch_tensor(uint64_t addr, uint64_t bytes, std::vector<int8_t>& data);
     double traffic_ns(tlm_utils::simple_initiator_socket<GlobalController>& unit, uint64_t reads, uint64_t writes,
                       uint64_t ops, uint64_t lanes, uint64_t* counted);
