@@ -86,13 +86,33 @@ TEST_CASE("registers: reset values and a quiet interrupt line", "[sim][registers
     simulate(p, [](Driver& d) {
         CHECK(d.read32(R + 0x000) == hw::reg::kId);
         CHECK(d.read32(R + 0x004) == hw::reg::kVersion);
-        CHECK((d.read32(R + 0x008) & 0xF) == 0xF);        // all four schemes
-        CHECK(((d.read32(R + 0x008) >> 4) & 0xF) == 8);   // 8-row OUs
+        CHECK((d.read32(R + 0x008) & 0xFF) == 0x7F);        // all seven schemes
+        CHECK(((d.read32(R + 0x008) >> 8) & 0xFF) == 8);    // 8-row OUs
+        CHECK(((d.read32(R + 0x008) >> 16) & 0xFF) == 8);   // 8-column OUs
+        CHECK(((d.read32(R + 0x008) >> 24) & 0xF) == 1);    // 1-bit cells
+        CHECK(d.read32(R + 0x040) == 1);                    // PES
+        CHECK(d.read32(R + 0x044) == uint32_t(HwConfig{}.pe_cus));
         CHECK(d.read32(R + 0x010) == 0);
         CHECK(d.read32(R + 0x014) == 0);
         CHECK(d.read32(R + 0x018) == 0);
         CHECK(d.read32(R + 0x030) == 0);
         CHECK(!d.irq.read());
+    });
+}
+
+TEST_CASE("registers: an accelerator of no PEs is a clear error at construction, not SystemC's E109", "[sim][registers]") {
+    CHECK_THROWS_WITH(Platform(HwConfig{}, 0, 1 << 20), Catch::Matchers::Contains("needs at least one PE, got pes = 0"));
+}
+
+TEST_CASE("registers: CAPABILITIES, PES and CUS_PER_PE read back a 16x16-OU chip of 300 PEs", "[sim][registers]") {
+    HwConfig c;
+    c.ou_rows = c.ou_cols = 16;   // 4 bits once held the OU rows: 16 read back as 0
+    Platform p(c, 300, 1 << 20);  // 8 bits once held the PEs: 300 read back as 255
+    simulate(p, [&](Driver& d) {
+        CHECK(((d.read32(R + 0x008) >> 8) & 0xFF) == 16);
+        CHECK(((d.read32(R + 0x008) >> 16) & 0xFF) == 16);
+        CHECK(d.read32(R + 0x040) == 300);
+        CHECK(d.read32(R + 0x044) == uint32_t(c.pe_cus));
     });
 }
 

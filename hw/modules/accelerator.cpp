@@ -1,13 +1,18 @@
 #include "hw/modules/accelerator.hpp"
 
+#include "schemes/scheme.hpp"
+
 #include <algorithm>
 
 namespace reshare::hw {
 namespace {
 
-// CAPABILITIES: bits 0-3 the schemes (dense, orc, rws, reshare), 4-7 OU rows, 8-15 OU columns, 16-23 PEs.
-uint32_t capabilities_of(const HwConfig& c, int pes) {
-    return 0xFu | uint32_t(c.ou_rows & 0xF) << 4 | uint32_t(c.ou_cols & 0xFF) << 8 | uint32_t(std::min(pes, 255)) << 16;
+// CAPABILITIES: bits 0-7 the schemes (bit n: scheme code n of schemes/schemes.def), 8-15 OU rows, 16-23 OU columns
+// (255 for 255 or more), 24-27 cell bits. The chip's size has registers of its own (PES, CUS_PER_PE).
+uint32_t capabilities_of(const HwConfig& c) {
+    const uint32_t schemes = (1u << std::min<size_t>(8, all_schemes().size())) - 1;
+    auto field = [](int v) { return uint32_t(std::min(v, 255)); };
+    return schemes | field(c.ou_rows) << 8 | field(c.ou_cols) << 16 | uint32_t(std::min(c.cell_bits, 15)) << 24;
 }
 
 }  // namespace
@@ -20,6 +25,8 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, i
       activation_unit("activation_unit", config.activation_lanes,
                       {OpCode::WeightLayer, OpCode::Add, OpCode::CopyChannels, OpCode::Clamp}),
       pooling_unit("pooling_unit", config.pooling_lanes, {OpCode::MaxPool, OpCode::AvgPool, OpCode::ZeroPad}) {
+    // Without a PE SystemC would stop at elaboration with E109 (a port not bound), naming no cause.
+    if (n_pes < 1) SC_REPORT_ERROR(sc_core::sc_module::name(), ("needs at least one PE, got pes = " + std::to_string(n_pes)).c_str());
     regs.register_b_transport(this, &Accelerator::b_transport);
     regs.register_transport_dbg(this, &Accelerator::transport_dbg);
     controller.dma.bind(dma);
@@ -31,7 +38,9 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, i
         pes.push_back(std::make_unique<ProcessingEngine>(("pe_" + std::to_string(p)).c_str(), config));
         controller.to_pe.bind(pes.back()->socket);
     }
-    capabilities.define_reset(capabilities_of(config, n_pes));
+    capabilities.define_reset(capabilities_of(config));
+    pes_reg.define_reset(uint32_t(n_pes));
+    cus_per_pe.define_reset(uint32_t(config.pe_cus));
     ctrl.on_write = [this](uint32_t v) {
         if (v & reg::kCtrlStart) doorbell();
     };

@@ -18,7 +18,7 @@ namespace reshare::hw {
 
 namespace reg {
 constexpr uint32_t kId = 0x52534852;        // "RSHR"
-constexpr uint32_t kVersion = 0x00050000;   // 5.0: 264-byte result records (4.0: 232; 3.0: 224; 2.0: op descriptors, 184)
+constexpr uint32_t kVersion = 0x00060000;   // 6.0: CAPABILITIES widened, PES, CUS_PER_PE (5.0: 264-byte records; 4.0: 232; 3.0: 224; 2.0: op descriptors, 184)
 constexpr uint32_t kCtrlStart = 1u << 0;
 constexpr uint32_t kStatusBusy = 1u << 0, kStatusDone = 1u << 1, kStatusError = 1u << 2;
 constexpr uint32_t kIrqDone = 1u << 0, kIrqError = 1u << 1;
@@ -58,6 +58,8 @@ public:
     tlmx::Register error_code{bank, "ERROR_CODE", 0x034, tlmx::Access::ReadOnly};
     tlmx::Register time_lo{bank, "TIME_NS_LO", 0x038, tlmx::Access::ReadOnly};
     tlmx::Register time_hi{bank, "TIME_NS_HI", 0x03C, tlmx::Access::ReadOnly};
+    tlmx::Register pes_reg{bank, "PES", 0x040, tlmx::Access::ReadOnly};
+    tlmx::Register cus_per_pe{bank, "CUS_PER_PE", 0x044, tlmx::Access::ReadOnly};
 
 private:
     void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
