@@ -104,6 +104,46 @@ TEST_CASE("registers: an accelerator of no PEs is a clear error at construction,
     CHECK_THROWS_WITH(Platform(HwConfig{}, 0, 1 << 20), Catch::Matchers::Contains("needs at least one PE, got pes = 0"));
 }
 
+TEST_CASE("job: the doorbell starts the job at the write's annotated delay (a loosely-timed initiator's local time)",
+          "[sim][job]") {
+    const CompressedLayer l = compress(random_layer(16, 8, 1, 55), HwConfig{}, Scheme::ReShare);
+    Platform p(HwConfig{}, 1, 1 << 20);
+    sc_core::sc_time synced, ahead;   // from the CTRL.START write's call to the interrupt
+    auto doorbell_to_irq = [](Driver& d, const sc_core::sc_time& local) {
+        uint32_t start = hw::reg::kCtrlStart;
+        tlm::tlm_generic_payload gp;
+        gp.set_command(tlm::TLM_WRITE_COMMAND);
+        gp.set_address(R + 0x00C);
+        gp.set_data_ptr(reinterpret_cast<unsigned char*>(&start));
+        gp.set_data_length(4);
+        gp.set_streaming_width(4);
+        sc_core::sc_time delay = local;   // the initiator is `local` ahead of kernel time and does not sync
+        const sc_core::sc_time at = sc_core::sc_time_stamp();
+        d.socket->b_transport(gp, delay);
+        d.wait_for_irq();
+        const sc_core::sc_time took = sc_core::sc_time_stamp() - at;
+        d.write32(R + 0x014, d.read32(R + 0x014));   // clear
+        return took;
+    };
+    simulate(p, [&](Driver& d) {
+        const uint64_t table = load_job(d, {job_layer(l, 3)});
+        d.write32(R + 0x020, uint32_t(table));
+        d.write32(R + 0x028, 0x2000);
+        d.write32(R + 0x030, 1);
+        d.write32(R + 0x018, hw::reg::kIrqDone | hw::reg::kIrqError);
+        synced = doorbell_to_irq(d, sc_core::SC_ZERO_TIME);
+        ahead = doorbell_to_irq(d, sc_core::sc_time(5, sc_core::SC_US));
+    });
+    CHECK(synced > sc_core::SC_ZERO_TIME);
+    CHECK(ahead - synced == sc_core::sc_time(5, sc_core::SC_US));
+}
+
+TEST_CASE("registers: a kernel time resolution coarser than 1 ns is refused at construction (a job would hang BUSY)",
+          "[sim][registers]") {
+    sc_core::sc_set_time_resolution(10, sc_core::SC_NS);
+    CHECK_THROWS_WITH(Platform(HwConfig{}, 1, 1 << 20), Catch::Matchers::Contains("needs a time resolution of 1 ns or finer"));
+}
+
 TEST_CASE("registers: CAPABILITIES, PES and CUS_PER_PE read back a 16x16-OU chip of 300 PEs", "[sim][registers]") {
     HwConfig c;
     c.ou_rows = c.ou_cols = 16;   // 4 bits once held the OU rows: 16 read back as 0

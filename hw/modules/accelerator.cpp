@@ -26,6 +26,10 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, i
                       {OpCode::WeightLayer, OpCode::Add, OpCode::CopyChannels, OpCode::Clamp}),
       pooling_unit("pooling_unit", config.pooling_lanes, {OpCode::MaxPool, OpCode::AvgPool, OpCode::ZeroPad}) {
     // Without a PE SystemC would stop at elaboration with E109 (a port not bound), naming no cause.
+    // Every latency is a whole number of nanoseconds; a coarser resolution rounds them to 0 and the job never ends.
+    if (sc_core::sc_get_time_resolution().to_seconds() > 1.0000001e-9)
+        SC_REPORT_ERROR(sc_core::sc_module::name(), ("needs a time resolution of 1 ns or finer, the kernel's is " +
+                                                    sc_core::sc_get_time_resolution().to_string()).c_str());
     if (n_pes < 1) SC_REPORT_ERROR(sc_core::sc_module::name(), ("needs at least one PE, got pes = " + std::to_string(n_pes)).c_str());
     regs.register_b_transport(this, &Accelerator::b_transport);
     regs.register_transport_dbg(this, &Accelerator::transport_dbg);
@@ -54,8 +58,11 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, i
 }
 
 void Accelerator::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
-    bank.access(gp, false);
     delay += sc_core::sc_time(1, sc_core::SC_NS);   // one register-file cycle
+    // A loosely-timed initiator may be ahead of simulated time by `delay`: what the write starts happens then.
+    access_delay_ = delay;
+    bank.access(gp, false);
+    access_delay_ = sc_core::SC_ZERO_TIME;
 }
 
 unsigned int Accelerator::transport_dbg(tlm::tlm_generic_payload& gp) {
@@ -71,7 +78,7 @@ void Accelerator::doorbell() {
     job.descriptors = uint64_t(desc_hi.value()) << 32 | desc_lo.value();
     job.results = uint64_t(result_hi.value()) << 32 | result_lo.value();
     job.ops = op_count.value();
-    controller.start(job);
+    controller.start(job, access_delay_);
 }
 
 void Accelerator::finish(JobError e, uint64_t time_ns) {

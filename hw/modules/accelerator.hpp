@@ -70,6 +70,7 @@ private:
     void drive_irq();   // irq = OR(IRQ_STATUS & IRQ_ENABLE), at kernel time
 
     sc_core::sc_event irq_changed_;
+    sc_core::sc_time access_delay_;   // the annotated delay of the register write being handled
 };
 
 }  // namespace reshare::hw

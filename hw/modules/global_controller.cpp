@@ -51,10 +51,10 @@ bool GlobalController::dmi_transfer(tlm::tlm_command cmd, uint64_t addr, void* d
     return true;
 }
 
-void GlobalController::start(const Job& job) {
+void GlobalController::start(const Job& job, const sc_core::sc_time& after) {
     job_ = job;
     busy_ = true;
-    start_event_.notify(sc_core::SC_ZERO_TIME);
+    start_event_.notify(after);
 }
 
 void GlobalController::run() {

@@ -38,7 +38,7 @@ public:
 
     GlobalController(sc_core::sc_module_name name, const HwConfig& config, int pes, int cus_per_pe);
 
-    void start(const Job& job);                                  // from the doorbell
+    void start(const Job& job, const sc_core::sc_time& after);   // from the doorbell, `after` its annotated delay
     std::function<void(JobError, uint64_t time_ns)> on_done;     // the top updates status and the interrupt
     std::function<void(uint32_t done, uint32_t ops)> on_op;      // optional: after each op (progress displays)
     bool busy() const { return busy_; }
