@@ -104,6 +104,26 @@ TEST_CASE("registers: an accelerator of no PEs is a clear error at construction,
     CHECK_THROWS_WITH(Platform(HwConfig{}, 0, 1 << 20), Catch::Matchers::Contains("needs at least one PE, got pes = 0"));
 }
 
+TEST_CASE("job: after a DMI invalidation the controller asks again with a reset descriptor", "[sim][job]") {
+    const CompressedLayer l = compress(random_layer(16, 8, 1, 56), HwConfig{}, Scheme::ReShare);
+    Platform p(HwConfig{}, 1, 1 << 20);
+    uint64_t before = 0, after_first = 0;
+    simulate(p, [&](Driver& d) {
+        const uint64_t table = load_job(d, {job_layer(l, 2)});
+        before = p.memory.dmi_requests;
+        ring(d, table, 0x2000, 1);
+        d.wait_for_irq();
+        d.write32(R + 0x014, d.read32(R + 0x014));
+        after_first = p.memory.dmi_requests;
+        p.memory.invalidate_dmi();
+        ring(d, table, 0x2000, 1);
+        d.wait_for_irq();
+    });
+    CHECK(after_first == before + 1);                  // one grant served the whole first job
+    CHECK(p.memory.dmi_requests == after_first + 1);   // asked again after the invalidation
+    CHECK(p.memory.dmi_requests_not_reset == 0);
+}
+
 TEST_CASE("job: the doorbell starts the job at the write's annotated delay (a loosely-timed initiator's local time)",
           "[sim][job]") {
     const CompressedLayer l = compress(random_layer(16, 8, 1, 55), HwConfig{}, Scheme::ReShare);

@@ -35,6 +35,7 @@ bool GlobalController::dmi_transfer(tlm::tlm_command cmd, uint64_t addr, void* d
         tlm::tlm_generic_payload probe;
         probe.set_command(cmd);
         probe.set_address(addr);
+        dmi_.init();   // a descriptor handed to a target starts in its initial state (IEEE 1666-2011 11.2.5)
         dmi_valid_ = dma->get_direct_mem_ptr(probe, dmi_);
         dmi_refused_ = !dmi_valid_;
     }

@@ -23,6 +23,12 @@ public:
 
     std::vector<unsigned char> data;
     uint64_t transactions = 0;   // b_transport calls served (DMI copies bypass them)
+    // DMI requests, and those whose descriptor was not in its initial state (tlm_dmi::init: no pointer, addresses
+    // 0 to the maximum, no access, zero latencies), which the TLM-2.0 base protocol checker reports.
+    uint64_t dmi_requests = 0, dmi_requests_not_reset = 0;
+
+    // Withdraws every DMI grant (as a memory does when it is remapped); initiators must ask again.
+    void invalidate_dmi() { socket->invalidate_direct_mem_ptr(0, data.size() - 1); }
 
 private:
     bool in_range(const tlm::tlm_generic_payload& gp) const {
@@ -51,6 +57,12 @@ private:
         return gp.get_data_length();
     }
     bool get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
+        ++dmi_requests;
+        dmi_requests_not_reset += dmi.get_dmi_ptr() || dmi.get_start_address() != 0 ||
+                                  dmi.get_end_address() != ~sc_dt::uint64(0) ||
+                                  dmi.get_granted_access() != tlm::tlm_dmi::DMI_ACCESS_NONE ||
+                                  dmi.get_read_latency() != sc_core::SC_ZERO_TIME ||
+                                  dmi.get_write_latency() != sc_core::SC_ZERO_TIME;
         dmi.set_dmi_ptr(data.data());
         dmi.set_start_address(0);
         dmi.set_end_address(data.size() - 1);

@@ -20,6 +20,7 @@ public:
         in.register_b_transport(this, &Router::b_transport);
         in.register_transport_dbg(this, &Router::transport_dbg);
         in.register_get_direct_mem_ptr(this, &Router::get_direct_mem_ptr);
+        out.register_invalidate_direct_mem_ptr(this, &Router::invalidate_direct_mem_ptr);
     }
 
     // Target `out[i]` (bound in the order of map calls) answers [base, base + size).
@@ -67,6 +68,12 @@ private:
         }
         gp.set_address(address);
         return ok;
+    }
+    // A target withdrew DMI over [start, end] of its addresses: every initiator hears it in system addresses.
+    void invalidate_direct_mem_ptr(int t, sc_dt::uint64 start, sc_dt::uint64 end) {
+        const Window& w = windows_[size_t(t)];
+        for (unsigned i = 0; i < in.size(); ++i)
+            in[i]->invalidate_direct_mem_ptr(start + w.base, std::min<uint64_t>(end + w.base, w.base + w.size - 1));
     }
     std::vector<Window> windows_;
 };
