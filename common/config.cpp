@@ -1,6 +1,6 @@
-#include "common/config.hpp"
+#include "reshare/common/config.hpp"
 
-#include "common/error.hpp"
+#include "reshare/common/error.hpp"
 
 #include <yaml-cpp/yaml.h>
 

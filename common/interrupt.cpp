@@ -1,4 +1,4 @@
-#include "common/interrupt.hpp"
+#include "reshare/common/interrupt.hpp"
 
 #include <pthread.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "common/parallel.hpp"
+#include "reshare/common/parallel.hpp"
 
 #include <cstdlib>
 #include <string>

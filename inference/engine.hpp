@@ -7,10 +7,10 @@
 // a hardware model can be compared with it node by node.
 #pragma once
 
-#include "common/config.hpp"
-#include "kernels/int8.hpp"
-#include "models/model.hpp"
-#include "offline/quantize.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/kernels/int8.hpp"
+#include "reshare/models/model.hpp"
+#include "reshare/offline/quantize.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -1,8 +1,8 @@
 // The float executor (the reference the int8 path is measured against), calibration and the affines.
-#include "common/error.hpp"
-#include "common/parallel.hpp"
-#include "inference/engine.hpp"
-#include "inference/ops.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/common/parallel.hpp"
+#include "reshare/inference/engine.hpp"
+#include "reshare/inference/ops.hpp"
 
 #include <algorithm>
 #include <cmath>

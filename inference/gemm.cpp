@@ -1,8 +1,8 @@
 // The matrix products of both executors: tiles of im2col vectors against a lowered weight matrix.
-#include "common/error.hpp"
-#include "common/parallel.hpp"
-#include "inference/engine.hpp"
-#include "inference/ops.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/common/parallel.hpp"
+#include "reshare/inference/engine.hpp"
+#include "reshare/inference/ops.hpp"
 
 #include <limits>
 

@@ -1,6 +1,6 @@
-#include "inference/image.hpp"
+#include "reshare/inference/image.hpp"
 
-#include "common/error.hpp"
+#include "reshare/common/error.hpp"
 
 #include <stb_image.h>
 

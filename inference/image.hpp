@@ -1,7 +1,7 @@
 // Photos in, network inputs out: decoding, resizing and the model's input normalization.
 #pragma once
 
-#include "models/graph.hpp"
+#include "reshare/models/graph.hpp"
 
 #include <cstdint>
 #include <string>

@@ -1,8 +1,8 @@
 // The int8 executor: integer products of int8 activations and weights, requantized to calibrated scales.
-#include "common/error.hpp"
-#include "common/parallel.hpp"
-#include "inference/engine.hpp"
-#include "inference/ops.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/common/parallel.hpp"
+#include "reshare/inference/engine.hpp"
+#include "reshare/inference/ops.hpp"
 
 #include <algorithm>
 #include <cmath>

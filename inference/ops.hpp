@@ -1,9 +1,9 @@
 // Internal pieces both executors share: the graph walk, window geometry, im2col, affines, the float product.
 #pragma once
 
-#include "common/error.hpp"
-#include "kernels/window.hpp"
-#include "models/model.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/kernels/window.hpp"
+#include "reshare/models/model.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -7,8 +7,8 @@
 // [lo, hi]. The clamp is also the activation: ReLU raises lo to 0, ReLU6 lowers hi to 6 in output steps.
 #pragma once
 
-#include "common/error.hpp"
-#include "kernels/window.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/kernels/window.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -4,7 +4,7 @@
 // so the graph's nodes and the accelerator's op descriptors use the same code.
 #pragma once
 
-#include "models/model.hpp"
+#include "reshare/models/model.hpp"
 
 #include <algorithm>
 #include <cstdint>

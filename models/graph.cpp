@@ -1,6 +1,6 @@
-#include "models/graph.hpp"
+#include "reshare/models/graph.hpp"
 
-#include "common/error.hpp"
+#include "reshare/common/error.hpp"
 
 #include <algorithm>
 #include <tuple>

@@ -1,9 +1,9 @@
-#include "models/model.hpp"
+#include "reshare/models/model.hpp"
 
-#include "common/error.hpp"
-#include "models/synthetic.hpp"
-#include "models/tfjs.hpp"
-#include "models/zoo.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/models/synthetic.hpp"
+#include "reshare/models/tfjs.hpp"
+#include "reshare/models/zoo.hpp"
 
 #include <algorithm>
 #include <cstdlib>

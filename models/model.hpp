@@ -1,8 +1,8 @@
 // A network the tools run: its graph (when known), its weight layers and where their weights come from.
 #pragma once
 
-#include "models/graph.hpp"
-#include "models/tensor.hpp"
+#include "reshare/models/graph.hpp"
+#include "reshare/models/tensor.hpp"
 
 #include <cstdint>
 #include <optional>

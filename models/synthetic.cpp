@@ -1,7 +1,7 @@
-#include "models/synthetic.hpp"
+#include "reshare/models/synthetic.hpp"
 
-#include "common/error.hpp"
-#include "common/parallel.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/common/parallel.hpp"
 
 #include <boost/math/special_functions/gamma.hpp>
 

@@ -1,4 +1,4 @@
-#include "models/tensor.hpp"
+#include "reshare/models/tensor.hpp"
 
 namespace reshare::models {
 

@@ -1,6 +1,6 @@
-#include "models/tfjs.hpp"
+#include "reshare/models/tfjs.hpp"
 
-#include "common/error.hpp"
+#include "reshare/common/error.hpp"
 
 #include <nlohmann/json.hpp>
 

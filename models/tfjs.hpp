@@ -6,7 +6,7 @@
 // {dtype: uint8|uint16, scale, min} stores q and means q * scale + min. Every tensor comes back as float.
 #pragma once
 
-#include "models/tensor.hpp"
+#include "reshare/models/tensor.hpp"
 
 #include <string>
 

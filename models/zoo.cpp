@@ -1,6 +1,6 @@
-#include "models/zoo.hpp"
+#include "reshare/models/zoo.hpp"
 
-#include "common/error.hpp"
+#include "reshare/common/error.hpp"
 
 #include <array>
 

@@ -5,7 +5,7 @@
 // whose weight names and shapes match that package's manifests.
 #pragma once
 
-#include "models/graph.hpp"
+#include "reshare/models/graph.hpp"
 
 #include <optional>
 #include <string>

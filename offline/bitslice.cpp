@@ -1,6 +1,6 @@
-#include "offline/bitslice.hpp"
+#include "reshare/offline/bitslice.hpp"
 
-#include "common/error.hpp"
+#include "reshare/common/error.hpp"
 
 #include <algorithm>
 #include <cstring>

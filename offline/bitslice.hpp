@@ -11,8 +11,8 @@
 // integer key with row i of the group at bits [i*cell_bits, (i+1)*cell_bits). Key 0 is the zero pattern.
 #pragma once
 
-#include "common/config.hpp"
-#include "offline/quantize.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/offline/quantize.hpp"
 
 #include <array>
 #include <cstdint>

@@ -1,6 +1,6 @@
 // The offline pass's front door: the geometry every scheme shares, then the scheme's own compression.
-#include "common/error.hpp"
-#include "offline/compressed_layer.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/offline/compressed_layer.hpp"
 
 #include <algorithm>
 #include <limits>

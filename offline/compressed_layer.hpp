@@ -5,10 +5,10 @@
 // start positions), so parts built in parallel concatenate without fix-ups (schemes/common/tables.hpp).
 #pragma once
 
-#include "common/config.hpp"
-#include "common/error.hpp"
-#include "offline/bitslice.hpp"
-#include "schemes/scheme.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/offline/bitslice.hpp"
+#include "reshare/schemes/scheme.hpp"
 
 #include <cstdint>
 #include <memory>

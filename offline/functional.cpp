@@ -1,7 +1,7 @@
-#include "offline/functional.hpp"
+#include "reshare/offline/functional.hpp"
 
-#include "common/error.hpp"
-#include "common/parallel.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/common/parallel.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -9,8 +9,8 @@
 // offset encoding's correction, bit-serial inputs) is here.
 #pragma once
 
-#include "offline/compressed_layer.hpp"
-#include "offline/quantize.hpp"
+#include "reshare/offline/compressed_layer.hpp"
+#include "reshare/offline/quantize.hpp"
 
 #include <cstdint>
 #include <memory>

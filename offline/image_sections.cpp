@@ -1,4 +1,4 @@
-#include "offline/image_sections.hpp"
+#include "reshare/offline/image_sections.hpp"
 
 static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "layer images are written in host order: little-endian only");
 

@@ -4,7 +4,7 @@
 // the checked header; each scheme writes and reads its own sections through these two classes.
 #pragma once
 
-#include "common/error.hpp"
+#include "reshare/common/error.hpp"
 
 #include <algorithm>
 #include <cstdint>

@@ -1,7 +1,7 @@
-#include "offline/layer_image.hpp"
+#include "reshare/offline/layer_image.hpp"
 
-#include "common/error.hpp"
-#include "offline/image_sections.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/offline/image_sections.hpp"
 
 #include <zlib.h>
 

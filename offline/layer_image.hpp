@@ -6,7 +6,7 @@
 // foreign file is a one-line reshare::Error, never a crash or a silently wrong layer.
 #pragma once
 
-#include "offline/compressed_layer.hpp"
+#include "reshare/offline/compressed_layer.hpp"
 
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
-#include "offline/metrics.hpp"
+#include "reshare/offline/metrics.hpp"
 
-#include "common/parallel.hpp"
-#include "hw/timing/mapping.hpp"
+#include "reshare/common/parallel.hpp"
+#include "reshare/hw/timing/mapping.hpp"
 
 #include <algorithm>
 

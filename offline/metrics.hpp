@@ -12,8 +12,8 @@
 //   (WorkUnit::held), in the CU's eDRAM or, for an index table, in the scheme's index memory.
 #pragma once
 
-#include "common/config.hpp"
-#include "offline/compressed_layer.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/offline/compressed_layer.hpp"
 
 #include <cstdint>
 #include <string>

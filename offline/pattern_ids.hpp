@@ -1,7 +1,7 @@
 // Dense ids for the distinct non-zero patterns of one domain, in first-occurrence order.
 #pragma once
 
-#include "offline/bitslice.hpp"
+#include "reshare/offline/bitslice.hpp"
 
 #include <unordered_map>
 #include <vector>

@@ -1,7 +1,7 @@
-#include "offline/quantize.hpp"
+#include "reshare/offline/quantize.hpp"
 
-#include "common/error.hpp"
-#include "common/parallel.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/common/parallel.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
 // Symmetric post-training quantization of a lowered weight matrix to signed integers.
 #pragma once
 
-#include "common/config.hpp"
+#include "reshare/common/config.hpp"
 
 #include <cstdint>
 #include <string>

@@ -1,6 +1,6 @@
-#include "offline/stats.hpp"
+#include "reshare/offline/stats.hpp"
 
-#include "common/parallel.hpp"
+#include "reshare/common/parallel.hpp"
 
 #include <algorithm>
 #include <functional>

@@ -9,8 +9,8 @@
 // distinct_patterns counts the zero pattern too.
 #pragma once
 
-#include "common/config.hpp"
-#include "offline/bitslice.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/offline/bitslice.hpp"
 
 #include <cstdint>
 #include <unordered_map>

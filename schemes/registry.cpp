@@ -1,15 +1,15 @@
 // The registry: one instance of every scheme listed in schemes/schemes.def, indexed by its code.
-#include "schemes/scheme.hpp"
+#include "reshare/schemes/scheme.hpp"
 
-#include "common/error.hpp"
-#include "schemes/cr2/cr2.hpp"
-#include "offline/bitslice.hpp"
-#include "schemes/dense/dense.hpp"
-#include "schemes/orc/orc.hpp"
-#include "schemes/reram_sharing/reram_sharing.hpp"
-#include "schemes/reshare/reshare.hpp"
-#include "schemes/rws/rws.hpp"
-#include "schemes/sme/sme.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/schemes/cr2/cr2.hpp"
+#include "reshare/offline/bitslice.hpp"
+#include "reshare/schemes/dense/dense.hpp"
+#include "reshare/schemes/orc/orc.hpp"
+#include "reshare/schemes/reram_sharing/reram_sharing.hpp"
+#include "reshare/schemes/reshare/reshare.hpp"
+#include "reshare/schemes/rws/rws.hpp"
+#include "reshare/schemes/sme/sme.hpp"
 
 namespace reshare {
 namespace {
@@ -20,7 +20,7 @@ const std::vector<const SchemeDef*>& registry() {
 #define RESHARE_SCHEME(Id, name, Class) \
     static const Class name##_def;      \
     v.push_back(&name##_def);
-#include "schemes/schemes.def"
+#include "reshare/schemes/schemes.def"
 #undef RESHARE_SCHEME
         for (size_t i = 0; i < v.size(); ++i)
             if (size_t(v[i]->id()) != i) throw Error(std::string("scheme ") + v[i]->name() + " registered out of order", ExitCode::Failure);

@@ -18,7 +18,7 @@ namespace reshare {
 
 enum class Scheme : uint8_t {
 #define RESHARE_SCHEME(Id, name, Class) Id,
-#include "schemes/schemes.def"
+#include "reshare/schemes/schemes.def"
 #undef RESHARE_SCHEME
 };
 

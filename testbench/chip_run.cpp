@@ -1,9 +1,9 @@
-#include "testbench/chip_run.hpp"
+#include "reshare/testbench/chip_run.hpp"
 
-#include "common/error.hpp"
-#include "common/interrupt.hpp"
-#include "hw/timing/mapping.hpp"
-#include "testbench/platform/platform.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/common/interrupt.hpp"
+#include "reshare/hw/timing/mapping.hpp"
+#include "reshare/testbench/platform/platform.hpp"
 
 #include <algorithm>
 #include <cstdio>

@@ -2,11 +2,11 @@
 // for the interrupt, read the result records. SystemC allows one elaboration per process: call it once.
 #pragma once
 
-#include "common/config.hpp"
-#include "hw/modules/global_controller.hpp"
-#include "hw/timing/cu_pipeline.hpp"
-#include "hw/timing/energy.hpp"
-#include "testbench/program.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/hw/modules/global_controller.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/hw/timing/energy.hpp"
+#include "reshare/testbench/program.hpp"
 
 #include <algorithm>
 #include <cstdint>

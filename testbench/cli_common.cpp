@@ -1,8 +1,8 @@
-#include "testbench/cli_common.hpp"
+#include "reshare/testbench/cli_common.hpp"
 
-#include "common/error.hpp"
-#include "common/parallel.hpp"
-#include "testbench/chip_run.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/common/parallel.hpp"
+#include "reshare/testbench/chip_run.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>

@@ -1,10 +1,10 @@
 // Options and steps every subcommand shares: model and configuration selection, the per-layer loop, JSON.
 #pragma once
 
-#include "common/config.hpp"
-#include "models/model.hpp"
-#include "offline/metrics.hpp"
-#include "offline/quantize.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/models/model.hpp"
+#include "reshare/offline/metrics.hpp"
+#include "reshare/offline/quantize.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>

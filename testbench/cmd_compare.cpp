@@ -1,10 +1,10 @@
 // reshare compare: the same network through several schemes, each `reshare run` in its own process (SystemC
 // allows one simulation per process), side by side and normalized to a baseline scheme.
-#include "testbench/cli_common.hpp"
+#include "reshare/testbench/cli_common.hpp"
 
-#include "common/error.hpp"
-#include "common/interrupt.hpp"
-#include "offline/compressed_layer.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/common/interrupt.hpp"
+#include "reshare/offline/compressed_layer.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>

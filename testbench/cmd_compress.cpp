@@ -1,12 +1,12 @@
 // reshare compress: one compressed layer image per weight layer plus summary.json, for one scheme.
-#include "testbench/cli_common.hpp"
+#include "reshare/testbench/cli_common.hpp"
 
-#include "common/error.hpp"
-#include "common/interrupt.hpp"
-#include "offline/compressed_layer.hpp"
-#include "offline/layer_image.hpp"
-#include "offline/metrics.hpp"
-#include "testbench/cr2_learn.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/common/interrupt.hpp"
+#include "reshare/offline/compressed_layer.hpp"
+#include "reshare/offline/layer_image.hpp"
+#include "reshare/offline/metrics.hpp"
+#include "reshare/testbench/cr2_learn.hpp"
 
 #include <unistd.h>
 

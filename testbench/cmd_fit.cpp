@@ -1,7 +1,7 @@
 // reshare fit: the generalized-normal shape of each layer's real weights, the basis of the synthetic weights.
-#include "testbench/cli_common.hpp"
+#include "reshare/testbench/cli_common.hpp"
 
-#include "models/synthetic.hpp"
+#include "reshare/models/synthetic.hpp"
 
 #include <algorithm>
 #include <cstdio>

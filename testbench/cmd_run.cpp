@@ -1,21 +1,21 @@
 // reshare run: a whole network on the accelerator model, on a real image: the accelerator runs the network's graph
 // from the input tensor (compressed crossbars, requantization, pooling, adds, concats) and every node's output is
 // checked bit for bit against the reference integer inference; timing and energy from the SystemC model; a report.
-#include "testbench/cli_common.hpp"
+#include "reshare/testbench/cli_common.hpp"
 
-#include "common/error.hpp"
-#include "common/interrupt.hpp"
-#include "hw/modules/waveform.hpp"
-#include "hw/timing/cu_pipeline.hpp"
-#include "hw/timing/energy.hpp"
-#include "hw/timing/mapping.hpp"
-#include "inference/engine.hpp"
-#include "inference/image.hpp"
-#include "offline/functional.hpp"
-#include "offline/layer_image.hpp"
-#include "offline/metrics.hpp"
-#include "testbench/chip_run.hpp"
-#include "testbench/cr2_learn.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/common/interrupt.hpp"
+#include "reshare/hw/modules/waveform.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/hw/timing/energy.hpp"
+#include "reshare/hw/timing/mapping.hpp"
+#include "reshare/inference/engine.hpp"
+#include "reshare/inference/image.hpp"
+#include "reshare/offline/functional.hpp"
+#include "reshare/offline/layer_image.hpp"
+#include "reshare/offline/metrics.hpp"
+#include "reshare/testbench/chip_run.hpp"
+#include "reshare/testbench/cr2_learn.hpp"
 
 #include <unistd.h>
 

@@ -1,7 +1,7 @@
 // reshare stats: OU-column pattern statistics per layer and for the whole model (the paper's Fig. 3).
-#include "testbench/cli_common.hpp"
+#include "reshare/testbench/cli_common.hpp"
 
-#include "offline/stats.hpp"
+#include "reshare/offline/stats.hpp"
 
 #include <cstdio>
 #include <iostream>

@@ -1,11 +1,11 @@
-#include "testbench/cr2_learn.hpp"
+#include "reshare/testbench/cr2_learn.hpp"
 
-#include "common/error.hpp"
-#include "inference/image.hpp"
-#include "offline/metrics.hpp"
-#include "schemes/cr2/allocation.hpp"
-#include "schemes/cr2/cr2.hpp"
-#include "testbench/cli_common.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/inference/image.hpp"
+#include "reshare/offline/metrics.hpp"
+#include "reshare/schemes/cr2/allocation.hpp"
+#include "reshare/schemes/cr2/cr2.hpp"
+#include "reshare/testbench/cli_common.hpp"
 
 #include <algorithm>
 #include <filesystem>

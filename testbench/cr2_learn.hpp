@@ -3,9 +3,9 @@
 // each layer its entries. The allocation is saved so a run on test images (ST) can use it.
 #pragma once
 
-#include "inference/engine.hpp"
-#include "offline/compressed_layer.hpp"
-#include "schemes/cr2/allocation_file.hpp"
+#include "reshare/inference/engine.hpp"
+#include "reshare/offline/compressed_layer.hpp"
+#include "reshare/schemes/cr2/allocation_file.hpp"
 
 #include <string>
 #include <vector>

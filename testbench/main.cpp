@@ -1,7 +1,7 @@
 // reshare: the offline pattern-sharing pass and (later) the accelerator testbench, one tool with subcommands.
-#include "common/error.hpp"
-#include "common/interrupt.hpp"
-#include "testbench/cli_common.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/common/interrupt.hpp"
+#include "reshare/testbench/cli_common.hpp"
 
 #include <systemc>
 

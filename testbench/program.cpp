@@ -1,6 +1,6 @@
-#include "testbench/program.hpp"
+#include "reshare/testbench/program.hpp"
 
-#include "common/error.hpp"
+#include "reshare/common/error.hpp"
 
 namespace reshare::testbench {
 namespace {

@@ -3,10 +3,10 @@
 // This is the driver's side of the accelerator: what a host compiles once per network and calibration.
 #pragma once
 
-#include "hw/modules/job_format.hpp"
-#include "inference/engine.hpp"
-#include "kernels/int8.hpp"
-#include "models/graph.hpp"
+#include "reshare/hw/modules/job_format.hpp"
+#include "reshare/inference/engine.hpp"
+#include "reshare/kernels/int8.hpp"
+#include "reshare/models/graph.hpp"
 
 #include <vector>
 

@@ -1,9 +1,9 @@
 // Shared fixtures of the unit tests: configurations and random layers.
 #pragma once
 
-#include "common/config.hpp"
-#include "offline/quantize.hpp"
-#include "schemes/scheme.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/offline/quantize.hpp"
+#include "reshare/schemes/scheme.hpp"
 
 #include <random>
 #include <string>

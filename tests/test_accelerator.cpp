@@ -1,16 +1,16 @@
 // The accelerator as a platform sees it: registers, interrupt, and a doorbell-to-interrupt job over DMA.
 #include "helpers.hpp"
 
-#include "hw/modules/waveform.hpp"
-#include "inference/engine.hpp"
-#include "inference/image.hpp"
-#include "hw/timing/mapping.hpp"
-#include "offline/functional.hpp"
-#include "offline/layer_image.hpp"
-#include "offline/metrics.hpp"
-#include "testbench/chip_run.hpp"
-#include "testbench/platform/platform.hpp"
-#include "testbench/program.hpp"
+#include "reshare/hw/modules/waveform.hpp"
+#include "reshare/inference/engine.hpp"
+#include "reshare/inference/image.hpp"
+#include "reshare/hw/timing/mapping.hpp"
+#include "reshare/offline/functional.hpp"
+#include "reshare/offline/layer_image.hpp"
+#include "reshare/offline/metrics.hpp"
+#include "reshare/testbench/chip_run.hpp"
+#include "reshare/testbench/platform/platform.hpp"
+#include "reshare/testbench/program.hpp"
 #include "tiny_network.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,8 +1,8 @@
 // The `reshare` command as a user runs it: JSON contracts, layer images on disk, and bad input.
-#include "models/model.hpp"
-#include "offline/functional.hpp"
-#include "offline/layer_image.hpp"
-#include "schemes/cr2/cr2.hpp"
+#include "reshare/models/model.hpp"
+#include "reshare/offline/functional.hpp"
+#include "reshare/offline/layer_image.hpp"
+#include "reshare/schemes/cr2/cr2.hpp"
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>

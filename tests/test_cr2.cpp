@@ -1,7 +1,7 @@
 // CR2's plain-C++ pieces (schemes/cr2/): the poster's bounded-knapsack buffer allocation against brute force, and
 // input-pattern profiling and buffer hits on a hand-made layer.
-#include "schemes/cr2/allocation.hpp"
-#include "schemes/cr2/input_patterns.hpp"
+#include "reshare/schemes/cr2/allocation.hpp"
+#include "reshare/schemes/cr2/input_patterns.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -103,8 +103,8 @@ TEST_CASE("cr2: input patterns of a hand-made layer, their ranking and a buffer'
     CHECK(gain.back() == 5 * 8 + 2 * 8);
 }
 
-#include "common/error.hpp"
-#include "schemes/cr2/allocation_file.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/schemes/cr2/allocation_file.hpp"
 
 TEST_CASE("cr2: an allocation survives its file: a corrupt one is a one-line error naming the field", "[cr2]") {
     Allocation a;

@@ -5,10 +5,10 @@
 // When a change is meant to alter them (an accounting rule, say), regenerate with
 //   RESHARE_UPDATE_GOLDEN=1 build/tests/unit_tests "[golden]"
 // and say in the commit why the figures moved.
-#include "models/model.hpp"
-#include "offline/compressed_layer.hpp"
-#include "offline/layer_image.hpp"
-#include "offline/quantize.hpp"
+#include "reshare/models/model.hpp"
+#include "reshare/offline/compressed_layer.hpp"
+#include "reshare/offline/layer_image.hpp"
+#include "reshare/offline/quantize.hpp"
 #include "helpers.hpp"
 #include "tiny_network.hpp"
 

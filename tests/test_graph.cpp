@@ -1,5 +1,5 @@
-#include "common/error.hpp"
-#include "models/graph.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/models/graph.hpp"
 
 #include <catch2/catch.hpp>
 

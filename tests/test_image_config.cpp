@@ -1,9 +1,9 @@
 // Layer image round trip and damage; configuration loading and errors.
 #include "helpers.hpp"
 
-#include "common/error.hpp"
-#include "offline/functional.hpp"
-#include "offline/layer_image.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/offline/functional.hpp"
+#include "reshare/offline/layer_image.hpp"
 
 #include <catch2/catch.hpp>
 

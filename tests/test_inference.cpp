@@ -3,11 +3,11 @@
 #include "helpers.hpp"
 #include "tiny_network.hpp"
 
-#include "common/error.hpp"
-#include "inference/engine.hpp"
-#include "inference/image.hpp"
-#include "models/model.hpp"
-#include "offline/functional.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/inference/engine.hpp"
+#include "reshare/inference/image.hpp"
+#include "reshare/models/model.hpp"
+#include "reshare/offline/functional.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // The integer kernels of the activation and pooling units: fixed-point requantization against real arithmetic,
 // rounding, clipping, and each op by hand.
-#include "common/error.hpp"
-#include "kernels/int8.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/kernels/int8.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,8 +1,8 @@
-#include "common/error.hpp"
-#include "models/graph.hpp"
-#include "models/model.hpp"
-#include "models/tfjs.hpp"
-#include "models/zoo.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/models/graph.hpp"
+#include "reshare/models/model.hpp"
+#include "reshare/models/tfjs.hpp"
+#include "reshare/models/zoo.hpp"
 
 #include <catch2/catch.hpp>
 

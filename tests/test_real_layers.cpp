@@ -1,12 +1,12 @@
 // The offline pass on real trained weights (face-api's face_recognition), checked against independent facts.
 #include "helpers.hpp"
 
-#include "models/model.hpp"
-#include "offline/compressed_layer.hpp"
-#include "offline/functional.hpp"
-#include "offline/pattern_ids.hpp"
-#include "schemes/reshare/reorder.hpp"
-#include "offline/stats.hpp"
+#include "reshare/models/model.hpp"
+#include "reshare/offline/compressed_layer.hpp"
+#include "reshare/offline/functional.hpp"
+#include "reshare/offline/pattern_ids.hpp"
+#include "reshare/schemes/reshare/reorder.hpp"
+#include "reshare/offline/stats.hpp"
 
 #include <catch2/catch.hpp>
 

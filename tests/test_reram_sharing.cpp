@@ -1,6 +1,6 @@
 // ReRAM-Sharing's clustering (schemes/reram_sharing/cluster.hpp) on the authors' own figure: eight 2x2 OUs, each
 // OU-row group clustered on its own (our reading: members share their inputs), four centroids.
-#include "schemes/reram_sharing/cluster.hpp"
+#include "reshare/schemes/reram_sharing/cluster.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -62,11 +62,11 @@ TEST_CASE("reram-sharing: k-means never leaves a block farther from its centroid
 // ---- the scheme: centroid OUs, pruning, index table, adders ----
 
 #include "helpers.hpp"
-#include "hw/timing/cu_pipeline.hpp"
-#include "offline/functional.hpp"
-#include "offline/layer_image.hpp"
-#include "offline/metrics.hpp"
-#include "schemes/reram_sharing/reram_sharing.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/offline/functional.hpp"
+#include "reshare/offline/layer_image.hpp"
+#include "reshare/offline/metrics.hpp"
+#include "reshare/schemes/reram_sharing/reram_sharing.hpp"
 
 #include <cmath>
 #include <set>

@@ -1,13 +1,13 @@
 // Bit-slicing, the four schemes and Algorithm 1 on hand-made and random layers.
 #include "helpers.hpp"
 
-#include "offline/bitslice.hpp"
-#include "offline/compressed_layer.hpp"
-#include "schemes/reshare/reshare.hpp"
-#include "schemes/rws/rws.hpp"
-#include "offline/functional.hpp"
-#include "offline/metrics.hpp"
-#include "schemes/reshare/reorder.hpp"
+#include "reshare/offline/bitslice.hpp"
+#include "reshare/offline/compressed_layer.hpp"
+#include "reshare/schemes/reshare/reshare.hpp"
+#include "reshare/schemes/rws/rws.hpp"
+#include "reshare/offline/functional.hpp"
+#include "reshare/offline/metrics.hpp"
+#include "reshare/schemes/reshare/reorder.hpp"
 
 #include <catch2/catch.hpp>
 

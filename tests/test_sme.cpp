@@ -1,6 +1,6 @@
 // SME's bit-sparse quantization (schemes/sme/bit_sparse.hpp): the paper's worked examples, and nearest rounding
 // checked against every representable value.
-#include "schemes/sme/bit_sparse.hpp"
+#include "reshare/schemes/sme/bit_sparse.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -44,11 +44,11 @@ TEST_CASE("sme: every rounded magnitude is in window form and the nearest such v
 // ---- the scheme: bit-crossbars, squeeze-out, timing ----
 
 #include "helpers.hpp"
-#include "hw/timing/cu_pipeline.hpp"
-#include "offline/functional.hpp"
-#include "offline/layer_image.hpp"
-#include "offline/metrics.hpp"
-#include "schemes/sme/sme.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/offline/functional.hpp"
+#include "reshare/offline/layer_image.hpp"
+#include "reshare/offline/metrics.hpp"
+#include "reshare/schemes/sme/sme.hpp"
 
 #include <algorithm>
 

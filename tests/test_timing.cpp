@@ -1,11 +1,11 @@
 // The CU pipeline's timing model: hand-computed units, and the mechanisms the ReShare paper is about.
 #include "helpers.hpp"
 
-#include "hw/timing/cu_pipeline.hpp"
-#include "schemes/rws/rws.hpp"
-#include "hw/timing/energy.hpp"
-#include "hw/timing/mapping.hpp"
-#include "offline/metrics.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/schemes/rws/rws.hpp"
+#include "reshare/hw/timing/energy.hpp"
+#include "reshare/hw/timing/mapping.hpp"
+#include "reshare/offline/metrics.hpp"
 
 #include <catch2/catch.hpp>
 

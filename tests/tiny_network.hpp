@@ -2,7 +2,7 @@
 // the accelerator's whole-network tests.
 #pragma once
 
-#include "models/model.hpp"
+#include "reshare/models/model.hpp"
 
 #include <map>
 #include <random>

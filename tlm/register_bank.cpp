@@ -1,4 +1,4 @@
-#include "tlm/register_bank.hpp"
+#include "reshare/tlm/register_bank.hpp"
 
 #include <cstring>
 

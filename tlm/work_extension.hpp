@@ -2,9 +2,9 @@
 // of a layer (its work units merged) for a number of input vectors; the CU answers with the timing and events.
 #pragma once
 
-#include "hw/timing/cu_pipeline.hpp"
-#include "hw/timing/input_reuse.hpp"
-#include "offline/functional.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/hw/timing/input_reuse.hpp"
+#include "reshare/offline/functional.hpp"
 
 #include <optional>
 #include <tlm>

@@ -1,6 +1,6 @@
-#include "hw/modules/accelerator.hpp"
+#include "reshare/hw/modules/accelerator.hpp"
 
-#include "schemes/scheme.hpp"
+#include "reshare/schemes/scheme.hpp"
 
 #include <algorithm>
 

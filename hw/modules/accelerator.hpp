@@ -2,10 +2,10 @@
 // DMA initiator socket to system memory and a level-sensitive interrupt (docs/registers.md).
 #pragma once
 
-#include "common/config.hpp"
-#include "hw/modules/global_controller.hpp"
-#include "hw/modules/processing_engine.hpp"
-#include "tlm/register_bank.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/hw/modules/global_controller.hpp"
+#include "reshare/hw/modules/processing_engine.hpp"
+#include "reshare/tlm/register_bank.hpp"
 
 #include <systemc>
 #include <tlm>

@@ -1,6 +1,6 @@
-#include "hw/modules/compute_unit.hpp"
+#include "reshare/hw/modules/compute_unit.hpp"
 
-#include "tlm/work_extension.hpp"
+#include "reshare/tlm/work_extension.hpp"
 
 #include <algorithm>
 #include <string>

@@ -1,10 +1,10 @@
 // A CU: ReRAM arrays, eDRAM buffers and S+A, answering coarse work transactions (a passive target: no process).
 #pragma once
 
-#include "hw/modules/detailed_engine.hpp"
-#include "hw/modules/owned_modules.hpp"
-#include "hw/timing/input_reuse.hpp"
-#include "hw/timing/cu_pipeline.hpp"
+#include "reshare/hw/modules/detailed_engine.hpp"
+#include "reshare/hw/modules/owned_modules.hpp"
+#include "reshare/hw/timing/input_reuse.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
 
 #include <systemc>
 #include <tlm>

@@ -1,5 +1,5 @@
-#include "hw/modules/detailed_engine.hpp"
-#include "hw/modules/sim_time.hpp"
+#include "reshare/hw/modules/detailed_engine.hpp"
+#include "reshare/hw/modules/sim_time.hpp"
 
 #include <algorithm>
 

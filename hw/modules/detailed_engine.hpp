@@ -4,8 +4,8 @@
 // that both give the same times.
 #pragma once
 
-#include "common/config.hpp"
-#include "hw/timing/cu_pipeline.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
 
 #include <systemc>
 

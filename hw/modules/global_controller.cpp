@@ -1,12 +1,12 @@
-#include "hw/modules/global_controller.hpp"
-#include "hw/modules/sim_time.hpp"
+#include "reshare/hw/modules/global_controller.hpp"
+#include "reshare/hw/modules/sim_time.hpp"
 
-#include "common/error.hpp"
-#include "kernels/window.hpp"
-#include "hw/timing/mapping.hpp"
-#include "offline/layer_image.hpp"
-#include "schemes/cr2/cr2.hpp"
-#include "tlm/work_extension.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/kernels/window.hpp"
+#include "reshare/hw/timing/mapping.hpp"
+#include "reshare/offline/layer_image.hpp"
+#include "reshare/schemes/cr2/cr2.hpp"
+#include "reshare/tlm/work_extension.hpp"
 
 #include <algorithm>
 #include <optional>

@@ -6,12 +6,12 @@
 // activation or pooling unit. The one process of the accelerator.
 #pragma once
 
-#include "common/config.hpp"
-#include "hw/modules/job_format.hpp"
-#include "hw/timing/cu_pipeline.hpp"
-#include "hw/modules/periphery.hpp"
-#include "hw/modules/waveform.hpp"
-#include "offline/compressed_layer.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/hw/modules/job_format.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/hw/modules/periphery.hpp"
+#include "reshare/hw/modules/waveform.hpp"
+#include "reshare/offline/compressed_layer.hpp"
 
 #include <systemc>
 #include <tlm>

@@ -1,4 +1,4 @@
-#include "hw/modules/job_format.hpp"
+#include "reshare/hw/modules/job_format.hpp"
 
 namespace reshare::hw {
 

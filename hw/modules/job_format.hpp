@@ -4,10 +4,10 @@
 // output back, so a driver (or a test) can read any node's output. Plain C++, little-endian.
 #pragma once
 
-#include "hw/timing/cu_pipeline.hpp"
-#include "hw/timing/energy.hpp"
-#include "models/graph.hpp"
-#include "offline/compressed_layer.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/hw/timing/energy.hpp"
+#include "reshare/models/graph.hpp"
+#include "reshare/offline/compressed_layer.hpp"
 
 #include <cstdint>
 #include <string>

@@ -1,4 +1,4 @@
-#include "hw/modules/periphery.hpp"
+#include "reshare/hw/modules/periphery.hpp"
 
 #include <algorithm>
 #include <cmath>

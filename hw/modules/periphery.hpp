@@ -6,8 +6,8 @@
 // time its work takes; they run pipelined with the CUs, so an op lasts as long as its slowest stage.
 #pragma once
 
-#include "hw/modules/job_format.hpp"
-#include "kernels/int8.hpp"
+#include "reshare/hw/modules/job_format.hpp"
+#include "reshare/kernels/int8.hpp"
 
 #include <systemc>
 #include <tlm>

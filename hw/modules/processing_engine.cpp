@@ -1,6 +1,6 @@
-#include "hw/modules/processing_engine.hpp"
+#include "reshare/hw/modules/processing_engine.hpp"
 
-#include "tlm/work_extension.hpp"
+#include "reshare/tlm/work_extension.hpp"
 
 namespace reshare::hw {
 

@@ -1,8 +1,8 @@
 // A PE: routes work transactions to its CUs over its own initiator socket (passive: no process).
 #pragma once
 
-#include "hw/modules/compute_unit.hpp"
-#include "hw/modules/owned_modules.hpp"
+#include "reshare/hw/modules/compute_unit.hpp"
+#include "reshare/hw/modules/owned_modules.hpp"
 
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>

@@ -1,4 +1,4 @@
-#include "hw/modules/waveform.hpp"
+#include "reshare/hw/modules/waveform.hpp"
 
 #include <algorithm>
 #include <cmath>

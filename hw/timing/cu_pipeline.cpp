@@ -1,9 +1,9 @@
-#include "hw/timing/cu_pipeline.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
 
-#include "common/error.hpp"
-#include "common/parallel.hpp"
-#include "hw/timing/mapping.hpp"
-#include "offline/metrics.hpp"
+#include "reshare/common/error.hpp"
+#include "reshare/common/parallel.hpp"
+#include "reshare/hw/timing/mapping.hpp"
+#include "reshare/offline/metrics.hpp"
 
 #include <algorithm>
 #include <cmath>

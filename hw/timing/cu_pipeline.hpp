@@ -25,8 +25,8 @@
 // access at a time. The unit ends when both engines are done.
 #pragma once
 
-#include "common/config.hpp"
-#include "offline/compressed_layer.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/offline/compressed_layer.hpp"
 
 #include <cstdint>
 #include <vector>

@@ -1,4 +1,4 @@
-#include "hw/timing/energy.hpp"
+#include "reshare/hw/timing/energy.hpp"
 
 namespace reshare::hw {
 

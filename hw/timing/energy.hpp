@@ -2,8 +2,8 @@
 // (docs/timing.md). Plain C++; every number comes from the configuration.
 #pragma once
 
-#include "common/config.hpp"
-#include "hw/timing/cu_pipeline.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
 
 #include <string>
 #include <utility>

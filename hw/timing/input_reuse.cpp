@@ -1,6 +1,6 @@
-#include "hw/timing/input_reuse.hpp"
+#include "reshare/hw/timing/input_reuse.hpp"
 
-#include "schemes/cr2/input_patterns.hpp"
+#include "reshare/schemes/cr2/input_patterns.hpp"
 
 #include <algorithm>
 

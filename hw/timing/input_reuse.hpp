@@ -4,9 +4,9 @@
 // hits' entries (docs/timing.md).
 #pragma once
 
-#include "common/config.hpp"
-#include "hw/timing/cu_pipeline.hpp"
-#include "offline/bitslice.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/offline/bitslice.hpp"
 
 #include <cstdint>
 #include <vector>

@@ -1,6 +1,6 @@
-#include "hw/timing/mapping.hpp"
+#include "reshare/hw/timing/mapping.hpp"
 
-#include "common/parallel.hpp"
+#include "reshare/common/parallel.hpp"
 
 #include <algorithm>
 #include <queue>

@@ -15,8 +15,8 @@
 // (LayerHolding::array_overflow_cus).
 #pragma once
 
-#include "common/config.hpp"
-#include "hw/timing/cu_pipeline.hpp"
+#include "reshare/common/config.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
 
 #include <cstdint>
 #include <string>

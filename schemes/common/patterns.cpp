@@ -1,7 +1,7 @@
-#include "schemes/common/patterns.hpp"
+#include "reshare/schemes/common/patterns.hpp"
 
-#include "common/parallel.hpp"
-#include "hw/timing/cu_pipeline.hpp"
+#include "reshare/common/parallel.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
 
 namespace reshare {
 

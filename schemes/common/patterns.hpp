@@ -2,11 +2,11 @@
 // patterns, each stored and computed once, and the means to build, store, map and compute them.
 #pragma once
 
-#include "offline/bitslice.hpp"
-#include "offline/compressed_layer.hpp"
-#include "offline/image_sections.hpp"
-#include "offline/pattern_ids.hpp"
-#include "schemes/scheme.hpp"
+#include "reshare/offline/bitslice.hpp"
+#include "reshare/offline/compressed_layer.hpp"
+#include "reshare/offline/image_sections.hpp"
+#include "reshare/offline/pattern_ids.hpp"
+#include "reshare/schemes/scheme.hpp"
 
 #include <cstdint>
 #include <vector>

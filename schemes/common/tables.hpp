@@ -3,7 +3,7 @@
 // calling f(a.table, b.table) for each.
 #pragma once
 
-#include "common/parallel.hpp"
+#include "reshare/common/parallel.hpp"
 
 #include <memory>
 #include <type_traits>

@@ -1,6 +1,6 @@
-#include "schemes/cr2/allocation.hpp"
+#include "reshare/schemes/cr2/allocation.hpp"
 
-#include "common/error.hpp"
+#include "reshare/common/error.hpp"
 
 #include <algorithm>
 #include <functional>

@@ -1,6 +1,6 @@
-#include "schemes/cr2/allocation_file.hpp"
+#include "reshare/schemes/cr2/allocation_file.hpp"
 
-#include "common/error.hpp"
+#include "reshare/common/error.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -3,7 +3,7 @@
 // bad file is one line naming the file and the field (exit code 2).
 #pragma once
 
-#include "schemes/cr2/input_patterns.hpp"
+#include "reshare/schemes/cr2/input_patterns.hpp"
 
 #include <cstdint>
 #include <string>

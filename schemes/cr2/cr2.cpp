@@ -1,9 +1,9 @@
-#include "schemes/cr2/cr2.hpp"
+#include "reshare/schemes/cr2/cr2.hpp"
 
-#include "common/parallel.hpp"
-#include "hw/timing/cu_pipeline.hpp"
-#include "offline/image_sections.hpp"
-#include "schemes/common/patterns.hpp"
+#include "reshare/common/parallel.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/offline/image_sections.hpp"
+#include "reshare/schemes/common/patterns.hpp"
 
 #include <algorithm>
 

@@ -10,8 +10,8 @@
 // It is lossless: the reference is the plain int8 network.
 #pragma once
 
-#include "offline/compressed_layer.hpp"
-#include "schemes/cr2/input_patterns.hpp"
+#include "reshare/offline/compressed_layer.hpp"
+#include "reshare/schemes/cr2/input_patterns.hpp"
 
 namespace reshare {
 

@@ -8,7 +8,7 @@
 // Plain C++: the second piece of the scheme `cr2` (issue 9).
 #pragma once
 
-#include "common/config.hpp"
+#include "reshare/common/config.hpp"
 
 #include <cstdint>
 #include <unordered_map>

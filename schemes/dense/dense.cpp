@@ -1,7 +1,7 @@
-#include "schemes/dense/dense.hpp"
+#include "reshare/schemes/dense/dense.hpp"
 
-#include "offline/image_sections.hpp"
-#include "schemes/common/patterns.hpp"
+#include "reshare/offline/image_sections.hpp"
+#include "reshare/schemes/common/patterns.hpp"
 
 namespace reshare {
 namespace {

@@ -3,7 +3,7 @@
 // the result buffer.
 #pragma once
 
-#include "offline/compressed_layer.hpp"
+#include "reshare/offline/compressed_layer.hpp"
 
 namespace reshare {
 

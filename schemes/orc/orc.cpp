@@ -1,8 +1,8 @@
-#include "schemes/orc/orc.hpp"
+#include "reshare/schemes/orc/orc.hpp"
 
-#include "offline/image_sections.hpp"
-#include "hw/timing/cu_pipeline.hpp"
-#include "schemes/common/tables.hpp"
+#include "reshare/offline/image_sections.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/schemes/common/tables.hpp"
 
 #include <algorithm>
 

@@ -4,7 +4,7 @@
 // (its row indices span the tile).
 #pragma once
 
-#include "offline/compressed_layer.hpp"
+#include "reshare/offline/compressed_layer.hpp"
 
 namespace reshare {
 

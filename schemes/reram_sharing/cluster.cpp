@@ -1,6 +1,6 @@
-#include "schemes/reram_sharing/cluster.hpp"
+#include "reshare/schemes/reram_sharing/cluster.hpp"
 
-#include "common/error.hpp"
+#include "reshare/common/error.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,10 +1,10 @@
-#include "schemes/reram_sharing/reram_sharing.hpp"
+#include "reshare/schemes/reram_sharing/reram_sharing.hpp"
 
-#include "common/parallel.hpp"
-#include "hw/timing/cu_pipeline.hpp"
-#include "offline/image_sections.hpp"
-#include "schemes/common/tables.hpp"
-#include "schemes/reram_sharing/cluster.hpp"
+#include "reshare/common/parallel.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/offline/image_sections.hpp"
+#include "reshare/schemes/common/tables.hpp"
+#include "reshare/schemes/reram_sharing/cluster.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -20,7 +20,7 @@
 // OU-row group; the digital adders add its ou.cols results into the outputs of every position the index maps to it.
 #pragma once
 
-#include "offline/compressed_layer.hpp"
+#include "reshare/offline/compressed_layer.hpp"
 
 namespace reshare {
 

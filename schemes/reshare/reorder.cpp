@@ -1,4 +1,4 @@
-#include "schemes/reshare/reorder.hpp"
+#include "reshare/schemes/reshare/reorder.hpp"
 
 #include <algorithm>
 #include <numeric>

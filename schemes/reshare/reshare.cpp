@@ -1,8 +1,8 @@
-#include "schemes/reshare/reshare.hpp"
+#include "reshare/schemes/reshare/reshare.hpp"
 
-#include "hw/timing/cu_pipeline.hpp"
-#include "schemes/common/tables.hpp"
-#include "schemes/reshare/reorder.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/schemes/common/tables.hpp"
+#include "reshare/schemes/reshare/reorder.hpp"
 
 #include <algorithm>
 

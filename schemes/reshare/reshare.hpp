@@ -5,7 +5,7 @@
 // block's last pattern is computed; a task writes its whole block to the result buffer (block write).
 #pragma once
 
-#include "schemes/common/patterns.hpp"
+#include "reshare/schemes/common/patterns.hpp"
 
 namespace reshare {
 

@@ -1,7 +1,7 @@
-#include "schemes/rws/rws.hpp"
+#include "reshare/schemes/rws/rws.hpp"
 
-#include "hw/timing/cu_pipeline.hpp"
-#include "schemes/common/tables.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/schemes/common/tables.hpp"
 
 namespace reshare {
 namespace {

@@ -4,7 +4,7 @@
 // many bit-columns each pattern feeds) and a column index list (their bit-columns, grouped by pattern).
 #pragma once
 
-#include "schemes/common/patterns.hpp"
+#include "reshare/schemes/common/patterns.hpp"
 
 namespace reshare {
 

@@ -1,4 +1,4 @@
-#include "schemes/sme/bit_sparse.hpp"
+#include "reshare/schemes/sme/bit_sparse.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,10 +1,10 @@
-#include "schemes/sme/sme.hpp"
+#include "reshare/schemes/sme/sme.hpp"
 
-#include "common/parallel.hpp"
-#include "hw/timing/cu_pipeline.hpp"
-#include "offline/image_sections.hpp"
-#include "schemes/common/tables.hpp"
-#include "schemes/sme/bit_sparse.hpp"
+#include "reshare/common/parallel.hpp"
+#include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/offline/image_sections.hpp"
+#include "reshare/schemes/common/tables.hpp"
+#include "reshare/schemes/sme/bit_sparse.hpp"
 
 #include <algorithm>
 

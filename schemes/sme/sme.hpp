@@ -17,7 +17,7 @@
 // input_bits plus its rows' largest shift input cycles.
 #pragma once
 
-#include "offline/compressed_layer.hpp"
+#include "reshare/offline/compressed_layer.hpp"
 
 namespace reshare {
 

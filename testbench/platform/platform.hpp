@@ -2,10 +2,10 @@
 // the accelerator's DMA goes through the same router.
 #pragma once
 
-#include "hw/modules/accelerator.hpp"
-#include "testbench/platform/driver.hpp"
-#include "testbench/platform/memory.hpp"
-#include "testbench/platform/router.hpp"
+#include "reshare/hw/modules/accelerator.hpp"
+#include "reshare/testbench/platform/driver.hpp"
+#include "reshare/testbench/platform/memory.hpp"
+#include "reshare/testbench/platform/router.hpp"
 
 #include <tlm_utils/tlm_quantumkeeper.h>
 

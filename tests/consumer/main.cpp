@@ -1,7 +1,9 @@
 // A platform of its own around the installed accelerator, as another project would build it: a CPU-like initiator
 // on the register window, a memory target behind the DMA port, an interrupt wire. It reads ID and VERSION over
 // TLM and checks that the interrupt line is low; prints "consumer ok" and returns 0 only if every check passed.
-#include "hw/modules/accelerator.hpp"
+#include <reshare/hw/modules/accelerator.hpp>
+
+#include "common/config.hpp"   // the platform's own header of that name (include/common/config.hpp)
 
 #include <systemc>
 #include <tlm>
@@ -103,6 +105,8 @@ private:
 int sc_main(int, char*[]) {
     Cpu cpu("cpu");
     Ram ram("ram", 1 << 16);
+    const platform::HwConfig own;   // the platform's configuration type beside reshare's
+    (void)own.clock_mhz;
     reshare::hw::Accelerator accelerator("accelerator", reshare::HwConfig{}, 1);
     sc_core::sc_signal<bool> irq_line("irq_line");
 
