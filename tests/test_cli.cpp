@@ -503,6 +503,8 @@ TEST_CASE("cli: run --vcd writes a 1 ns waveform with the layer, the interrupt a
     INFO(path);
     REQUIRE(path != "pe_0.cu_0");
     REQUIRE(s.find("$scope module " + cu + " $end") != std::string::npos);
+    // It opens the trace it was written for.
+    REQUIRE(g.find("[dumpfile] \"" + fs::absolute(vcd).string() + "\"") != std::string::npos);
 }
 
 TEST_CASE("cli: in detailed mode the waveform follows each CU's sharing-buffer occupancy", "[cli][real][vcd]") {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -18,12 +19,14 @@ std::string without_vcd_suffix(std::string path) {
 
 std::string gtkw_path(const std::string& vcd_path) { return without_vcd_suffix(vcd_path) + ".gtkw"; }
 
-std::string gtkw_save_file(const std::vector<std::string>& cus, const std::string& how_to_open) {
+std::string gtkw_save_file(const std::vector<std::string>& cus, const std::string& how_to_open, const std::string& dumpfile) {
     std::ostringstream f;
     f << "[*] GTKWave save file for `reshare run --vcd FILE`: " << how_to_open << ".\n"
       << "[*] Press \"zoom fit\" (Ctrl+Alt+F) to see the whole job.\n"
-      << "[*] Signals grouped: the accelerator's layer and interrupt, then the first four traced CUs' busy and stall counters.\n"
-      << "[timestart] 0\n[treeopen] SystemC.\n[treeopen] SystemC.accelerator.\n"
+      << "[*] Signals grouped: the accelerator's layer and interrupt, then the same first four traced CUs' busy, stall\n"
+      << "[*] counters and sharing-buffer occupancy.\n";
+    if (!dumpfile.empty()) f << "[dumpfile] \"" << dumpfile << "\"\n";
+    f << "[timestart] 0\n[treeopen] SystemC.\n[treeopen] SystemC.accelerator.\n"
       << "@800200\n-accelerator\n@424\n+{layer (-1 idle)} SystemC.accelerator.layer[31:0]\n@28\n"
       << "SystemC.accelerator.irq\n@1000200\n-accelerator\n";
     auto group = [&](const std::string& title, const char* format, const std::string& signal, const std::string& label,
@@ -37,7 +40,7 @@ std::string gtkw_save_file(const std::vector<std::string>& cus, const std::strin
     };
     group("CUs busy", "@28", "busy", "busy", 4);
     group("CUs MVM stall so far (ns)", "@24", "stalled_ns[63:0]", "stalled ns", 4);
-    group("CUs sharing buffer (results; detailed mode)", "@24", "sharing_buffer[63:0]", "sharing buffer", 2);
+    group("CUs sharing buffer (results; detailed mode)", "@24", "sharing_buffer[63:0]", "sharing buffer", 4);
     return f.str();
 }
 
@@ -63,7 +66,9 @@ Waveform::Waveform(sc_core::sc_module_name name, const std::string& vcd_path, co
         names.push_back(where);
     }
     const std::string save = gtkw_path(vcd_path);
-    std::ofstream(save) << gtkw_save_file(names, "open with `gtkwave FILE " + save + "`");
+    std::error_code ec;
+    const std::filesystem::path trace = std::filesystem::absolute(without_vcd_suffix(vcd_path) + ".vcd", ec);
+    std::ofstream(save) << gtkw_save_file(names, "open with `gtkwave " + save + "`", trace.string());
     SC_HAS_PROCESS(Waveform);
     SC_METHOD(apply);
     sensitive << wake_;

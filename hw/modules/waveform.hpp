@@ -45,7 +45,8 @@ private:
 
 // The GTKWave save file of a trace whose CUs are `cus` ("pe_0.cu_5", ...): the accelerator's layer and interrupt,
 // then the first four CUs' busy and stall signals and the first two CUs' sharing-buffer occupancy.
-std::string gtkw_save_file(const std::vector<std::string>& cus, const std::string& how_to_open);
+// `dumpfile`: the trace GTKWave opens with the save file (empty: none, for the repository's generic one).
+std::string gtkw_save_file(const std::vector<std::string>& cus, const std::string& how_to_open, const std::string& dumpfile = "");
 
 // Where Waveform puts the save file of `vcd_path`.
 std::string gtkw_path(const std::string& vcd_path);
