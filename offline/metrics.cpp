@@ -6,17 +6,8 @@
 #include <algorithm>
 
 namespace reshare {
-namespace {
 
-void add_by_name(std::vector<std::pair<std::string, uint64_t>>& to, const std::string& name, uint64_t bits) {
-    auto it = std::find_if(to.begin(), to.end(), [&](const auto& kv) { return kv.first == name; });
-    if (it == to.end())
-        to.push_back({name, bits});
-    else
-        it->second += bits;
-}
-
-}  // namespace
+using hw::add_by_name;
 
 std::vector<uint32_t> unit_ous(const CompressedLayer& l) { return scheme_def(l.scheme).unit_ous(l); }
 

@@ -87,6 +87,14 @@ WorkUnit piece_of(const WorkUnit& u, uint32_t a, uint32_t b) {
 
 }  // namespace
 
+void add_by_name(std::vector<std::pair<std::string, uint64_t>>& to, const std::string& name, uint64_t bits) {
+    auto it = std::find_if(to.begin(), to.end(), [&](const auto& kv) { return kv.first == name; });
+    if (it == to.end())
+        to.push_back({name, bits});
+    else
+        it->second += bits;
+}
+
 std::vector<WorkUnit> cut_to_cus(const HwConfig& c, const TimingRule& rule, std::vector<WorkUnit> units) {
     if (rule.engine != SharingEngine::Direct) return units;
     const uint64_t slots = uint64_t(c.cu_arrays) * c.ous_per_crossbar();
@@ -151,13 +159,7 @@ LayerHolding layer_holding(const HwConfig& c, const TimingRule& rule, const std:
         for (size_t i = s.begin; i < s.end; ++i) cu.add(units[i]);
         out.stored_ous += s.stored_ous;
         out.array_overflow_cus += s.stored_ous > uint64_t(c.cu_arrays) * c.ous_per_crossbar();
-        for (const auto& held : cu.bits()) {   // (not a structured binding: clang 14 cannot capture one)
-            auto it = std::find_if(out.bits.begin(), out.bits.end(), [&](const auto& kv) { return kv.first == held.first; });
-            if (it == out.bits.end())
-                out.bits.push_back(held);
-            else
-                it->second += held.second;
-        }
+        for (const auto& [name, bits] : cu.bits()) add_by_name(out.bits, name, bits);
         out.edram_bits += cu.edram_bits();
         out.index_memory_bits += cu.index_memory_bits();
         out.largest_cu_edram_bits = std::max(out.largest_cu_edram_bits, cu.edram_bits());

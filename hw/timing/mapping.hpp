@@ -60,6 +60,9 @@ std::vector<WorkUnit> cut_to_cus(const HwConfig& c, const TimingRule& rule, std:
 
 std::vector<CuShare> map_layer(const HwConfig& c, const TimingRule& rule, const std::vector<WorkUnit>& units);
 
+// Adds `bits` to the entry called `name` of a by-structure list, appending it when new (first-seen order).
+void add_by_name(std::vector<std::pair<std::string, uint64_t>>& to, const std::string& name, uint64_t bits);
+
 // A mapped layer's storage: every CU's structures summed over its CUs.
 struct LayerHolding {
     std::vector<std::pair<std::string, uint64_t>> bits;   // by structure
