@@ -308,6 +308,25 @@ HwConfig load_config(const std::string& path) {
     return c;
 }
 
+void apply_setting(HwConfig& c, const std::string& key, const std::string& value, const std::string& by) {
+    const Key* k = find_key(key);
+    if (!k) throw Error(key + ": unknown key" + (is_section(key) ? " (a section: name one of its keys)" : ""));
+    YAML::Node node;
+    try {
+        node = YAML::Load(value);
+    } catch (const YAML::Exception&) {
+        throw Error(key + ": cannot read the value '" + value + "'");
+    }
+    k->read(c, node, key);
+    c.mark_set(key, by);
+}
+
+std::vector<std::string> config_keys() {
+    std::vector<std::string> keys;
+    for (const Key& k : schema()) keys.push_back(k.path);
+    return keys;
+}
+
 void validate(const HwConfig& c) {
     const std::string& s = c.source;
     require(c.xbar_rows > 0 && c.xbar_rows <= 4096, s, "crossbar.rows", "must be in 1..4096");

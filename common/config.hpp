@@ -161,6 +161,11 @@ constexpr long kMaxChipCus = 65536;
 
 // Defaults overridden by the YAML file at `path`; throws Error("config <path>: <key>: <problem>").
 HwConfig load_config(const std::string& path);
+// Sets one key (a dotted schema path such as sharing.block_bytes) from its value as YAML would read it, marking it set
+// by `by`; throws Error("<key>: <problem>") for an unknown key or a bad value. validate() afterwards checks relations.
+void apply_setting(HwConfig& c, const std::string& key, const std::string& value, const std::string& by);
+// Every key of the schema, in schema order.
+std::vector<std::string> config_keys();
 // Checks the relations between keys (OU inside the crossbar, block filled by results, ...).
 void validate(const HwConfig& c);
 // Every key with its value and the source of its default: the configuration a report was made with.

@@ -26,6 +26,10 @@ void add_model_options(CLI::App& cmd, ModelOptions& o) {
     cmd.add_option("--encoding", o.encoding, "weight encoding: twos, offset or differential (overrides the config)");
     cmd.add_option("--quant", o.quant, "quantization granularity: per-tensor or per-channel (overrides the config)");
     cmd.add_option("--ou", o.ou, "OU size ROWSxCOLS, e.g. 8x8 (overrides the config)");
+    cmd.add_option("--set", o.sets, "KEY=VALUE: set any configuration key (e.g. sharing.block_bytes=8) over the "
+                                    "config file; repeatable")
+        ->expected(1)
+        ->take_all();
     cmd.add_option("--threads", o.threads, "worker threads, 1..1024 (default: RESHARE_THREADS or all cores)")
         ->check(CLI::Range(1, 1024));
     cmd.add_option("--seed", o.seed, "seed of synthetic weights (default " + std::to_string(o.seed) + ")")
@@ -35,6 +39,15 @@ void add_model_options(CLI::App& cmd, ModelOptions& o) {
 
 HwConfig resolve_config(const ModelOptions& o) {
     HwConfig c = o.config.empty() ? HwConfig{} : load_config(o.config);
+    for (const std::string& set : o.sets) {
+        const size_t eq = set.find('=');
+        if (eq == std::string::npos || eq == 0) throw Error("--set " + set + ": expected KEY=VALUE, such as sharing.block_bytes=8");
+        try {
+            apply_setting(c, set.substr(0, eq), set.substr(eq + 1), "command line --set");
+        } catch (const Error& e) {
+            throw Error(std::string("--set ") + e.what());
+        }
+    }
     if (!o.encoding.empty()) c.encoding = parse_encoding(o.encoding), c.mark_set("quantization.encoding", "command line --encoding");
     if (!o.quant.empty()) c.quant = parse_quant(o.quant), c.mark_set("quantization.granularity", "command line --quant");
     if (!o.ou.empty()) {
@@ -45,7 +58,7 @@ HwConfig resolve_config(const ModelOptions& o) {
         c.ou_cols = std::stoi(m[2]);
         c.mark_set("ou.rows", "command line --ou"), c.mark_set("ou.cols", "command line --ou");
     }
-    if (!o.encoding.empty() || !o.quant.empty() || !o.ou.empty()) c.source += " with command-line overrides";
+    if (!o.sets.empty() || !o.encoding.empty() || !o.quant.empty() || !o.ou.empty()) c.source += " with command-line overrides";
     validate(c);
     return c;
 }
@@ -113,6 +126,7 @@ std::vector<std::string> model_args(const ModelOptions& o) {
     add_arg(a, "--encoding", o.encoding);
     add_arg(a, "--quant", o.quant);
     add_arg(a, "--ou", o.ou);
+    for (const std::string& set : o.sets) add_arg(a, "--set", set);
     if (o.threads > 0) add_arg(a, "--threads", std::to_string(o.threads));
     return a;
 }
@@ -152,8 +166,9 @@ int run_self(const std::vector<std::string>& args) {
     return exit_status(status);
 }
 
-std::vector<int> run_self_all(const std::vector<std::vector<std::string>>& runs, int jobs, const std::string& scratch) {
-    if (jobs <= 1) {
+std::vector<int> run_self_all(const std::vector<std::vector<std::string>>& runs, int jobs, const std::string& scratch,
+                              const RunDone& done) {
+    if (jobs <= 1 && !done) {
         std::vector<int> statuses;
         for (const auto& args : runs) statuses.push_back(run_self(args));
         return statuses;
@@ -163,7 +178,7 @@ std::vector<int> run_self_all(const std::vector<std::vector<std::string>>& runs,
     auto err_file = [&](size_t i) { return scratch + "/stderr-" + std::to_string(i); };
     size_t next = 0;
     while (next < runs.size() || !running.empty()) {
-        if (next < runs.size() && running.size() < size_t(jobs)) {
+        if (next < runs.size() && running.size() < size_t(std::max(jobs, 1))) {
             running.push_back({spawn_self(runs[next], err_file(next)), next});
             ++next;
             continue;
@@ -172,10 +187,14 @@ std::vector<int> run_self_all(const std::vector<std::vector<std::string>>& runs,
         const pid_t pid = waitpid(-1, &status, 0);
         const auto it = std::find_if(running.begin(), running.end(), [&](const auto& r) { return r.first == pid; });
         if (it == running.end()) continue;   // not one of ours
-        statuses[it->second] = exit_status(status);
-        std::ifstream err(err_file(it->second));   // its messages, whole, once it is done
-        if (err.peek() != std::ifstream::traits_type::eof()) std::cerr << err.rdbuf() << std::flush;   // (none: cerr would fail)
+        const size_t index = it->second;
         running.erase(it);
+        statuses[index] = exit_status(status);
+        std::ostringstream messages;   // its messages, whole, once it is done
+        if (std::ifstream err(err_file(index)); err.peek() != std::ifstream::traits_type::eof()) messages << err.rdbuf();
+        std::filesystem::remove(err_file(index));
+        if (done) done(index, statuses[index], messages.str());
+        else std::cerr << messages.str() << std::flush;
     }
     return statuses;
 }

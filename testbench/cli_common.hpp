@@ -20,6 +20,7 @@ struct ModelOptions {
     std::string encoding;   // overrides quantization.encoding
     std::string quant;      // overrides quantization.granularity
     std::string ou;         // "RxC", overrides ou.rows / ou.cols
+    std::vector<std::string> sets;   // "KEY=VALUE" (--set, repeatable): any configuration key, after the file
     int threads = 0;        // 0 = RESHARE_THREADS or all cores
     uint64_t seed = models::Model::kDefaultSeed;
 };
@@ -55,9 +56,13 @@ void add_arg(std::vector<std::string>& args, const char* flag, const std::string
 
 // Runs this same executable with `args` (a SystemC simulation per process), its stdout discarded; its exit status.
 int run_self(const std::vector<std::string>& args);
-// Each of `runs` in its own process, up to `jobs` at a time; with more than one, a child's stderr is kept in
-// `scratch` and copied to ours when it ends, so messages do not interleave. The exit statuses, in order.
-std::vector<int> run_self_all(const std::vector<std::vector<std::string>>& runs, int jobs, const std::string& scratch);
+// Called as each run ends: its index, exit status and what it wrote to stderr.
+using RunDone = std::function<void(size_t index, int status, const std::string& messages)>;
+// Each of `runs` in its own process, up to `jobs` at a time; with more than one (or with `done`), a child's stderr
+// is kept in `scratch` and, when it ends, handed to `done` or (without it) copied to ours, so messages do not
+// interleave. The exit statuses, in order.
+std::vector<int> run_self_all(const std::vector<std::vector<std::string>>& runs, int jobs, const std::string& scratch,
+                              const RunDone& done = {});
 
 void check_distinct(const std::vector<std::pair<std::string, std::string>>& outputs);
 // The fields every JSON output starts with: model, weights, encoding, quantization.
@@ -75,5 +80,6 @@ void register_compress(CLI::App& app);
 void register_fit(CLI::App& app);
 void register_run(CLI::App& app);
 void register_compare(CLI::App& app);
+void register_sweep(CLI::App& app);
 
 }  // namespace reshare::cli

@@ -12,6 +12,7 @@ namespace {
 struct StatsOptions {
     ModelOptions model;
     bool json = false;
+    std::string report;   // the JSON also to this file
 };
 
 nlohmann::ordered_json stats_json(const PatternStats& s) {
@@ -36,6 +37,7 @@ void print_row(const std::string& name, const std::string& shape, const PatternS
 }
 
 void run(const StatsOptions& o) {
+    check_writable("--report", o.report);
     const HwConfig config = resolve_config(o.model);
     const models::Model model = models::load_model(o.model.model, o.model.seed);
     const int threads = thread_count(o.model);
@@ -67,6 +69,7 @@ void run(const StatsOptions& o) {
     });
     out["total"] = stats_json(summarize(total));
     out["layers"] = layers;
+    if (!o.report.empty()) write_whole(o.report, out.dump(2) + "\n");
     if (o.json)
         std::cout << out.dump(2) << "\n";
     else
@@ -80,6 +83,7 @@ void register_stats(CLI::App& app) {
     CLI::App* cmd = app.add_subcommand("stats", "OU-column pattern statistics of a model's bit-sliced weights");
     add_model_options(*cmd, opts->model);
     cmd->add_flag("--json", opts->json, "print JSON instead of a table");
+    cmd->add_option("--report", opts->report, "also write the JSON to this file");
     cmd->callback([opts] { run(*opts); });
 }
 
