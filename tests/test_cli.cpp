@@ -534,3 +534,68 @@ TEST_CASE("cli: in detailed mode the waveform follows each CU's sharing-buffer o
             nonzero = true;
     REQUIRE(nonzero);
 }
+
+TEST_CASE("cli: --set changes any configuration key, and a bad key or value is one line", "[cli]") {
+    const Run r = run_reshare("stats --model face_recognition --set sharing.block_bytes=8 --set ou.rows=4 --json");
+    REQUIRE(r.status == 0);
+    const json j = json::parse(r.out);
+    REQUIRE(j["ou"] == json::array({4, 8}));
+    REQUIRE(j["config"]["sharing.block_bytes"] == 8);
+    REQUIRE(j["config"]["sources"]["sharing.block_bytes"].get<std::string>().find("set by command line --set") == 0);
+    require_one_line_error(run_reshare("stats --model face_recognition --set sharing.block_byte=8"),
+                           "--set sharing.block_byte: unknown key");
+    require_one_line_error(run_reshare("stats --model face_recognition --set ou.rows=abc"), "ou.rows: expected an integer");
+    require_one_line_error(run_reshare("stats --model face_recognition --set ou.rows"), "expected KEY=VALUE");
+    require_one_line_error(run_reshare("stats --model face_recognition --set ou.rows=3"), "ou.rows: must divide");
+}
+
+TEST_CASE("cli: sweep runs the minimal spec, bit-exact at every point, and skips what is done", "[cli][real][sweep]") {
+    const fs::path dir = fresh_dir("sweep");
+    fs::create_directories(dir);
+    std::ofstream(dir / "spec.yaml") << "models: [face_recognition]\nschemes: [rws, reshare]\ngrid:\n  sharing.block_bytes: [8, 16]\n";
+    const std::string args = "sweep " + (dir / "spec.yaml").string() + " -o " + (dir / "out").string();
+    Run r = run_reshare(args);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    REQUIRE(r.err.find("4/4 done, 0 failed") != std::string::npos);
+    std::ifstream csv(dir / "out" / "results.csv");
+    std::string header, line;
+    std::getline(csv, header);
+    REQUIRE(header.rfind("hash,status,command,model,weights,scheme,image,label,sharing.block_bytes,bit_exact,pes,", 0) == 0);
+    std::vector<std::string> rows;
+    while (std::getline(csv, line)) rows.push_back(line);
+    REQUIRE(rows.size() == 4);
+    for (const std::string& row : rows) REQUIRE(row.find(",ok,run,face_recognition,real,") != std::string::npos);
+    REQUIRE(rows[0].find(",rws,synthetic,,8,true,") != std::string::npos);
+    REQUIRE(rows[3].find(",reshare,synthetic,,16,true,") != std::string::npos);
+    // The report of a point is the report `run` writes: block size 8 halves ReShare's results per block write.
+    const json plan = json::parse(std::ifstream(dir / "out" / "plan.json"));
+    const json small = json::parse(std::ifstream(dir / "out" / "points" / (plan["points"][1]["hash"].get<std::string>() + ".json")));
+    const json large = json::parse(std::ifstream(dir / "out" / "points" / (plan["points"][3]["hash"].get<std::string>() + ".json")));
+    REQUIRE(small["config"]["sharing.block_bytes"] == 8);
+    REQUIRE(small["totals"]["block_writes"].get<double>() > large["totals"]["block_writes"].get<double>());
+    // Again: nothing to run, the same CSV.
+    const std::string first = [&] { std::stringstream s; s << std::ifstream(dir / "out" / "results.csv").rdbuf(); return s.str(); }();
+    r = run_reshare(args);
+    REQUIRE(r.status == 0);
+    REQUIRE(r.err.find("4 points, 4 already done, running 0") != std::string::npos);
+    std::stringstream again;
+    again << std::ifstream(dir / "out" / "results.csv").rdbuf();
+    REQUIRE(again.str() == first);
+    // A lost report is run again, the others not.
+    fs::remove(dir / "out" / "points" / (plan["points"][2]["hash"].get<std::string>() + ".json"));
+    r = run_reshare(args);
+    REQUIRE(r.err.find("4 points, 3 already done, running 1") != std::string::npos);
+}
+
+TEST_CASE("cli: a sweep with a bad point stops before any work, naming the point and the key", "[cli][sweep]") {
+    const fs::path dir = fresh_dir("sweep-bad");
+    fs::create_directories(dir);
+    std::ofstream(dir / "spec.yaml") << "models: [face_recognition]\nschemes: [rws]\ngrid:\n  ou.rows: [8, 3]\n";
+    require_one_line_error(run_reshare("sweep " + (dir / "spec.yaml").string() + " -o " + (dir / "out").string()),
+                           "point 2 (model=face_recognition scheme=rws ou.rows=3): config");
+    REQUIRE(!fs::exists(dir / "out"));
+    require_one_line_error(run_reshare("sweep " + (dir / "spec.yaml").string() + " -o " + (dir / "out").string() + " --wait"),
+                           "go with --slurm");
+    require_one_line_error(run_reshare("sweep --collect -o " + (dir / "nothing").string()), "no plan.json");
+}
