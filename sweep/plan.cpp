@@ -239,7 +239,7 @@ std::vector<std::string> point_args(const Point& p, const std::string& report, i
     std::vector<std::string> a = {p.command, "--model", p.model, "--seed", std::to_string(p.seed), "--report", report,
                                   "--threads", std::to_string(threads)};
     if (p.command == "run") a.insert(a.end(), {"--scheme", p.scheme});
-    if (!p.image.empty()) a.insert(a.end(), {"--image", p.image});
+    if (p.command == "run" && !p.image.empty()) a.insert(a.end(), {"--image", p.image});
     if (!p.config.empty()) a.insert(a.end(), {"--config", p.config});
     for (const auto& [k, v] : p.settings) a.insert(a.end(), {"--set", k + "=" + v});
     return a;

@@ -81,5 +81,6 @@ void register_fit(CLI::App& app);
 void register_run(CLI::App& app);
 void register_compare(CLI::App& app);
 void register_sweep(CLI::App& app);
+void register_figures(CLI::App& app);
 
 }  // namespace reshare::cli

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
     reshare::cli::register_run(app);
     reshare::cli::register_compare(app);
     reshare::cli::register_sweep(app);
+    reshare::cli::register_figures(app);
     // A misspelt command: name it, rather than CLI11's "A subcommand is required".
     if (argc > 1 && argv[1][0] != '-') {
         std::string known;

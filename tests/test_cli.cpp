@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace fs = std::filesystem;
@@ -598,4 +599,54 @@ TEST_CASE("cli: a sweep with a bad point stops before any work, naming the point
     require_one_line_error(run_reshare("sweep " + (dir / "spec.yaml").string() + " -o " + (dir / "out").string() + " --wait"),
                            "go with --slurm");
     require_one_line_error(run_reshare("sweep --collect -o " + (dir / "nothing").string()), "no plan.json");
+}
+
+TEST_CASE("cli: figures makes each figure's CSV from the runs, plots and a report, as a cached sweep", "[cli][real][sweep]") {
+    const fs::path dir = fresh_dir("figures");
+    const std::string args = "figures -o " + dir.string() + " --models face_recognition --schemes dense,orc,rws,reshare";
+    Run r = run_reshare(args);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    REQUIRE(r.err.find("equal chip = RWS's") != std::string::npos);
+    // 1 stats point and 4 schemes in two views.
+    REQUIRE(r.err.find("9 points, 0 already done") != std::string::npos);
+    auto lines_of = [&](const char* name) {
+        std::ifstream f(dir / name);
+        std::vector<std::string> out;
+        for (std::string l; std::getline(f, l);) out.push_back(l);
+        return out;
+    };
+    const std::vector<std::string> speed = lines_of("fig6a_speedup.csv");
+    REQUIRE(speed.size() == 9);
+    REQUIRE(speed[0] == "model,weights,view,scheme,pes,time_ns,speedup_vs_rws");
+    REQUIRE(speed[3].rfind("face_recognition,real,resident,rws,", 0) == 0);
+    REQUIRE(speed[3].substr(speed[3].rfind(',') + 1) == "1.0000");
+    // Each figure's value is the reports' own arithmetic: ReShare's equal-chip speedup from the two reports.
+    const json plan = json::parse(std::ifstream(dir / "plan.json"));
+    std::map<std::string, json> reports;
+    for (const auto& p : plan["points"])
+        reports[p["label"].get<std::string>() + "/" + p["scheme"].get<std::string>()] =
+            json::parse(std::ifstream(dir / "points" / (p["hash"].get<std::string>() + ".json")));
+    const double expected = reports["equal-chip/rws"]["totals"]["time_ns"].get<double>() /
+                            reports["equal-chip/reshare"]["totals"]["time_ns"].get<double>();
+    const std::string& row = speed[8];
+    REQUIRE(row.rfind("face_recognition,real,equal-chip,reshare,", 0) == 0);
+    REQUIRE(std::stod(row.substr(row.rfind(',') + 1)) == Approx(expected).epsilon(1e-3));
+    REQUIRE(reports["equal-chip/reshare"]["pes"] == reports["resident/rws"]["pes"]);   // RWS's chip
+    const std::vector<std::string> shares = lines_of("fig3_pattern_shares.csv");
+    REQUIRE(shares.size() == 4);
+    REQUIRE(shares[1].rfind("face_recognition,real,all_columns,0.17", 0) == 0);   // docs/encodings.md: 17.4%
+    for (const char* f : {"fig3_pattern_shares", "fig6a_speedup", "fig6b_reram", "fig7a_energy", "fig7b_storage"}) {
+        INFO(f);
+        std::ifstream png(dir / (std::string(f) + ".png"), std::ios::binary);
+        char magic[4] = {};
+        png.read(magic, 4);
+        REQUIRE(std::string(magic + 1, 3) == "PNG");
+        REQUIRE(fs::file_size(dir / (std::string(f) + ".svg")) > 1000);
+    }
+    const std::vector<std::string> report = lines_of("report.md");
+    REQUIRE(std::count_if(report.begin(), report.end(), [](const std::string& l) { return l.find("not judged") != std::string::npos; }) == 5);
+    r = run_reshare(args);   // drawn again from the cache
+    REQUIRE(r.status == 0);
+    REQUIRE(r.err.find("9 points, 9 already done, running 0") != std::string::npos);
 }
