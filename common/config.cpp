@@ -1,6 +1,7 @@
 #include "reshare/common/config.hpp"
 
 #include "reshare/common/error.hpp"
+#include "reshare/common/yaml_file.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -291,14 +292,7 @@ const char* to_string(QuantGranularity q) { return name_of(q, kQuants); }
 QuantGranularity parse_quant(const std::string& s) { return parse_name(s, kQuants, "quantization"); }
 
 HwConfig load_config(const std::string& path) {
-    YAML::Node root;
-    try {
-        root = YAML::LoadFile(path);
-    } catch (const YAML::BadFile&) {
-        throw Error("config " + path + ": cannot read the file");
-    } catch (const YAML::Exception& e) {
-        throw Error("config " + path + ": not valid YAML (" + e.msg + " at line " + std::to_string(e.mark.line + 1) + ")");
-    }
+    const YAML::Node root = load_yaml_file(path, "config");
     HwConfig c;
     c.source = path;
     if (root.IsNull()) return c;

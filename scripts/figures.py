@@ -164,8 +164,13 @@ def plot(folder, t):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    def save(fig, name):
-        fig.tight_layout()
+    def save(fig, name, legend_of=None):
+        if legend_of is not None:   # one legend of the schemes above the panels, clear of the bars
+            handles, labels = legend_of.get_legend_handles_labels()
+            fig.legend(handles, labels, loc="upper center", ncol=len(labels), fontsize=8, frameon=False)
+            fig.tight_layout(rect=(0, 0, 1, 0.93))
+        else:
+            fig.tight_layout()
         for ext in ("png", "svg"):
             fig.savefig(os.path.join(folder, f"{name}.{ext}"), dpi=130)
         plt.close(fig)
@@ -194,21 +199,18 @@ def plot(folder, t):
         for ax, view in zip(axes, ("resident", "equal-chip")):
             vals = {(r[0], r[3]): float(r[col]) for r in t[key] if r[2] == view}
             bars(ax, t, vals, f"{title}, {view} view", ylabel, log=log, line=line)
-        axes[0].legend(fontsize=7, ncol=2)
-        save(fig, FILES[key])
+        save(fig, FILES[key], legend_of=axes[0])
 
     fig, ax = plt.subplots(figsize=(8, 4.5))
     bars(ax, t, {(r[0], r[2]): float(r[5]) for r in t["fig6b"] if r[5]}, "Fig. 6(b): ReRAM reduction (dense crossbars / scheme's)",
          "reduction (x, dense = 1)", log=True, line=1.0)
-    ax.legend(fontsize=7, ncol=2)
-    save(fig, FILES["fig6b"])
+    save(fig, FILES["fig6b"], legend_of=ax)
 
     fig, axes = plt.subplots(1, 3, figsize=(18, 4.5))
     for ax, col, what in ((axes[0], 4, "RWS"), (axes[1], 5, "ORC"), (axes[2], 6, "the original weight bits")):
         bars(ax, t, {(r[0], r[2]): float(r[col]) for r in t["fig7b"] if r[col]}, f"Fig. 7(b): storage normalized to {what}",
              f"storage / {what}", line=1.0)
-    axes[0].legend(fontsize=7, ncol=2)
-    save(fig, FILES["fig7b"])
+    save(fig, FILES["fig7b"], legend_of=axes[0])
 
 
 def verdicts(t):

@@ -1,6 +1,7 @@
 #include "reshare/sweep/plan.hpp"
 
 #include "reshare/common/error.hpp"
+#include "reshare/common/yaml_file.hpp"
 #include "reshare/models/model.hpp"
 #include "reshare/offline/compressed_layer.hpp"
 #include "reshare/schemes/scheme.hpp"
@@ -135,14 +136,7 @@ uint64_t read_seed(const YAML::Node& n, const std::string& where) {
 }  // namespace
 
 Plan load_spec(const std::string& path) {
-    YAML::Node root;
-    try {
-        root = YAML::LoadFile(path);
-    } catch (const YAML::BadFile&) {
-        throw Error("sweep " + path + ": cannot read the file");
-    } catch (const YAML::Exception& e) {
-        throw Error("sweep " + path + ": not valid YAML (" + e.msg + " at line " + std::to_string(e.mark.line + 1) + ")");
-    }
+    const YAML::Node root = load_yaml_file(path, "sweep");
     const std::string where = "sweep " + path;
     if (!root.IsMap()) throw Error(where + ": expected a mapping with models, schemes and a grid or points");
     static const std::set<std::string> known = {"models", "schemes", "images", "seed", "config", "grid", "points"};
