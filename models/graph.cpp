@@ -48,19 +48,29 @@ int GraphBuilder::push(Node n) {
 
 void GraphBuilder::set_window(Node& n, int in, int kh, int kw, int stride, int dilation, PadMode mode, int pad) {
     const Shape& s = shape(in);
-    n.inputs = {in};
-    n.kh = kh;
-    n.kw = kw;
-    n.stride_h = n.stride_w = stride;
-    n.dil_h = n.dil_w = dilation;
+    Window w;
+    w.kh = kh, w.kw = kw, w.stride_h = w.stride_w = stride, w.dil_h = w.dil_w = dilation;
     if (pad >= 0) {
-        n.pad_top = n.pad_bottom = n.pad_left = n.pad_right = pad;
+        w.pad_top = w.pad_bottom = w.pad_left = w.pad_right = pad;
     } else if (mode == PadMode::Same) {
-        std::tie(n.pad_top, n.pad_bottom) = same_padding(s.h, kh, stride, dilation);
-        std::tie(n.pad_left, n.pad_right) = same_padding(s.w, kw, stride, dilation);
+        std::tie(w.pad_top, w.pad_bottom) = same_padding(s.h, kh, stride, dilation);
+        std::tie(w.pad_left, w.pad_right) = same_padding(s.w, kw, stride, dilation);
     }
-    n.out.h = out_extent(s.h, kh, stride, dilation, n.pad_top + n.pad_bottom);
-    n.out.w = out_extent(s.w, kw, stride, dilation, n.pad_left + n.pad_right);
+    apply_window(n, in, w);
+}
+
+void GraphBuilder::apply_window(Node& n, int in, const Window& w) {
+    const Shape& s = shape(in);
+    if (w.kh < 1 || w.kw < 1 || w.stride_h < 1 || w.stride_w < 1 || w.dil_h < 1 || w.dil_w < 1 ||
+        std::min({w.pad_top, w.pad_bottom, w.pad_left, w.pad_right}) < 0)
+        throw Error("graph " + g_.name + ": node " + n.name + " has a window with a non-positive size, stride or dilation, or negative padding");
+    n.inputs = {in};
+    n.kh = w.kh, n.kw = w.kw;
+    n.stride_h = w.stride_h, n.stride_w = w.stride_w;
+    n.dil_h = w.dil_h, n.dil_w = w.dil_w;
+    n.pad_top = w.pad_top, n.pad_bottom = w.pad_bottom, n.pad_left = w.pad_left, n.pad_right = w.pad_right;
+    n.out.h = out_extent(s.h, w.kh, w.stride_h, w.dil_h, n.pad_top + n.pad_bottom);
+    n.out.w = out_extent(s.w, w.kw, w.stride_w, w.dil_w, n.pad_left + n.pad_right);
     n.out.c = s.c;
 }
 
@@ -76,10 +86,28 @@ int GraphBuilder::conv(int in, const std::string& name, const ConvSpec& spec, co
     n.act = spec.act;
     const int kh = spec.kh ? spec.kh : spec.k, kw = spec.kw ? spec.kw : spec.k;
     set_window(n, in, kh, kw, spec.stride, spec.dilation, spec.mode, spec.pad);
+    return push_conv(std::move(n), in);
+}
+
+int GraphBuilder::conv(int in, const std::string& name, int cout, int groups, const Window& w, Activation act,
+                       const std::string& weight, ChannelAffine affine) {
+    Node n;
+    n.name = name;
+    n.kind = OpKind::Conv2d;
+    n.weight = weight;
+    n.affine = std::move(affine);
+    n.groups = groups;
+    n.cout = cout;
+    n.act = act;
+    apply_window(n, in, w);
+    return push_conv(std::move(n), in);
+}
+
+int GraphBuilder::push_conv(Node n, int in) {
     const int cin = shape(in).c;
-    if (spec.groups < 1 || cin % spec.groups || spec.cout % spec.groups)
-        throw Error("graph " + g_.name + ": conv " + name + " has groups that do not divide its channels");
-    n.out.c = spec.cout;
+    if (n.groups < 1 || cin % n.groups || n.cout % n.groups)
+        throw Error("graph " + g_.name + ": conv " + n.name + " has groups that do not divide its channels");
+    n.out.c = n.cout;
     return push(std::move(n));
 }
 
@@ -102,6 +130,14 @@ int GraphBuilder::pool(OpKind kind, int in, const std::string& name, int k, int 
     n.name = name;
     n.kind = kind;
     set_window(n, in, k, k, stride, 1, mode, pad);
+    return push(std::move(n));
+}
+
+int GraphBuilder::pool(OpKind kind, int in, const std::string& name, const Window& w) {
+    Node n;
+    n.name = name;
+    n.kind = kind;
+    apply_window(n, in, w);
     return push(std::move(n));
 }
 

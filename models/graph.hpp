@@ -94,6 +94,12 @@ struct ConvSpec {
     Activation act = Activation::Relu;
 };
 
+// A window's geometry given explicitly, per axis, with padding per side (ONNX's Conv and pools).
+struct Window {
+    int kh = 1, kw = 1, stride_h = 1, stride_w = 1, dil_h = 1, dil_w = 1;
+    int pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+};
+
 // Builds a graph node by node, inferring shapes and checking every geometry as it goes.
 // All methods return the new node's index. Errors throw reshare::Error.
 class GraphBuilder {
@@ -104,7 +110,12 @@ public:
              ChannelAffine affine = {});
     int dense(int in, const std::string& name, int cout, Activation act, const std::string& weight = "",
               ChannelAffine affine = {});
+    // The same with an explicit window (activation after it, weights HWIO as above).
+    int conv(int in, const std::string& name, int cout, int groups, const Window& w, Activation act,
+             const std::string& weight, ChannelAffine affine = {});
     int max_pool(int in, const std::string& name, int k, int stride, PadMode mode, int pad = -1);
+    // A max or average pool over an explicit window.
+    int pool(OpKind kind, int in, const std::string& name, const Window& w);
     int avg_pool(int in, const std::string& name, int k, int stride, PadMode mode, int pad = -1);
     int global_avg_pool(int in, const std::string& name);
     int add(int a, int b, const std::string& name, Activation act = Activation::None);
@@ -113,12 +124,19 @@ public:
     int activation(int in, const std::string& name, Activation act);
 
     const Shape& shape(int node) const { return g_.nodes.at(node).out; }
+    // A built node, to fold what follows it in a file into it (a batch norm into its affine, a ReLU into its act):
+    // neither changes its shape.
+    Node& node(int i) { return g_.nodes.at(size_t(i)); }
+    void set_classifies(bool c) { g_.classifies = c; }
+    int size() const { return int(g_.nodes.size()); }
     Graph build() &&;
 
 private:
     int push(Node n);
     int pool(OpKind kind, int in, const std::string& name, int k, int stride, PadMode mode, int pad);
     void set_window(Node& n, int in, int kh, int kw, int stride, int dilation, PadMode mode, int pad);
+    void apply_window(Node& n, int in, const Window& w);
+    int push_conv(Node n, int in);
     Graph g_;
 };
 

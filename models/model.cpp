@@ -1,6 +1,7 @@
 #include "reshare/models/model.hpp"
 
 #include "reshare/common/error.hpp"
+#include "reshare/models/onnx.hpp"
 #include "reshare/models/synthetic.hpp"
 #include "reshare/models/tfjs.hpp"
 #include "reshare/models/zoo.hpp"
@@ -113,7 +114,13 @@ Model load_model(const std::string& spec, uint64_t seed) {
         m.layers = graph_layers(g);
         return m;
     }
-    if (!fs::exists(spec)) throw Error("model '" + spec + "': neither a zoo model nor an existing manifest file");
+    if (!fs::exists(spec)) throw Error("model '" + spec + "': neither a zoo model nor an existing manifest or .onnx file");
+    if (fs::path(spec).extension() == ".onnx") {
+        Model m = load_onnx(spec);
+        m.layers = graph_layers(*m.graph);
+        check_weights_fit(m, m.tensors, spec);
+        return m;
+    }
     // A manifest of a zoo model gets its graph, whatever folder it sits in.
     const std::string file = fs::path(spec).filename().string();
     for (const ZooEntry& z : zoo())

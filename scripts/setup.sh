@@ -6,6 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 packages=(
   build-essential clang cmake ninja-build pkg-config xxd time
   libsystemc-dev libyaml-cpp-dev libboost-dev nlohmann-json3-dev libcli11-dev catch2 zlib1g-dev libstb-dev
+  libonnx-dev libprotobuf-dev python3-onnx   # ONNX models (python3-onnx: scripts' test models)
   slurm-wlm munge python3-matplotlib   # sweeps on Slurm and their test; the figures' plots
 )
 # npm fetches the weights; a machine whose Node.js did not come from Debian already has it.

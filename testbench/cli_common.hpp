@@ -82,5 +82,6 @@ void register_run(CLI::App& app);
 void register_compare(CLI::App& app);
 void register_sweep(CLI::App& app);
 void register_figures(CLI::App& app);
+void register_export(CLI::App& app);
 
 }  // namespace reshare::cli

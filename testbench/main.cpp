@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     reshare::cli::register_compare(app);
     reshare::cli::register_sweep(app);
     reshare::cli::register_figures(app);
+    reshare::cli::register_export(app);
     // A misspelt command: name it, rather than CLI11's "A subcommand is required".
     if (argc > 1 && argv[1][0] != '-') {
         std::string known;
