@@ -165,6 +165,7 @@ private:
     const Value& input(const NodeProto& n, int i) const {
         if (i >= n.input_size() || n.input(i).empty()) fail(n, "missing input " + std::to_string(i));
         if (tensors_.count(n.input(i))) fail(n, "input " + std::to_string(i) + " is a constant tensor where a computed one is supported");
+        if (!values_.count(n.input(i))) fail(n, "input '" + n.input(i) + "' is not computed by an earlier node");
         const Value& v = value(n.input(i), "input");
         if (v.padded()) fail(n, "takes a Pad's output; only a Conv takes padding");
         return v;

@@ -650,3 +650,25 @@ TEST_CASE("cli: figures makes each figure's CSV from the runs, plots and a repor
     REQUIRE(r.status == 0);
     REQUIRE(r.err.find("9 points, 9 already done, running 0") != std::string::npos);
 }
+
+TEST_CASE("cli: face_recognition exported to ONNX runs bit-exact with the manifest's results", "[cli][real][onnx]") {
+    const fs::path dir = fresh_dir("onnx");
+    fs::create_directories(dir);
+    const std::string file = (dir / "face_recognition.onnx").string();
+    Run r = run_reshare("export --model face_recognition -o " + file);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const std::string photo = std::string(RESHARE_SOURCE_DIR) + "/.cache/face-api/package/demo/sample1.jpg";
+    r = run_reshare("run --model " + file + " --scheme reshare --image " + photo + " --report " + (dir / "onnx.json").string());
+    REQUIRE(r.status == 0);
+    r = run_reshare("run --model face_recognition --scheme reshare --image " + photo + " --report " + (dir / "manifest.json").string());
+    REQUIRE(r.status == 0);
+    const json a = json::parse(std::ifstream(dir / "onnx.json")), b = json::parse(std::ifstream(dir / "manifest.json"));
+    REQUIRE(a["bit_exact"] == true);
+    REQUIRE(a["weights"] == "real");
+    REQUIRE(a["totals"] == b["totals"]);
+    REQUIRE(a["accuracy"]["vs_float"]["cosine"] == b["accuracy"]["vs_float"]["cosine"]);   // the same float reference
+    // A damaged file is one line.
+    fs::resize_file(file, 1000);
+    require_one_line_error(run_reshare("stats --model " + file), "not an ONNX model");
+}
