@@ -36,6 +36,8 @@ public:
         value_info(graph_->add_input(), "input", g_.nodes[0].out);
         names_.push_back("input");
         for (size_t i = 1; i < g_.nodes.size(); ++i) names_.push_back(node(g_.nodes[i]));
+        // A classifier's class probabilities: a final softmax, which the importer leaves to the host again.
+        if (g_.classifies) names_.back() = op("Softmax", "softmax", {names_.back()})->output(0);
         const Node& last = g_.nodes.back();
         const bool flat = last.kind == OpKind::Dense || (last.kind == OpKind::Activation && g_.nodes.at(size_t(last.inputs[0])).kind == OpKind::Dense);
         value_info(graph_->add_output(), names_.back(), last.out, flat);

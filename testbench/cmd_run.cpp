@@ -38,6 +38,7 @@ struct RunOptions {
     std::string scheme;
     std::string image;
     std::string report;
+    std::string outputs;   // the network's final outputs (accelerator and float reference) as JSON
     std::string csv;
     std::string layers;   // FROM:TO, weight-layer indices, inclusive
     std::string vcd;
@@ -299,6 +300,38 @@ void run_images(const RunOptions& o) {
     if (!o.report.empty()) write_whole(o.report, out.dump(2) + "\n");
 }
 
+// The k largest values of `t` as [class, value] pairs, largest first.
+nlohmann::ordered_json top_k(const inference::Tensor& t, size_t k) {
+    std::vector<size_t> order(t.data.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    k = std::min(k, order.size());
+    std::partial_sort(order.begin(), order.begin() + long(k), order.end(), [&](size_t a, size_t b) { return t.data[a] > t.data[b]; });
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (size_t i = 0; i < k; ++i) out.push_back({order[i], t.data[order[i]]});
+    return out;
+}
+
+// --outputs: the network's final output as the accelerator computed it (dequantized; bit-exact to the int8
+// reference) and as the float reference computed it, NHWC, with the network input they came from, so another
+// framework's output can be set beside them; top-5 where the network classifies (before the host's softmax).
+nlohmann::ordered_json outputs_json(const models::Model& model, const std::string& input_label, const std::vector<float>& input,
+                                    const inference::Tensor& accelerator, const inference::Tensor& reference) {
+    const models::Shape& in = model.graph->nodes[0].out;
+    nlohmann::ordered_json j;
+    j["model"] = model.name;
+    j["weights"] = model.weights;
+    j["input"] = input_label;
+    j["layout"] = "NHWC";
+    j["input_shape"] = {in.h, in.w, in.c};
+    j["network_input"] = input;   // after the model's preprocessing
+    j["output_shape"] = {reference.h, reference.w, reference.c};
+    j["accelerator"] = accelerator.data;
+    j["float_reference"] = reference.data;
+    if (model.graph->classifies)
+        j["top5"] = {{"accelerator", top_k(accelerator, 5)}, {"float_reference", top_k(reference, 5)}};
+    return j;
+}
+
 void run(const RunOptions& o) {
     if (!o.images.empty()) return run_images(o);
     HwConfig config = resolve_config(o.model);
@@ -309,11 +342,12 @@ void run(const RunOptions& o) {
     const Scheme scheme = parse_scheme(o.scheme);
     check_scheme_config(config, scheme);
     check_writable("--report", o.report);
+    check_writable("--outputs", o.outputs);
     check_writable("--csv", o.csv);
     check_writable("--vcd", o.vcd);
     if ((!o.learn.empty() || !o.allocation.empty()) && scheme != Scheme::Cr2) throw Error("--learn and --allocation go with --scheme cr2");
     if (!o.learn.empty()) check_writable("--allocation", o.allocation);
-    check_distinct({{"--report", o.report}, {"--csv", o.csv}, {"--vcd", o.vcd}, {"--allocation", o.learn.empty() ? "" : o.allocation},
+    check_distinct({{"--report", o.report}, {"--outputs", o.outputs}, {"--csv", o.csv}, {"--vcd", o.vcd}, {"--allocation", o.learn.empty() ? "" : o.allocation},
                     {"--vcd's save file", o.vcd.empty() ? "" : hw::gtkw_path(o.vcd)}});
     const models::Model model = models::load_model(o.model.model, o.model.seed);
     if (!model.graph) throw Error("model " + model.name + " has no layer graph: run needs a zoo model or its manifest");
@@ -453,6 +487,8 @@ void run(const RunOptions& o) {
     report["layers"] = per_layer;
 
     if (!o.report.empty()) write_whole(o.report, report.dump(2) + "\n");
+    if (!o.outputs.empty())
+        write_whole(o.outputs, outputs_json(model, input_label, input, inference::dequantize(reference.nodes.back()), float_outputs.back()).dump() + "\n");
     if (!o.csv.empty()) write_whole(o.csv, csv_of(report));
     std::printf("%s (%s weights), scheme %s, input %s: bit-exact over %zu nodes (%zu weight layers); %llu ns simulated on %d PE(s)\n",
                 model.name.c_str(), model.weights.c_str(), to_string(scheme), input_label.c_str(), g.nodes.size() - 1,
@@ -468,6 +504,9 @@ void register_run(CLI::App& app) {
     cmd->add_option("-s,--scheme", opts->scheme, scheme_names())->required();
     cmd->add_option("--image", opts->image, "JPEG or PNG input (default: a seeded synthetic image, labeled)");
     cmd->add_option("--report", opts->report, "write the JSON report here");
+    cmd->add_option("--outputs", opts->outputs,
+                    "write the network's final outputs here (JSON): the accelerator's, dequantized, and the float "
+                    "reference's, with the network input and top-5 where it classifies");
     cmd->add_option("--csv", opts->csv, "write the per-layer figures as CSV here (one row per layer, then the total)");
     cmd->add_option("--layers", opts->layers, "FROM:TO weight layers (0-based) to report and trace; the whole network always runs");
     cmd->add_option("--pes", opts->pes, "chip size in PEs (overrides chip.pes; compare --equal-chip sets it)")

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The ctest test "onnx: the float reference of an imported model agrees with onnxruntime": exports face_recognition
+# (real weights; its demo photo) and googlenet (synthetic weights; a classifier, so the file ends in a Softmax) with
+# `reshare export`, runs each imported file with `reshare run --outputs`, and has ONNX Runtime (npm onnxruntime-node,
+# fetched by scripts/fetch-onnxruntime.sh) run the same file on the same input: agreement to float tolerance, top-1
+# equal (tests/onnxruntime/compare.js).
+# Usage: run.sh <reshare binary> <source dir>
+set -euo pipefail
+reshare="$1"
+src="$2"
+ort="$src/.cache/onnxruntime"
+[[ -d "$ort/node_modules/onnxruntime-node" ]] || { echo "onnxruntime-node missing: run scripts/fetch-onnxruntime.sh (setup.sh does)"; exit 1; }
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/reshare-ort.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+photo="$src/.cache/face-api/package/demo/sample1.jpg"
+for model in face_recognition googlenet; do
+  "$reshare" export --model "$model" -o "$tmp/$model.onnx" >/dev/null
+  image=()
+  [[ "$model" == face_recognition ]] && image=(--image "$photo")
+  "$reshare" run --model "$tmp/$model.onnx" --scheme dense "${image[@]}" --outputs "$tmp/$model.json" >/dev/null
+  node "$src/tests/onnxruntime/compare.js" "$tmp/$model.onnx" "$tmp/$model.json" "$ort"
+done
