@@ -64,11 +64,11 @@ struct Interp {
 };
 
 // TF's half-pixel source coordinates: in = (out + 0.5) * in_size / out_size - 0.5, clamped at the borders.
-std::vector<Interp> interpolation(int in_size, int out_size) {
+std::vector<Interp> interpolation(int in_size, int out_size, bool align_corners) {
     std::vector<Interp> out(static_cast<size_t>(out_size));
-    const double scale = double(in_size) / out_size;
+    const double scale = align_corners ? (out_size > 1 ? double(in_size - 1) / (out_size - 1) : 0.0) : double(in_size) / out_size;
     for (int i = 0; i < out_size; ++i) {
-        const double in = (i + 0.5) * scale - 0.5, lo = std::floor(in);
+        const double in = align_corners ? i * scale : (i + 0.5) * scale - 0.5, lo = std::floor(in);
         out[i] = {std::max(int(lo), 0), std::min(int(std::ceil(in)), in_size - 1), float(in - lo)};
     }
     return out;
@@ -99,9 +99,9 @@ Image load_image(const std::string& path) {
 }
 
 // The order of TF's kernel: interpolate along x on the two source rows, then between them along y.
-Image resize_bilinear(const Image& img, int h, int w) {
+Image resize_bilinear(const Image& img, int h, int w, bool align_corners) {
     if (img.h <= 0 || img.w <= 0 || h <= 0 || w <= 0) throw Error("resize_bilinear: empty image or target size");
-    const std::vector<Interp> ys = interpolation(img.h, h), xs = interpolation(img.w, w);
+    const std::vector<Interp> ys = interpolation(img.h, h, align_corners), xs = interpolation(img.w, w, align_corners);
     Image out{h, w, std::vector<float>(size_t(h) * w * 3)};
     auto px = [&](int y, int x, int c) { return img.rgb[(size_t(y) * img.w + x) * 3 + c]; };
     for (int y = 0; y < h; ++y)
@@ -118,9 +118,13 @@ Image resize_bilinear(const Image& img, int h, int w) {
 std::vector<float> network_input(const Image& img, const models::Graph& g) {
     const models::Shape& s = g.nodes.at(0).out;
     if (s.c != 3) throw Error("graph " + g.name + ": input has " + std::to_string(s.c) + " channels, not RGB");
-    const Image sized = img.h == s.h && img.w == s.w ? img : resize_bilinear(img, s.h, s.w);
+    const models::InputNorm& n = g.input_norm;
+    const Image sized = img.h == s.h && img.w == s.w ? img : resize_bilinear(img, s.h, s.w, n.align_corners);
     std::vector<float> x(sized.rgb.size());
-    for (size_t i = 0; i < x.size(); ++i) x[i] = (sized.rgb[i] - g.input_norm.mean[i % 3]) * g.input_norm.scale;
+    for (size_t i = 0; i < x.size(); ++i) {
+        const size_t c = i % 3, from = n.bgr ? i - c + (2 - c) : i;   // BGR: the network's channel 0 is blue
+        x[i] = (sized.rgb[from] - n.mean[c]) * n.scale / n.std[c];   // / 1: exact, so zoo inputs are unchanged
+    }
     return x;
 }
 

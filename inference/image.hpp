@@ -20,10 +20,11 @@ struct Image {
 Image load_image(const std::string& path);
 
 // Bilinear resize with half-pixel centers and no antialiasing: tf.image.resize(method='bilinear'), i.e.
-// align_corners=False, half_pixel_centers=True.
-Image resize_bilinear(const Image& img, int h, int w);
+// align_corners=False, half_pixel_centers=True; or with aligned corners (corner pixels map onto corner pixels).
+Image resize_bilinear(const Image& img, int h, int w, bool align_corners = false);
 
-// The graph's input tensor (NHWC) for a photo: resized to the input plane, then (pixel - mean[c]) * scale.
+// The graph's input tensor (NHWC) for a photo: resized to the input plane, channels ordered, then
+// (pixel - mean[c]) * scale / std[c] (models::InputNorm).
 std::vector<float> network_input(const Image& img, const models::Graph& g);
 
 // A smooth random picture (a few low-frequency waves per channel), a stand-in photo for models that have none;

@@ -64,10 +64,15 @@ struct Node {
     Shape out;                          // inferred output shape
 };
 
-// How raw RGB pixels in [0, 255] become the network input: x = (pixel - mean[c]) * scale.
+// How raw pixels in [0, 255] become the network input: x = (pixel - mean[c]) * scale / std[c], channels in RGB
+// order or BGR, the photo resized to the input plane by bilinear interpolation with half-pixel centers (TF's
+// resize) or aligned corners.
 struct InputNorm {
     std::array<float, 3> mean{0.f, 0.f, 0.f};
     float scale = 1.f / 255.f;
+    std::array<float, 3> std{1.f, 1.f, 1.f};
+    bool bgr = false;
+    bool align_corners = false;
 };
 
 struct Graph {

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -35,6 +37,89 @@ void add_model_options(CLI::App& cmd, ModelOptions& o) {
     cmd.add_option("--seed", o.seed, "seed of synthetic weights (default " + std::to_string(o.seed) + ")")
         ->check(CLI::Validator([](std::string& v) { return !v.empty() && v[0] == '-' ? std::string("must not be negative") : std::string(); },
                                "UINT"));
+}
+
+void add_input_options(CLI::App& cmd, InputOptions& o) {
+    cmd.add_option("--input-scale", o.scale, "input preprocessing: x = (pixel x S - mean) / std; S (default: the model's; 1 = pixels 0..255)");
+    cmd.add_option("--input-mean", o.mean, "input preprocessing: the mean M or M,M,M subtracted after scaling (default: the model's)");
+    cmd.add_option("--input-std", o.std, "input preprocessing: the divisor S or S,S,S (default: the model's)");
+    cmd.add_option("--channels", o.channels, "input channel order: rgb or bgr (default: the model's)");
+    cmd.add_option("--resize", o.resize, "bilinear resize to the input plane: half-pixel (default) or align-corners");
+}
+
+namespace {
+
+// One number, or three comma-separated: per channel.
+std::array<float, 3> channel_values(const std::string& flag, const std::string& text) {
+    const std::vector<std::string> items = comma_list(text);
+    if (items.size() != 1 && items.size() != 3) throw Error(flag + " " + text + ": expected one number or three, comma-separated");
+    std::array<float, 3> out{};
+    for (size_t c = 0; c < 3; ++c) {
+        const std::string& item = items[items.size() == 1 ? 0 : c];
+        size_t used = 0;
+        float v = 0;
+        try {
+            v = std::stof(item, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used != item.size() || !std::isfinite(v)) throw Error(flag + " " + text + ": '" + item + "' is not a finite number");
+        out[c] = v;
+    }
+    return out;
+}
+
+}  // namespace
+
+void apply_input_options(models::Graph& g, const InputOptions& o) {
+    models::InputNorm& n = g.input_norm;
+    // The graph keeps (pixel - mean') * scale / std: the flags' mean is mean' x scale.
+    float scale = n.scale;
+    std::array<float, 3> mean{n.mean[0] * n.scale, n.mean[1] * n.scale, n.mean[2] * n.scale};
+    if (!o.scale.empty()) {
+        scale = channel_values("--input-scale", o.scale)[0];
+        if (comma_list(o.scale).size() != 1 || scale == 0) throw Error("--input-scale " + o.scale + ": expected one non-zero number");
+    }
+    if (!o.mean.empty()) mean = channel_values("--input-mean", o.mean);
+    if (!o.std.empty()) {
+        n.std = channel_values("--input-std", o.std);
+        for (float d : n.std)
+            if (d == 0) throw Error("--input-std " + o.std + ": a divisor is zero");
+    }
+    if (!o.scale.empty() || !o.mean.empty()) {
+        n.scale = scale;
+        for (int c = 0; c < 3; ++c) n.mean[size_t(c)] = mean[size_t(c)] / scale;
+    }
+    if (!o.channels.empty()) {
+        if (o.channels != "rgb" && o.channels != "bgr") throw Error("--channels " + o.channels + ": expected rgb or bgr");
+        n.bgr = o.channels == "bgr";
+    }
+    if (!o.resize.empty()) {
+        if (o.resize != "half-pixel" && o.resize != "align-corners")
+            throw Error("--resize " + o.resize + ": expected half-pixel or align-corners");
+        n.align_corners = o.resize == "align-corners";
+    }
+}
+
+std::vector<std::string> input_args(const InputOptions& o) {
+    std::vector<std::string> a;
+    add_arg(a, "--input-scale", o.scale);
+    add_arg(a, "--input-mean", o.mean);
+    add_arg(a, "--input-std", o.std);
+    add_arg(a, "--channels", o.channels);
+    add_arg(a, "--resize", o.resize);
+    return a;
+}
+
+nlohmann::ordered_json preprocessing_json(const models::InputNorm& n) {
+    nlohmann::ordered_json j;
+    j["formula"] = "(pixel x scale - mean[c]) / std[c]";
+    j["scale"] = n.scale;
+    j["mean"] = {n.mean[0] * n.scale, n.mean[1] * n.scale, n.mean[2] * n.scale};
+    j["std"] = n.std;
+    j["channels"] = n.bgr ? "bgr" : "rgb";
+    j["resize"] = n.align_corners ? "bilinear, align-corners" : "bilinear, half-pixel";
+    return j;
 }
 
 HwConfig resolve_config(const ModelOptions& o) {

@@ -26,6 +26,20 @@ struct ModelOptions {
 };
 
 void add_model_options(CLI::App& cmd, ModelOptions& o);
+
+// How a photo becomes the network input, over the model's own convention (docs/models.md): each given flag
+// replaces its part of x = (pixel x scale - mean[c]) / std[c]; channels rgb or bgr; the bilinear resize's centers.
+struct InputOptions {
+    std::string scale, mean, std, channels, resize;
+    bool empty() const { return scale.empty() && mean.empty() && std.empty() && channels.empty() && resize.empty(); }
+};
+void add_input_options(CLI::App& cmd, InputOptions& o);
+// Throws Error naming the flag for a bad value.
+void apply_input_options(models::Graph& g, const InputOptions& o);
+// The flags again, for a child `reshare run`.
+std::vector<std::string> input_args(const InputOptions& o);
+// The preprocessing a report records: the flag form of the graph's convention and the resize.
+nlohmann::ordered_json preprocessing_json(const models::InputNorm& n);
 // The configuration file (or defaults) with the command-line overrides applied, validated.
 HwConfig resolve_config(const ModelOptions& o);
 int thread_count(const ModelOptions& o);

@@ -29,6 +29,7 @@ std::string default_schemes() {
 
 struct CompareOptions {
     ModelOptions model;
+    InputOptions input;
     std::string schemes = default_schemes();
     std::string baseline = "rws";
     std::string image;
@@ -44,6 +45,8 @@ std::vector<std::string> run_args(const CompareOptions& o, const std::string& sc
     const std::vector<std::string> model = model_args(o.model);
     a.insert(a.end(), model.begin(), model.end());
     add_arg(a, "--image", o.image);
+    const std::vector<std::string> input = input_args(o.input);
+    a.insert(a.end(), input.begin(), input.end());
     if (chip_pes > 0) a.insert(a.end(), {"--pes", std::to_string(chip_pes), "--replication", "fill"});
     if (scheme == "cr2") add_arg(a, "--learn", o.learn);
     return a;
@@ -211,6 +214,7 @@ void register_compare(CLI::App& app) {
     auto opts = std::make_shared<CompareOptions>();
     CLI::App* cmd = app.add_subcommand("compare", "run several schemes, each in its own process, side by side");
     add_model_options(*cmd, opts->model);
+    add_input_options(*cmd, opts->input);
     cmd->add_option("--schemes", opts->schemes, "comma-separated schemes (default: every registered one, " + default_schemes() + ")");
     cmd->add_option("--baseline", opts->baseline, "the scheme the others are normalized to (default rws)");
     cmd->add_option("--image", opts->image, "JPEG or PNG input (default: a seeded synthetic image, labeled)");

@@ -35,6 +35,7 @@ namespace {
 
 struct RunOptions {
     ModelOptions model;
+    InputOptions input;
     std::string scheme;
     std::string image;
     std::string report;
@@ -349,8 +350,9 @@ void run(const RunOptions& o) {
     if (!o.learn.empty()) check_writable("--allocation", o.allocation);
     check_distinct({{"--report", o.report}, {"--outputs", o.outputs}, {"--csv", o.csv}, {"--vcd", o.vcd}, {"--allocation", o.learn.empty() ? "" : o.allocation},
                     {"--vcd's save file", o.vcd.empty() ? "" : hw::gtkw_path(o.vcd)}});
-    const models::Model model = models::load_model(o.model.model, o.model.seed);
+    models::Model model = models::load_model(o.model.model, o.model.seed);
     if (!model.graph) throw Error("model " + model.name + " has no layer graph: run needs a zoo model or its manifest");
+    apply_input_options(*model.graph, o.input);
     const int threads = thread_count(o.model);
     const auto [first, last] = layer_range(o.layers, model.layers.size());
     Progress progress;
@@ -445,6 +447,9 @@ void run(const RunOptions& o) {
     nlohmann::ordered_json report = header_json(model, config);
     report["scheme"] = to_string(scheme);
     report["input"] = input_label;
+    report["input_preprocessing"] = preprocessing_json(g.input_norm);
+    if (!o.image.empty()) report["input_preprocessing"]["original_size"] = {image.h, image.w};
+    report["input_preprocessing"]["network_size"] = {g.nodes[0].out.h, g.nodes[0].out.w};
     report["bit_exact"] = true;   // check_outputs would have thrown at the first differing output
     if (!reuse_json.is_null()) report["input_reuse"] = reuse_json;
     report["accuracy"] = accuracy_json(model, config, scheme, quantized, calibration, input, float_outputs, reference, threads);
@@ -501,6 +506,7 @@ void register_run(CLI::App& app) {
     auto opts = std::make_shared<RunOptions>();
     CLI::App* cmd = app.add_subcommand("run", "run a whole network on the accelerator model, bit-exact, with timing");
     add_model_options(*cmd, opts->model);
+    add_input_options(*cmd, opts->input);
     cmd->add_option("-s,--scheme", opts->scheme, scheme_names())->required();
     cmd->add_option("--image", opts->image, "JPEG or PNG input (default: a seeded synthetic image, labeled)");
     cmd->add_option("--report", opts->report, "write the JSON report here");

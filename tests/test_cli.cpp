@@ -672,3 +672,38 @@ TEST_CASE("cli: face_recognition exported to ONNX runs bit-exact with the manife
     fs::resize_file(file, 1000);
     require_one_line_error(run_reshare("stats --model " + file), "not an ONNX model");
 }
+
+TEST_CASE("cli: input preprocessing flags replace the model's convention, are recorded, and bad values are one line",
+          "[cli][real][run]") {
+    const fs::path dir = fresh_dir("preprocess");
+    fs::create_directories(dir);
+    const std::string photo = std::string(RESHARE_SOURCE_DIR) + "/.cache/face-api/package/demo/sample1.jpg";
+    const std::string base = "run --model face_recognition --scheme dense --image " + photo;
+    REQUIRE(run_reshare(base + " --outputs " + (dir / "rgb.json").string()).status == 0);
+    const Run r = run_reshare(base + " --channels bgr --resize align-corners --input-scale 1 --input-mean 120,115,100 --input-std 64 "
+                                     "--outputs " + (dir / "bgr.json").string() + " --report " + (dir / "report.json").string());
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const json report = json::parse(std::ifstream(dir / "report.json"));
+    REQUIRE(report["bit_exact"] == true);
+    const json& p = report["input_preprocessing"];
+    REQUIRE(p["channels"] == "bgr");
+    REQUIRE(p["resize"] == "bilinear, align-corners");
+    REQUIRE(p["scale"] == 1.0);
+    REQUIRE(p["mean"][1].get<double>() == Approx(115));
+    REQUIRE(p["std"][2] == 64.0);
+    REQUIRE(p["original_size"] == json::array({1280, 1920}));
+    REQUIRE(p["network_size"] == json::array({150, 150}));
+    // The recorded network input follows the formula: its first value is (blue x 1 - 120) / 64, within a pixel's range.
+    const json rgb = json::parse(std::ifstream(dir / "rgb.json")), bgr = json::parse(std::ifstream(dir / "bgr.json"));
+    const double x0 = bgr["network_input"][0].get<double>();
+    REQUIRE(x0 >= (0 - 120) / 64.0);
+    REQUIRE(x0 <= (255 - 120) / 64.0);
+    REQUIRE(bgr["float_reference"] != rgb["float_reference"]);
+    REQUIRE(bgr["accelerator"].size() == 128);
+    require_one_line_error(run_reshare(base + " --input-mean 1,2"), "--input-mean 1,2: expected one number or three");
+    require_one_line_error(run_reshare(base + " --input-std 0"), "a divisor is zero");
+    require_one_line_error(run_reshare(base + " --channels rbg"), "expected rgb or bgr");
+    require_one_line_error(run_reshare(base + " --resize nearest"), "expected half-pixel or align-corners");
+    require_one_line_error(run_reshare(base + " --input-scale x"), "'x' is not a finite number");
+}
