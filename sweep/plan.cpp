@@ -153,7 +153,9 @@ Plan load_spec(const std::string& path) {
     plan.name = path;
     std::vector<std::string> models = names_of(root["models"], where + ": models");
     for (std::string& m : models)
-        if (m.find('/') != std::string::npos || m.find(".json") != std::string::npos) m = resolve_path(base, m);
+        // A file (a manifest or an .onnx) is read from the spec's folder; a zoo name stays a name.
+        if (m.find('/') != std::string::npos || m.find(".json") != std::string::npos || m.find(".onnx") != std::string::npos)
+            m = resolve_path(base, m);
     const std::vector<std::string> schemes = names_of(root["schemes"], where + ": schemes");
     std::vector<std::string> images = {""};
     if (root["images"]) {
@@ -214,7 +216,10 @@ void validate(Plan& plan) {
             f.add("reshare " + tool_version());
             f.add(p.command);
             f.add(p.model);
-            if (fs::is_regular_file(p.model)) f.add(std::to_string(fs::file_size(p.model)));
+            // A model file by its size and modification time (weights files are too large to read for a key).
+            if (fs::is_regular_file(p.model))
+                f.add(std::to_string(fs::file_size(p.model)) + "@" +
+                      std::to_string(fs::last_write_time(p.model).time_since_epoch().count()));
             f.add(std::to_string(p.seed));
             if (p.command == "run") f.add(p.scheme);
             if (p.image.empty()) f.add("synthetic image");
