@@ -112,6 +112,7 @@ void run(const FiguresOptions& o) {
     if (std::find(schemes.begin(), schemes.end(), "rws") == schemes.end())
         throw Error("--schemes: the figures normalize to rws, which must be among them");
     if (o.out.empty()) throw Error("figures: -o DIR is required");
+    check_sweep_folder(o.out);   // before the chip sizing, which compresses every model
     const sweep::Plan plan = figures_plan(o, schemes);
     prepare_sweep(plan, o.out);
     if (o.slurm) {

@@ -43,6 +43,7 @@ void run(const SweepOptions& o) {
     }
     if (o.spec.empty()) throw Error("sweep: a spec file is required (or --collect -o DIR)");
     if (o.out.empty()) throw Error("sweep: -o DIR is required");
+    check_sweep_folder(o.out);
     sweep::Plan plan = sweep::load_spec(o.spec);
     sweep::validate(plan);   // every point, before any work
     prepare_sweep(plan, o.out);

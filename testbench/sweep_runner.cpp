@@ -81,6 +81,14 @@ std::string command_output(const std::vector<std::string>& args, const std::stri
 
 }  // namespace
 
+void check_sweep_folder(const std::string& dir) {
+    if (dir.empty()) throw Error("-o: an output folder is required");
+    // A new folder: can its name be created where it goes? An existing one: can a file be written in it?
+    if (!fs::exists(dir)) check_writable("-o", dir);
+    else if (!fs::is_directory(dir)) throw Error("-o " + dir + ": exists and is not a folder");
+    else check_writable("-o", (fs::path(dir) / "plan.json").string());
+}
+
 void prepare_sweep(const Plan& plan, const std::string& dir) {
     if (dir.empty()) throw Error("-o: an output folder is required");
     std::error_code ec;

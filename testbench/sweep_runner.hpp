@@ -12,6 +12,8 @@
 
 namespace reshare::cli {
 
+// Fails early, before any work, when the output folder could not be made or written.
+void check_sweep_folder(const std::string& dir);
 // Creates the folder and writes plan.json; checks the folder can be written first.
 void prepare_sweep(const sweep::Plan& plan, const std::string& dir);
 

@@ -707,3 +707,23 @@ TEST_CASE("cli: input preprocessing flags replace the model's convention, are re
     require_one_line_error(run_reshare(base + " --resize nearest"), "expected half-pixel or align-corners");
     require_one_line_error(run_reshare(base + " --input-scale x"), "'x' is not a finite number");
 }
+
+TEST_CASE("cli: sweep, figures and export refuse bad input in one line before any work", "[cli][sweep]") {
+    const fs::path dir = fresh_dir("sweep-input");
+    fs::create_directories(dir);
+    std::ofstream(dir / "spec.yaml") << "models: [face_recognition]\nschemes: [rws]\n";
+    const std::string spec = (dir / "spec.yaml").string();
+    require_one_line_error(run_reshare("sweep " + spec + " -o /proc/sweep-out"), "-o: cannot write '/proc/sweep-out'");
+    require_one_line_error(run_reshare("sweep " + (dir / "none.yaml").string() + " -o " + (dir / "o").string()), "cannot read the file");
+    require_one_line_error(run_reshare("sweep /dev/null -o " + (dir / "o").string()), "expected a mapping with models, schemes");
+    require_one_line_error(run_reshare("sweep " + spec + " -o " + spec), "exists and is not a folder");
+    require_one_line_error(run_reshare("sweep --collect -o " + dir.string()), "no plan.json");
+    require_one_line_error(run_reshare("sweep " + spec + " -o " + (dir / "o").string() + " --slurm --jobs 2"), "--jobs is for local runs");
+    // figures checks its folder before sizing any chip (it prints nothing else first).
+    require_one_line_error(run_reshare("figures -o /proc/figures-out --models face_recognition"), "-o: cannot write");
+    require_one_line_error(run_reshare("figures -o " + (dir / "f").string() + " --schemes dense"), "must be among them");
+    require_one_line_error(run_reshare("export --model face_recognition -o /proc/x.onnx"), "-o: cannot write");
+    require_one_line_error(run_reshare("export --model nope -o " + (dir / "x.onnx").string()), "model 'nope'");
+    REQUIRE(!fs::exists(dir / "o"));
+    REQUIRE(!fs::exists(dir / "f"));
+}
