@@ -1,6 +1,7 @@
 #include "reshare/models/model.hpp"
 
 #include "reshare/common/error.hpp"
+#include "reshare/models/keras.hpp"
 #include "reshare/models/onnx.hpp"
 #include "reshare/models/synthetic.hpp"
 #include "reshare/models/tfjs.hpp"
@@ -114,9 +115,10 @@ Model load_model(const std::string& spec, uint64_t seed) {
         m.layers = graph_layers(g);
         return m;
     }
-    if (!fs::exists(spec)) throw Error("model '" + spec + "': neither a zoo model nor an existing manifest or .onnx file");
-    if (fs::path(spec).extension() == ".onnx") {
-        Model m = load_onnx(spec);
+    if (!fs::exists(spec)) throw Error("model '" + spec + "': neither a zoo model nor an existing manifest, Keras model.json or .onnx file");
+    const bool onnx = fs::path(spec).extension() == ".onnx";
+    if (onnx || is_keras_model(spec)) {
+        Model m = onnx ? load_onnx(spec) : load_keras(spec);
         m.layers = graph_layers(*m.graph);
         check_weights_fit(m, m.tensors, spec);
         return m;

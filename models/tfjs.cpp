@@ -86,6 +86,8 @@ json Manifest::read_json() const {
     } catch (const json::exception& e) {
         fail("not valid JSON (" + one_line(e.what()) + ")");
     }
+    // A Keras layers model (model.json) carries the same groups as its weightsManifest.
+    if (j.is_object() && j.contains("weightsManifest")) return j["weightsManifest"];
     if (!j.is_array()) fail("is not a JSON array of weight groups");
     return j;
 }

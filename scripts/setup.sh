@@ -20,7 +20,7 @@ fi
 
 "$root/scripts/fetch-models.sh"
 "$root/scripts/fetch-photos.sh"   # CR2's learning and test photos
-"$root/scripts/fetch-onnxruntime.sh"   # the independent executor of the ONNX tests
+"$root/scripts/fetch-executors.sh"   # ONNX Runtime and TF.js, the independent executors of the importer tests
 "$root/scripts/build.sh"
 
 # A real job: pattern statistics, a ReShare compression, and a bit-exact run on a real photo of the real

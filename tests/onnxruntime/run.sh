@@ -2,14 +2,14 @@
 # The ctest test "onnx: the float reference of an imported model agrees with onnxruntime": exports face_recognition
 # (real weights; its demo photo) and googlenet (synthetic weights; a classifier, so the file ends in a Softmax) with
 # `reshare export`, runs each imported file with `reshare run --outputs`, and has ONNX Runtime (npm onnxruntime-node,
-# fetched by scripts/fetch-onnxruntime.sh) run the same file on the same input: agreement to float tolerance, top-1
+# fetched by scripts/fetch-executors.sh) run the same file on the same input: agreement to float tolerance, top-1
 # equal (tests/onnxruntime/compare.js).
 # Usage: run.sh <reshare binary> <source dir>
 set -euo pipefail
 reshare="$1"
 src="$2"
 ort="$src/.cache/onnxruntime"
-[[ -d "$ort/node_modules/onnxruntime-node" ]] || { echo "onnxruntime-node missing: run scripts/fetch-onnxruntime.sh (setup.sh does)"; exit 1; }
+[[ -d "$ort/node_modules/onnxruntime-node" ]] || { echo "onnxruntime-node missing: run scripts/fetch-executors.sh (setup.sh does)"; exit 1; }
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/reshare-ort.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 photo="$src/.cache/face-api/package/demo/sample1.jpg"
