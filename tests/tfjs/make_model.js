@@ -5,10 +5,7 @@
 // Usage: node make_model.js OUT_DIR TFJS_DIR
 const [out, dir] = process.argv.slice(2);
 const path = require('path'), fs = require('fs');
-const req = m => require(path.join(dir, 'node_modules', m));
-const tf = req('@tensorflow/tfjs-core');
-req('@tensorflow/tfjs-backend-cpu');
-const tfl = req('@tensorflow/tfjs-layers');
+const {tf, tfl} = require('./tf.js')(dir);
 
 (async () => {
   await tf.setBackend('cpu');
