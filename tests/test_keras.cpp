@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 using namespace reshare;
 using namespace reshare::models;
 
@@ -52,6 +54,14 @@ TEST_CASE("keras: what the importer cannot take is one line naming the layer", "
     layers = test::tiny_keras_layers();
     layers[0]["config"]["activation"] = "tanh";
     REQUIRE(error_of(test::write_keras_model("tanh", layers)).find("layer conv1 (Conv2D): activation tanh does not map") != std::string::npos);
+    // A damaged model.json (cut short) and a shard cut short.
+    std::string file = test::write_keras_model("cut", test::tiny_keras_layers());
+    std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
+    REQUIRE(error_of(file).find("not valid JSON") != std::string::npos);
+    file = test::write_keras_model("shard", test::tiny_keras_layers());
+    const std::filesystem::path shard = std::filesystem::path(file).parent_path() / "group1-shard1of1.bin";
+    std::filesystem::resize_file(shard, std::filesystem::file_size(shard) - 8);
+    REQUIRE(error_of(file).find("group1-shard1of1.bin") != std::string::npos);
     layers = test::tiny_keras_layers();
     layers[0]["config"]["filters"] = 5;   // the kernel in the file has 4
     REQUIRE(error_of(test::write_keras_model("filters", layers)).find("layer conv1 (Conv2D): kernel has shape [3, 3, 3, 4], the layer needs [3, 3, 3, 5]") !=
