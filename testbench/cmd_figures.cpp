@@ -8,9 +8,6 @@
 #include "reshare/common/parallel.hpp"
 #include "reshare/schemes/scheme.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -88,18 +85,7 @@ std::string python() { return fs::exists("/usr/bin/python3") ? "/usr/bin/python3
 void make_figures(const std::string& dir) {
     const std::string script = (fs::path(scripts_dir()) / "figures.py").string();
     if (!fs::exists(script)) throw Error("figures: " + script + " not found (set RESHARE_SCRIPTS to the scripts folder)", ExitCode::Failure);
-    std::fflush(nullptr);
-    const pid_t pid = fork();
-    if (pid == 0) {
-        const std::string py = python();
-        execlp(py.c_str(), py.c_str(), script.c_str(), dir.c_str(), (char*)nullptr);
-        std::fprintf(stderr, "reshare: cannot run %s\n", py.c_str());
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        throw Error("figures: scripts/figures.py failed (its message above)", ExitCode::Failure);
+    std::printf("%s\n", program_output({python(), script, dir}, "scripts/figures.py").c_str());
 }
 
 void run(const FiguresOptions& o) {

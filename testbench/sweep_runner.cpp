@@ -48,8 +48,10 @@ std::string self_path() {
     return p.string();
 }
 
+}  // namespace
+
 // Runs `args` and returns its trimmed stdout; throws naming `what` when it cannot start or fails.
-std::string command_output(const std::vector<std::string>& args, const std::string& what) {
+std::string program_output(const std::vector<std::string>& args, const std::string& what) {
     int out[2];
     if (pipe(out) != 0) throw Error("cannot start " + what, ExitCode::Failure);
     std::fflush(nullptr);
@@ -78,8 +80,6 @@ std::string command_output(const std::vector<std::string>& args, const std::stri
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
     return text;
 }
-
-}  // namespace
 
 void check_sweep_folder(const std::string& dir) {
     if (dir.empty()) throw Error("-o: an output folder is required");
@@ -188,7 +188,7 @@ std::string submit_slurm(const Plan& plan, const std::string& dir, const SlurmOp
     if (o.wait) args.push_back("--wait");
     args.push_back((slurm / "array.sh").string());
     std::fprintf(stderr, "sweep: submitting %zu points as %zu array tasks\n", pending.size(), tasks.size());
-    const std::string id = command_output(args, "sbatch");
+    const std::string id = program_output(args, "sbatch");
     return id.substr(0, id.find(';'));   // --parsable prints "jobid[;cluster]"
 }
 

@@ -39,6 +39,10 @@ std::string submit_slurm(const sweep::Plan& plan, const std::string& dir, const 
 // One array task: runs its points one after another; the number that failed.
 size_t run_slurm_task(const std::string& dir, int task);
 
+// Runs another program (`args[0]` found on PATH) and returns what it printed, trimmed; throws Error naming `what`
+// when it cannot start or fails (its stderr is ours).
+std::string program_output(const std::vector<std::string>& args, const std::string& what);
+
 // The plan a sweep folder holds.
 sweep::Plan read_plan(const std::string& dir);
 
