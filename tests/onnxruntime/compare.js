@@ -3,7 +3,7 @@
 // classifies (the file then ends in a Softmax, which reshare leaves to the host: compared after a softmax of ours).
 // Usage: node compare.js MODEL.onnx OUTPUTS.json ORT_DIR   (exit 1 when they disagree)
 const [model, outputsFile, ortDir] = process.argv.slice(2);
-const ort = require(require('path').join(ortDir, 'node_modules', 'onnxruntime-node'));
+const ort = require(require('path').resolve(ortDir, 'node_modules', 'onnxruntime-node'));
 const o = JSON.parse(require('fs').readFileSync(outputsFile, 'utf8'));
 const {agree} = require('../agreement.js');
 
