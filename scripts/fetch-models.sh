@@ -16,17 +16,10 @@ if [[ -f "$stamp" && -f "$cache/package/model/face_recognition_model.bin" ]]; th
   exit 0
 fi
 
-command -v npm >/dev/null || { echo "fetch-models: npm is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
+source "$root/scripts/npm-lib.sh"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && npm pack --silent "@vladmandic/face-api@$VERSION" >/dev/null 2>"$tmp/npm.log") || {
-  echo "fetch-models: npm pack @vladmandic/face-api@$VERSION failed:" >&2; cat "$tmp/npm.log" >&2; exit 1; }
-tarball="$(ls "$tmp"/*.tgz)"
-actual="sha512-$(sha512sum "$tarball" | cut -d' ' -f1 | xxd -r -p | base64 -w0)"
-if [[ "$actual" != "$INTEGRITY" ]]; then
-  echo "fetch-models: integrity mismatch for $tarball: got $actual, expected $INTEGRITY" >&2
-  exit 1
-fi
+tarball="$(npm_pack_verified "@vladmandic/face-api@$VERSION" "$INTEGRITY" "$tmp")"
 rm -rf "$cache"
 mkdir -p "$cache"
 tar -xzf "$tarball" -C "$cache" package/model package/demo package/LICENSE package/package.json

@@ -15,14 +15,10 @@ if [[ -f "$stamp" && -f "$cache/mobilenet_v2/model.json" ]]; then
   echo "nsfwjs $VERSION already in $cache"
   exit 0
 fi
-command -v npm >/dev/null || { echo "fetch-nsfwjs: npm is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
+source "$root/scripts/npm-lib.sh"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && npm pack --silent "nsfwjs@$VERSION" >/dev/null 2>"$tmp/npm.log") || {
-  echo "fetch-nsfwjs: npm pack nsfwjs@$VERSION failed:" >&2; cat "$tmp/npm.log" >&2; exit 1; }
-tarball="$(ls "$tmp"/*.tgz)"
-actual="sha512-$(sha512sum "$tarball" | cut -d' ' -f1 | xxd -r -p | base64 -w0)"
-[[ "$actual" == "$INTEGRITY" ]] || { echo "fetch-nsfwjs: integrity mismatch for $tarball: got $actual, expected $INTEGRITY" >&2; exit 1; }
+tarball="$(npm_pack_verified "nsfwjs@$VERSION" "$INTEGRITY" "$tmp")"
 tar -xzf "$tarball" -C "$tmp" package/dist/models/mobilenet_v2 package/LICENSE
 rm -rf "$cache"
 mkdir -p "$cache/mobilenet_v2"
