@@ -314,7 +314,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     const double layer_ns = std::ceil(std::max(periphery, *std::max_element(busy.begin(), busy.end())));
     record.time_ns = uint64_t(layer_ns + 0.5);
     record.programming_ns = programmed ? uint64_t(std::ceil(program_ns)) : 0;
-    if (waveform && in_focus) trace_layer(layer_index, busy, stall);
+    if (waveform && in_focus) trace_layer(layer_index, busy, stall, layer_ns);
     if (!detailed) finish_op(layer_ns);
     else if (qk_.need_sync()) qk_.sync();
     return JobError::None;
@@ -399,10 +399,14 @@ double GlobalController::tensor_ns(tlm_utils::simple_initiator_socket<GlobalCont
     return ns;
 }
 
-// The layer starts at the controller's local time: sync so the waveform's changes are scheduled from there.
-void GlobalController::trace_layer(int layer, const std::vector<double>& busy, const std::vector<double>& stall) {
+// The layer starts at the controller's local time: sync so the waveform's changes are scheduled from there. It
+// ends `layer_ns` later; the layer signal then reads -1 until the next traced layer starts (a change at the same
+// time as the next layer's start is applied first, so back-to-back layers show no gap).
+void GlobalController::trace_layer(int layer, const std::vector<double>& busy, const std::vector<double>& stall,
+                                   double layer_ns) {
     qk_.sync();
     waveform->set_layer(0, layer);
+    waveform->set_layer(layer_ns, -1);
     for (int cu = 0; cu < int(busy.size()); ++cu) {
         if (busy[cu] <= 0 || !waveform->traces_cu(cu)) continue;
         waveform->set_busy(0, cu, true);

@@ -63,7 +63,7 @@ private:
                       uint64_t ops, uint64_t lanes, uint64_t* counted);
     double tensor_ns(tlm_utils::simple_initiator_socket<GlobalController>& unit, TensorOpExtension& t, uint64_t& ops);
     void finish_op(double ns);
-    void trace_layer(int layer, const std::vector<double>& busy, const std::vector<double>& stall);
+    void trace_layer(int layer, const std::vector<double>& busy, const std::vector<double>& stall, double layer_ns);
     bool dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes);
     bool dmi_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes, sc_core::sc_time& delay);
     void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
