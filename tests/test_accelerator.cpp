@@ -587,3 +587,54 @@ TEST_CASE("waveform: the repository's save file is the one a trace from the firs
     CHECK(repo.str() == hw::gtkw_save_file({"pe_0.cu_0", "pe_0.cu_1", "pe_0.cu_2", "pe_0.cu_3"},
                                            "open with `gtkwave FILE docs/reshare.gtkw`"));
 }
+
+TEST_CASE("job format: the fuzzers' op descriptors are refused naming the bound they break", "[sim][regression]") {
+    // ../shared/fuzz-findings D1-D6 (tests/regressions/descriptors): 112 descriptor bytes, then whatever the fuzz
+    // harness put after them. Before, each was accepted and then overflowed a size, a buffer or a window sum, or took
+    // up to 10^12 steps.
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"D1-elements-overflow", "dimension of 1073741824"},
+        {"D2-vectors-wrap", "more than 65535"},
+        {"D3-huge-tensor", "tensor of 1095183237375 values"},
+        {"D4-avgpool-sum-overflow", "averages 17640000 values per window"},
+        {"D5-pool-window-time", "window spanning 65535 rows"},
+        {"D5-pool-window-time.fuzzer-found", "more than 65535"},
+        {"D5-timeout.fuzzer-found", "window spanning 263169 columns"},
+        {"D6-window-tap-overflow.fuzzer-found", "window spanning"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.first);
+        std::ifstream f(RESHARE_SOURCE_DIR "/tests/regressions/descriptors/" + c.first, std::ios::binary);
+        reshare::hw::OpDescriptor d;
+        REQUIRE(f.read(reinterpret_cast<char*>(&d), sizeof d));
+        const std::string why = reshare::hw::check_descriptor(d);
+        INFO(why);
+        CHECK(why.find(c.second) != std::string::npos);
+    }
+}
+
+TEST_CASE("job format: descriptor bounds admit the real layers at their limits and refuse one step past them",
+          "[sim][regression]") {
+    reshare::hw::OpDescriptor d;   // VGG16's conv1_2: 224 x 224 x 64, 3 x 3 SAME
+    d.op = uint32_t(reshare::hw::OpCode::WeightLayer);
+    d.image_addr = 4096, d.image_bytes = 1, d.params_count = 64;
+    d.in_h = d.in_w = d.out_h = d.out_w = 224, d.in_c = d.out_c = 64;
+    d.kh = d.kw = 3, d.pad_top = d.pad_left = 1;
+    CHECK(reshare::hw::check_descriptor(d).empty());
+    d.out_h = 226;   // more rows than a 3-row window fits with 1 row of padding above and at most 1 + 1 (stride) below
+    CHECK(reshare::hw::check_descriptor(d).find("226 outputs along rows") != std::string::npos);
+    d.out_h = 224, d.stride_h = d.stride_w = 2, d.out_h = d.out_w = 112, d.pad_top = d.pad_left = 0;   // SAME, stride 2
+    CHECK(reshare::hw::check_descriptor(d).empty());
+    reshare::hw::OpDescriptor pool;   // a ceil-mode 3 x 3 / 2 max pool of 112 -> 56 with no padding (GoogLeNet)
+    pool.op = uint32_t(reshare::hw::OpCode::MaxPool);
+    pool.in_h = pool.in_w = 112, pool.out_h = pool.out_w = 56, pool.in_c = pool.out_c = 64;
+    pool.kh = pool.kw = 3, pool.stride_h = pool.stride_w = 2;
+    CHECK(reshare::hw::check_descriptor(pool).empty());
+    reshare::hw::OpDescriptor avg = pool;   // the largest average window whose int32 sum cannot overflow, and one more row
+    avg.op = uint32_t(reshare::hw::OpCode::AvgPool), avg.params_count = 1;
+    avg.in_h = 4096, avg.in_w = 4096, avg.in_c = avg.out_c = 1, avg.out_h = avg.out_w = 1, avg.stride_h = avg.stride_w = 1;
+    avg.kh = 4096, avg.kw = 4096;
+    CHECK(reshare::hw::check_descriptor(avg).empty());
+    avg.in_h = avg.kh = 4097;
+    CHECK(reshare::hw::check_descriptor(avg).find("averages 16781312 values per window") != std::string::npos);
+}

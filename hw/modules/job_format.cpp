@@ -1,5 +1,8 @@
 #include "reshare/hw/modules/job_format.hpp"
 
+#include <algorithm>
+#include <string>
+
 namespace reshare::hw {
 
 const char* to_string(OpCode op) {
@@ -36,6 +39,47 @@ OpGeometry geometry_of(const OpDescriptor& d) {
 }
 
 namespace {
+
+// Bounds that keep every size the controller and the kernels derive from a descriptor in range (int plane
+// coordinates, int32 window sums, buffers a host can allocate) while admitting any real network's layers: the
+// largest tensor of the zoo's networks is VGG16's 224 x 224 x 64 = 3.2 M values, its largest im2col VGG16's
+// conv1_2 (50176 vectors of 576 values, 29 M).
+constexpr uint64_t kMaxDim = 65535;                  // a plane side or a channel count
+constexpr uint64_t kMaxElements = uint64_t(1) << 28; // values in one tensor (256 MiB of int8)
+constexpr uint64_t kMaxWindowValues = uint64_t(1) << 31;  // a weight layer's im2col values; a pool's window taps
+constexpr uint64_t kMaxPoolTaps = (uint64_t(1) << 31) / 128;  // an average's int32 sum of int8 values cannot overflow
+
+// "" when one axis of a window fits its input: the window's extent and the last window's origin lie within the
+// padded input, with the far side padded by at most the near side's pad plus one stride (SAME pads the far side
+// at most one more than the near side; a ceil-mode pool's last window may start up to a stride further).
+std::string check_axis(const char* axis, uint64_t in, uint64_t out, uint64_t k, uint64_t stride, uint64_t dil, uint64_t pad) {
+    const uint64_t extent = dil * (k - 1) + 1, padded = in + 2 * pad + stride;
+    if (extent > padded)
+        return std::string("has a window spanning ") + std::to_string(extent) + " " + axis + ", more than its padded input of " +
+               std::to_string(in) + " fits";
+    if ((out - 1) * stride + extent > padded)
+        return std::string("has ") + std::to_string(out) + " outputs along " + axis + ", more than its window fits in an input of " + std::to_string(in);
+    return "";
+}
+
+// "" when the descriptor's sizes are in the bounds above.
+std::string check_sizes(const OpDescriptor& d, OpCode op) {
+    for (uint64_t dim : {d.in_h, d.in_w, d.in_c, d.out_h, d.out_w, d.out_c})
+        if (dim > kMaxDim) return "has a dimension of " + std::to_string(dim) + ", more than " + std::to_string(kMaxDim);
+    const uint64_t in = uint64_t(d.in_h) * d.in_w * d.in_c, out = uint64_t(d.out_h) * d.out_w * d.out_c;
+    if (in > kMaxElements || out > kMaxElements)
+        return "has a tensor of " + std::to_string(std::max(in, out)) + " values, more than " + std::to_string(kMaxElements);
+    if (op != OpCode::WeightLayer && op != OpCode::MaxPool && op != OpCode::AvgPool) return "";
+    if (std::string why = check_axis("rows", d.in_h, d.out_h, d.kh, d.stride_h, d.dil_h, d.pad_top); !why.empty()) return why;
+    if (std::string why = check_axis("columns", d.in_w, d.out_w, d.kw, d.stride_w, d.dil_w, d.pad_left); !why.empty()) return why;
+    const uint64_t taps = uint64_t(d.kh) * d.kw;
+    if (op == OpCode::AvgPool && taps > kMaxPoolTaps)
+        return "averages " + std::to_string(taps) + " values per window, more than " + std::to_string(kMaxPoolTaps);
+    const uint64_t window_values = op == OpCode::WeightLayer ? uint64_t(d.out_h) * d.out_w * taps * d.in_c : out * taps;
+    if (window_values > kMaxWindowValues)
+        return "reads " + std::to_string(window_values) + " window values, more than " + std::to_string(kMaxWindowValues);
+    return "";
+}
 
 // What each op needs of its shapes and parameters; "" when it has it.
 std::string check_op(const OpDescriptor& d, OpCode op) {
@@ -77,7 +121,7 @@ std::string check_descriptor(const OpDescriptor& d) {
     else if (!d.kh || !d.kw || !d.stride_h || !d.stride_w || !d.dil_h || !d.dil_w) why = "has a zero window size or step";
     else if (d.clamp_lo > d.clamp_hi || d.clamp_lo < -127 || d.clamp_hi > 127) why = "has a clamp outside int8";
     else if (d.src0 && !d.dst) why = "has no output address";
-    else why = check_op(d, op);
+    else if (why = check_sizes(d, op); why.empty()) why = check_op(d, op);
     return why.empty() ? "" : std::string(to_string(op)) + " op " + why;
 }
 
