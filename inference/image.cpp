@@ -58,6 +58,44 @@ void check_complete(const Bytes& b, const std::string& path) {
     }
 }
 
+// A photo of more pixels than this is refused before it is decoded: a few hundred bytes of JPEG can declare
+// 20000 x 20000 (../shared/fuzz-findings I1: 32 s and 5.9 GB, then a run). 2^25 = 33.5 M pixels is a 33 MP
+// camera's photo, 400 MiB once decoded to floats; every network here takes at most 224 x 224.
+constexpr uint64_t kMaxPixels = uint64_t(1) << 25;
+
+// One DHT segment's tables: a class/id byte, 16 code counts, then as many symbol values as the counts sum to.
+void check_huffman_tables(const Bytes& b, size_t at, size_t end, const std::string& path) {
+    while (at < end) {
+        if (at + 17 > end) throw Error("image " + path + ": cannot decode (damaged JPEG: a Huffman table is cut short)");
+        size_t codes = 0;
+        for (size_t k = 1; k <= 16; ++k) codes += b[at + k];
+        if (codes > 256)
+            throw Error("image " + path + ": cannot decode (damaged JPEG: a Huffman table of " + std::to_string(codes) + " codes, at most 256)");
+        at += 17 + codes;
+    }
+    if (at != end) throw Error("image " + path + ": cannot decode (damaged JPEG: a Huffman table runs past its segment)");
+}
+
+// Debian's stb_image 2.27 fills a Huffman table from its code counts before it checks that they sum to at most
+// 256, writing past the table (upstream stb issue 1289; fuzz-findings I2): every DHT segment is checked here
+// first. The walk goes marker by marker from SOI; entropy-coded data after a SOS is passed over byte by byte up to
+// the next marker (0xFF followed by neither a stuffed 0x00, a fill 0xFF nor a restart marker).
+void check_jpeg_tables(const Bytes& b, const std::string& path) {
+    size_t i = 2;
+    while (i + 1 < b.size()) {
+        if (b[i] != 0xFF || b[i + 1] == 0xFF) { ++i; continue; }
+        const unsigned char marker = b[i + 1];
+        if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) { i += 2; continue; }
+        if (marker == 0xD9) return;   // end of image
+        if (i + 4 > b.size()) break;
+        const size_t length = (size_t(b[i + 2]) << 8) | b[i + 3];   // counts its own two bytes
+        if (length < 2 || i + 2 + length > b.size())
+            throw Error("image " + path + ": cannot decode (damaged JPEG: a segment runs past the end of the file)");
+        if (marker == 0xC4) check_huffman_tables(b, i + 4, i + 2 + length, path);
+        i += 2 + length;
+    }
+}
+
 struct Interp {
     int lo, hi;
     float t;
@@ -89,7 +127,13 @@ Image load_image(const std::string& path) {
     const Bytes bytes = read_file(path);
     check_complete(bytes, path);
     if (bytes.size() > size_t(std::numeric_limits<int>::max())) throw Error("image " + path + ": file too large");
+    if (starts_with(bytes, "\xFF\xD8\xFF")) check_jpeg_tables(bytes, path);
     int w = 0, h = 0, channels = 0;
+    if (!stbi_info_from_memory(bytes.data(), int(bytes.size()), &w, &h, &channels))
+        throw Error("image " + path + ": cannot decode (" + stbi_failure_reason() + ")");
+    if (uint64_t(w) * uint64_t(h) > kMaxPixels)
+        throw Error("image " + path + ": " + std::to_string(w) + " x " + std::to_string(h) + " pixels, more than the " +
+                    std::to_string(kMaxPixels) + " a photo may have here; scale it down first");
     const std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
         stbi_load_from_memory(bytes.data(), int(bytes.size()), &w, &h, &channels, 3), stbi_image_free);
     if (!pixels) throw Error("image " + path + ": cannot decode (" + stbi_failure_reason() + ")");

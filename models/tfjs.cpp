@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <vector>
 
 namespace reshare::models {
@@ -97,11 +98,13 @@ std::vector<int> Manifest::shape(const json& j, const std::string& tensor) const
     std::vector<int> dims;
     long count = 1;
     for (const json& d : j) {
-        // Negative JSON integers are number_integer; unsigned ones may exceed int.
-        if (!d.is_number_integer() || d.get<long long>() < 0 || d.get<long long>() > kMaxElements)
-            fail("tensor '" + tensor + "' has a shape that is not an array of non-negative integers");
+        // Negative JSON integers are number_integer; unsigned ones may exceed int. A zero dimension would make a
+        // layer of no weights that every later stage has to special-case; no trained network has one.
+        if (!d.is_number_integer() || d.get<long long>() < 1 || d.get<long long>() > std::numeric_limits<int>::max())
+            fail("tensor '" + tensor + "' has a shape that is not an array of integers from 1 to " +
+                 std::to_string(std::numeric_limits<int>::max()));
         dims.push_back(int(d.get<long long>()));
-        if (dims.back() && count > kMaxElements / dims.back()) fail("tensor '" + tensor + "' is too large");
+        if (count > kMaxElements / dims.back()) fail("tensor '" + tensor + "' is too large");
         count *= dims.back();
     }
     return dims;

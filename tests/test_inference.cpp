@@ -322,6 +322,18 @@ TEST_CASE("inference: load_image rejects a missing file, a text file and an unde
     fs::remove(broken);
 }
 
+TEST_CASE("inference: the fuzzers' images are refused before stb_image decodes them", "[inference][regression]") {
+    // ../shared/fuzz-findings I1, I2 (tests/regressions/images): a 679-byte JPEG declaring 20000 x 20000 took 32 s and
+    // 5.9 GB and then ran; Huffman code counts summing past 256 made Debian's stb_image 2.27 write past its table.
+    // Both are refused before stb_image decodes anything.
+    const std::string dir = RESHARE_SOURCE_DIR "/tests/regressions/images/";
+    CHECK_THROWS_WITH(load_image(dir + "I1-jpeg-20000x20000.jpg"), Contains("20000 x 20000 pixels, more than the 33554432"));
+    CHECK_THROWS_WITH(load_image(dir + "I2-dht-counts-over-256.jpg"), Contains("a Huffman table of") && Contains("codes, at most 256"));
+    // I3 made stb_image's decoder shift by 32 (undefined behaviour) before it failed; its last segment declares a
+    // length past the end of the file, so the marker walk refuses it before stb sees it.
+    CHECK_THROWS_WITH(load_image(dir + "I3-stb-shift-exponent.fuzzer-found"), Contains("damaged JPEG: a segment runs past"));
+}
+
 TEST_CASE("inference: load_image decodes the demo JPEG and PNG and rejects truncated ones", "[inference][real]") {
     const fs::path jpg = demo_file("sample1.jpg"), png = demo_file("facemesh.png");
     const Image a = load_image(jpg.string()), b = load_image(png.string());

@@ -370,7 +370,7 @@ TEST_CASE("models: tfjs reader decodes every storage type across groups and spli
     // The split falls inside a value: shards are one stream, not one file per tensor.
     dir.file("g1-1.bin", g1.substr(0, 5));
     dir.file("g1-2.bin", g1.substr(5));
-    dir.file("g2.bin", u8({0, 2, 255}) + u16({0, 1000}) + u8({0, 5}) + u8({}));
+    dir.file("g2.bin", u8({0, 2, 255}) + u16({0, 1000}) + u8({0, 5}));
     const std::string manifest = dir.file("m.json", R"([
       {"paths": ["g1-1.bin", "g1-2.bin"], "weights": [
         {"name": "w", "shape": [2, 2], "dtype": "float32"},
@@ -380,11 +380,10 @@ TEST_CASE("models: tfjs reader decodes every storage type across groups and spli
          "quantization": {"dtype": "uint8", "scale": 0.5, "min": -1, "original_dtype": "float32"}},
         {"name": "q16", "shape": [1, 2], "dtype": "float32",
          "quantization": {"scale": 0.01, "min": 1, "dtype": "uint16"}},
-        {"name": "qi", "shape": [2], "dtype": "int32", "quantization": {"dtype": "uint8", "scale": 1, "min": 3}},
-        {"name": "empty", "shape": [0, 4], "dtype": "float32"}]}
+        {"name": "qi", "shape": [2], "dtype": "int32", "quantization": {"dtype": "uint8", "scale": 1, "min": 3}}]}
     ])");
     const TensorMap m = load_tfjs_manifest(manifest);
-    REQUIRE(m.size() == 6);
+    REQUIRE(m.size() == 5);
     CHECK(m.at("w").shape == std::vector<int>{2, 2});
     CHECK(m.at("w").data == std::vector<float>{1.5f, -2.f, 0.25f, 1e-3f});
     CHECK(m.at("i").shape.empty());
@@ -395,7 +394,6 @@ TEST_CASE("models: tfjs reader decodes every storage type across groups and spli
     CHECK(m.at("q16").data[0] == Approx(1.0));
     CHECK(m.at("q16").data[1] == Approx(11.0));
     CHECK(m.at("qi").data == std::vector<float>{3.f, 8.f});
-    CHECK(m.at("empty").elements() == 0);
 }
 
 TEST_CASE("models: tfjs reader rejects a shard shorter or longer than its tensors", "[models]") {
@@ -464,14 +462,19 @@ TEST_CASE("models: tfjs reader rejects missing keys and wrongly typed values", "
         {one_tensor_manifest(R"({"name": "a", "shape": [2]})"), "'dtype'"},
         {one_tensor_manifest(R"({"name": "a", "shape": [2], "dtype": 4})"), "'dtype'"},
         {one_tensor_manifest(R"({"name": "a", "shape": "2", "dtype": "float32"})"), "shape"},
-        {one_tensor_manifest(R"({"name": "a", "shape": [-2], "dtype": "float32"})"), "non-negative"},
-        {one_tensor_manifest(R"({"name": "a", "shape": [2.5], "dtype": "float32"})"), "non-negative"},
-        {one_tensor_manifest(R"({"name": "a", "shape": [null], "dtype": "float32"})"), "non-negative"},
+        {one_tensor_manifest(R"({"name": "a", "shape": [-2], "dtype": "float32"})"), "integers from 1 to 2147483647"},
+        {one_tensor_manifest(R"({"name": "a", "shape": [2.5], "dtype": "float32"})"), "integers from 1 to 2147483647"},
+        {one_tensor_manifest(R"({"name": "a", "shape": [null], "dtype": "float32"})"), "integers from 1 to 2147483647"},
+        // ../shared/fuzz-findings T1 and T2: a zero dimension was read as an empty layer, one past 32 bits truncated
+        // (4294967297 x 3 as 1 x 3); both passed.
+        {one_tensor_manifest(R"({"name": "a", "shape": [65536, 65536, 0, 2], "dtype": "float32"})"), "integers from 1"},
+        {one_tensor_manifest(R"({"name": "a", "shape": [4294967297, 3], "dtype": "float32"})"), "integers from 1"},
+        {one_tensor_manifest(R"({"name": "a", "shape": [2147483648], "dtype": "float32"})"), "integers from 1"},
         {one_tensor_manifest(R"({"name": "a", "shape": [1048576, 1048576, 1048576], "dtype": "float32"})"),
          "too large"},
         {one_tensor_manifest(std::string(kGoodEntry) + ", " + kGoodEntry), "holds 8 bytes"},
         {R"([{"paths": ["w.bin"], "weights": [{"name": "a", "shape": [2], "dtype": "float32"}]},
-            {"paths": [], "weights": [{"name": "a", "shape": [0], "dtype": "float32"}]}])",
+            {"paths": ["w.bin"], "weights": [{"name": "a", "shape": [2], "dtype": "float32"}]}])",
          "appears twice"},
         {one_tensor_manifest(R"({"name": "a", "shape": [2], "dtype": "float32", "quantization": "uint8"})"),
          "quantization"},
