@@ -340,7 +340,9 @@ void validate(const HwConfig& c) {
             "twos needs 1-bit cells: a multi-bit cell cannot hold the negative sign bit with a positive one");
     require(is_power_of_two(c.result_bits) && c.result_bits >= 8 && c.result_bits <= 32, s, "sharing.result_bits",
             "must be 8, 16 or 32");
-    require(c.block_bytes > 0 && (c.block_bytes * 8) % c.result_bits == 0, s, "sharing.block_bytes",
+    // 32 results of 32 bits at most (below): bounding it first keeps block_bytes * 8 in int (fuzz-findings C2).
+    require(c.block_bytes > 0 && c.block_bytes <= 128, s, "sharing.block_bytes", "must be in 1..128");
+    require((c.block_bytes * 8) % c.result_bits == 0, s, "sharing.block_bytes",
             "must hold a whole number of results of sharing.result_bits");
     // Algorithm 1 ranks with exact integer weights lcm(1..B)/n; up to 32 results per block they fit 64 bits.
     require(c.results_per_block() >= 1 && c.results_per_block() <= 32, s, "sharing.block_bytes",

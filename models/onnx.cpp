@@ -59,7 +59,9 @@ public:
 private:
     std::string where() const { return "model file " + path_; }
     [[noreturn]] void fail(const NodeProto& n, const std::string& what) const {
-        throw Error(where() + ": node " + (n.name().empty() ? n.output(0) : n.name()) + " (" + n.op_type() + "): " + what);
+        // A node is named by its name, else its first output; a damaged file may have neither (fuzz finding).
+        const std::string name = !n.name().empty() ? n.name() : n.output_size() ? n.output(0) : "(unnamed, no outputs)";
+        throw Error(where() + ": node " + name + " (" + n.op_type() + "): " + what);
     }
 
     void read_file() {
@@ -203,7 +205,7 @@ private:
         if (n.output_size() < 1) fail(n, "has no output");
         values_[n.output(0)] = v;
     }
-    std::string node_name(const NodeProto& n) const { return n.name().empty() ? n.output(0) : n.name(); }
+    std::string node_name(const NodeProto& n) const { return n.name().empty() ? n.output(0) : n.name(); }   // import() checked output(0)
 
     // The window of a Conv or pool: kernel, strides, dilations, pads or auto_pad, in ONNX's attribute names.
     Window window(const NodeProto& n, int in, int kh, int kw) const {
@@ -249,9 +251,22 @@ private:
         return keep(n.input(i), Tensor{{cout}, t->data});
     }
 
+    // The operands each supported op needs at least (the ONNX operator specs' required inputs).
+    static int min_inputs(const std::string& op) {
+        if (op == "Constant") return 0;
+        if (op == "Conv" || op == "Gemm" || op == "MatMul" || op == "Mul" || op == "Add") return 2;
+        if (op == "BatchNormalization") return 5;
+        return 1;
+    }
+
     void import(const NodeProto& n) {
         const std::string& op = n.op_type();
         if (!n.domain().empty() && n.domain() != "ai.onnx") fail(n, "the op's domain " + n.domain() + " is not supported");
+        // Every op reads its operands by position: a damaged file's node may lack them (a fuzz finding).
+        if (n.output_size() < 1 || n.output(0).empty()) fail(n, "has no output");
+        const int operands = min_inputs(op);
+        if (n.input_size() < operands)
+            fail(n, "has " + std::to_string(n.input_size()) + " inputs, the op needs at least " + std::to_string(operands));
         if (op == "Conv") return conv(n);
         if (op == "Gemm" || op == "MatMul") return dense(n);
         if (op == "BatchNormalization") return batch_norm(n);

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <limits>
 
 namespace reshare {
 namespace {
@@ -88,7 +89,10 @@ void read_geometry(const ImageReader& r, CompressedLayer& l) {
     c.xbar_rows = m.xbar_rows, c.xbar_cols = m.xbar_cols, c.cell_bits = m.cell_bits;
     c.ou_rows = m.ou_rows, c.ou_cols = m.ou_cols, c.weight_bits = m.weight_bits, c.input_bits = m.input_bits;
     c.encoding = l.encoding, c.quant = l.quant, c.result_bits = m.result_bits;
-    c.block_bytes = m.block_results * m.result_bits / 8;
+    // In 64 bits: a damaged image's counts would overflow int (fuzz-findings L1 under UBSan).
+    const int64_t block_bytes = int64_t(m.block_results) * m.result_bits / 8;
+    r.fail_if(block_bytes < 0 || block_bytes > std::numeric_limits<int>::max(), "invalid geometry: the block size overflows");
+    c.block_bytes = int(block_bytes);
     try {
         validate(c);
     } catch (const Error& e) {

@@ -165,6 +165,9 @@ TEST_CASE("config: errors name the key and the problem", "[config]") {
     REQUIRE_THAT(err("twice.yaml", "ou:\n  rows: 8\n  rows: 4\n"), Catch::Contains("ou.rows: given twice"));
     REQUIRE_THAT(err("section2.yaml", "ou:\n  rows: 8\nou:\n  cols: 8\n"), Catch::Contains("ou: given twice"));
     REQUIRE_THAT(err("inf.yaml", "energy:\n  adc_mw: .inf\n"), Catch::Contains("energy.adc_mw: expected a finite number"));
+    // C2: a block size whose bit count overflows int is refused by its bound, before it is multiplied (UBSan found
+    // the multiplication overflowing inside validate() itself).
+    REQUIRE_THAT(err("block.yaml", "sharing:\n  block_bytes: 300000000\n"), Catch::Contains("sharing.block_bytes: must be in 1..128"));
     REQUIRE_THAT(error_of([] { load_config("/nonexistent.yaml"); }), Catch::Contains("cannot read"));
 }
 

@@ -190,4 +190,13 @@ TEST_CASE("onnx: what the importer cannot take is one line naming the node, op o
         t.node("Add", "add", {"conv", "missing"});
         REQUIRE(error_of(t.save("missing.onnx")).find("'missing' is not computed by an earlier node") != std::string::npos);
     }
+    {
+        Tiny t;
+        t.node("Add", "add1", {"conv"});
+        REQUIRE(error_of(t.save("one-operand.onnx")).find("node add1 (Add): has 1 inputs, the op needs at least 2") != std::string::npos);
+    }
+    // The fuzzer's file (tests/regressions/onnx): a Clip with neither a name nor an output read past the node's
+    // outputs while naming it in its error.
+    REQUIRE(error_of(RESHARE_SOURCE_DIR "/tests/regressions/onnx/node-without-outputs.onnx").find("(unnamed, no outputs) (Clip): has no output") !=
+            std::string::npos);
 }
