@@ -49,14 +49,14 @@ seed() {   # seed HARNESS
   case $1 in
     layer_image)
       cp tests/regressions/layer-images/* "$dir/"
-      for f in out/face_recognition-reshare/layer-00[0-4].rsl; do [ -f "$f" ] && cp "$f" "$dir/"; done ;;
+      for f in out/face_recognition-reshare/layer-00[0-4].rsl; do if [ -f "$f" ]; then cp "$f" "$dir/"; fi; done ;;
     config) cp configs/*.yaml "$dir/" ;;
     tfjs)
       for m in tiny_face_detector face_landmark_68_tiny; do
         bundle .cache/face-api/package/model/${m}_model-weights_manifest.json "$dir/$m" manifest
       done ;;
     keras)
-      [ -f .cache/nsfwjs/mobilenet_v2/model.json ] && bundle .cache/nsfwjs/mobilenet_v2/model.json "$dir/nsfwjs" model ;;
+      if [ -f .cache/nsfwjs/mobilenet_v2/model.json ]; then bundle .cache/nsfwjs/mobilenet_v2/model.json "$dir/nsfwjs" model; fi ;;
     onnx)
       # A small network of the ops the importer reads, written by the ONNX project's own helper.
       "$py" - "$dir/small.onnx" <<'EOF'
