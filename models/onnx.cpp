@@ -178,6 +178,13 @@ private:
         if (it == tensors_.end()) fail(n, "input " + std::to_string(i) + " must be a constant tensor (an initializer)");
         return &it->second;
     }
+    // Input i as one value (Clip's bounds, Pad's fill), or `def` when the input is absent.
+    float scalar(const NodeProto& n, int i, float def) const {
+        const Tensor* t = constant(n, i);
+        if (!t) return def;
+        if (t->data.size() != 1) fail(n, "input " + std::to_string(i) + " holds " + std::to_string(t->data.size()) + " values, not one");
+        return t->data[0];
+    }
     const onnx::AttributeProto* attr(const NodeProto& n, const char* name) const {
         for (const auto& a : n.attribute())
             if (a.name() == name) return &a;
@@ -398,8 +405,8 @@ private:
     void clip(const NodeProto& n) {
         float lo = float_attr(n, "min", -std::numeric_limits<float>::infinity());
         float hi = float_attr(n, "max", std::numeric_limits<float>::infinity());
-        if (const Tensor* t = n.input_size() > 1 ? constant(n, 1) : nullptr) lo = t->data.at(0);
-        if (const Tensor* t = n.input_size() > 2 ? constant(n, 2) : nullptr) hi = t->data.at(0);
+        lo = scalar(n, 1, lo);
+        hi = scalar(n, 2, hi);
         if (lo == 0 && hi == 6) return activation(n, Activation::Relu6);
         if (lo == 0 && std::isinf(hi)) return activation(n, Activation::Relu);
         fail(n, "Clip(" + std::to_string(lo) + ", " + std::to_string(hi) + ") does not map onto the activation unit (ReLU or ReLU6)");
@@ -451,7 +458,7 @@ private:
             pads.assign(t->data.begin(), t->data.end());
         }
         float fill = float_attr(n, "value", 0);
-        if (n.input_size() > 2 && !n.input(2).empty()) fill = constant(n, 2)->data.at(0);
+        fill = scalar(n, 2, fill);
         if (fill != 0) fail(n, "only zero padding is supported");
         if (pads.size() != 8 || pads[0] || pads[4] || *std::min_element(pads.begin(), pads.end()) < 0)
             fail(n, "only non-negative padding of rows, columns and channels (NCHW pads [0,0,t,l,0,c,b,r]) is supported");

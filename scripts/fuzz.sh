@@ -8,9 +8,14 @@
 # run from the same corpus mutates the same inputs in the same order (CI uses FUZZ_SEED=1).
 #
 #   scripts/fuzz.sh [SECONDS] [HARNESS...]     harnesses: layer_image config tfjs keras onnx image descriptor
+#   scripts/fuzz.sh --ci                        CI: every seed and regression input once under the sanitizers,
+#                                               no mutation (libFuzzer's runs here are not reproducible run to
+#                                               run, and a finding must not appear at random in CI)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root=$PWD
+ci=0
+if [ "${1:-}" = --ci ]; then ci=1; FUZZ_SEED=1; shift; set -- 30 "$@"; fi
 seconds=${1:-60}
 shift || true
 harnesses=("$@")
@@ -79,7 +84,7 @@ g = h.make_graph(nodes, "small", [h.make_tensor_value_info("x", T.FLOAT, [1, 3, 
                  [h.make_tensor_value_info("y", T.FLOAT, [1, 5])], inits)
 onnx.save(h.make_model(g, opset_imports=[h.make_opsetid("", 13)]), sys.argv[1])
 EOF
-      ;;
+      cp tests/regressions/onnx/* "$dir/" ;;
     image)
       cp tests/regressions/images/* "$dir/"
       cp .cache/photos/skimage/moon.png "$dir/" 2>/dev/null || true
@@ -93,11 +98,12 @@ status=0
 summary=()
 for h in "${harnesses[@]}"; do
   seed "$h"
-  corpus=.cache/fuzz/corpus/$h findings=build-fuzz/findings/$h
+  corpus=.cache/fuzz/corpus/$h findings=build-fuzz/findings/$h limit=-max_total_time=$seconds
+  if [ $ci = 1 ]; then corpus=build-fuzz/ci-corpus/$h limit=-runs=0; rm -rf "$corpus"; fi
   mkdir -p "$corpus" "$findings"
   log=build-fuzz/fuzz_$h.log
   # Bounds: 10 s per input, 2 GiB resident, 1 GiB in one allocation; inputs up to 4 MiB (the Keras seed is 2.7 MB).
-  if build-fuzz/tests/fuzz/fuzz_$h -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+  if build-fuzz/tests/fuzz/fuzz_$h "$limit" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
        -max_len=4194304 ${FUZZ_SEED:+-seed=$FUZZ_SEED} -print_final_stats=1 -artifact_prefix="$findings/" "$corpus" "$seeds/$h" > "$log" 2>&1; then
     result=clean
   else
@@ -105,7 +111,7 @@ for h in "${harnesses[@]}"; do
     status=1
   fi
   runs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' | tail -1)
-  summary+=("$h: ${runs:-?} executions in ${seconds} s, corpus $(ls "$corpus" | wc -l) inputs: $result")
+  summary+=("$h: ${runs:-?} executions$([ $ci = 1 ] || echo " in ${seconds} s"), corpus $(ls "$corpus" | wc -l) inputs: $result")
   echo "${summary[-1]}"
 done
 rm -rf /tmp/reshare-fuzz-*

@@ -199,4 +199,7 @@ TEST_CASE("onnx: what the importer cannot take is one line naming the node, op o
     // outputs while naming it in its error.
     REQUIRE(error_of(RESHARE_SOURCE_DIR "/tests/regressions/onnx/node-without-outputs.onnx").find("(unnamed, no outputs) (Clip): has no output") !=
             std::string::npos);
+    // And a Clip whose bound is a constant of no values read its first value (an exception that was not Error).
+    REQUIRE(error_of(RESHARE_SOURCE_DIR "/tests/regressions/onnx/clip-bound-without-values.onnx").find("holds 0 values, not one") !=
+            std::string::npos);
 }
