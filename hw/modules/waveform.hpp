@@ -1,7 +1,7 @@
 // Opt-in VCD waveforms (1 ns timescale): the traced layer running (-1 outside traced layers), the interrupt, and
-// per traced CU whether it is busy and how much MVM time it has lost to stalls so far. The controller schedules value changes at kernel times
-// (it works ahead of the kernel under temporal decoupling), so changes land where they happen, not at quantum
-// edges. Only CUs and layers asked for are traced, to keep a whole-network trace small.
+// per traced CU whether it is busy and how much MVM time it has lost to stalls so far. The controller schedules
+// value changes at kernel times (it works ahead of the kernel under temporal decoupling), so changes land where
+// they happen, not at quantum edges. Only CUs and layers asked for are traced, to keep a whole-network trace small.
 #pragma once
 
 #include <systemc>
