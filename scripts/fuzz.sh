@@ -13,7 +13,6 @@
 #                                               run, and a finding must not appear at random in CI)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-root=$PWD
 ci=0
 if [ "${1:-}" = --ci ]; then ci=1; FUZZ_SEED=1; shift; set -- 30 "$@"; fi
 seconds=${1:-60}
