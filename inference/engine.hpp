@@ -88,11 +88,15 @@ std::vector<double> tensor_scales(const models::Graph& g, const Calibration& cal
 
 // The fixed-point work of one node, exactly as the accelerator receives it (docs/registers.md): requantization
 // entries (weight layer: one per output channel; average pool: one; add: two, at one shift; concat: one per
-// input; other ops: none) and the output clamp, which carries the node's activation.
+// input; channel mul: one; other ops: none), the output clamp, which carries a ReLU-family activation, and for a
+// table activation (hard-swish, hard-sigmoid, sigmoid) its 256-entry table.
 struct NodeRequant {
     std::vector<kernels::RequantEntry> entries;
     int lo = kernels::kInt8Min, hi = kernels::kInt8Max;
+    std::vector<int8_t> table;   // output for each input value -128..127 (index value + 128)
 };
+// A table activation node's table for its input and output scales.
+std::vector<int8_t> activation_table(const models::Node& n, double in_scale, double out_scale);
 // One per graph node, from the quantized weights, their affines and the calibrated scales.
 std::vector<NodeRequant> requant_program(const QuantizedModel& model, const Calibration& calibration);
 

@@ -74,7 +74,7 @@ public:
         const detail::Affine a = detail::layer_affine(m_, n);
         for (size_t i = 0; i < out.data.size(); ++i) {
             const size_t c = i % size_t(n.cout);
-            out.data[i] = float(detail::activate(out.data[i] * a.mul[c] + a.add[c], n.act));
+            out.data[i] = float(detail::activate(out.data[i] * a.mul[c] + a.add[c], n));
         }
         return out;
     }
@@ -93,7 +93,7 @@ public:
     Tensor add(const models::Node& n, int, const Tensor& a, const Tensor& b) const {
         Tensor out{a.h, a.w, a.c, std::vector<float>(a.data.size())};
         for (size_t i = 0; i < a.data.size(); ++i)
-            out.data[i] = float(detail::activate(double(a.data[i]) + b.data[i], n.act));
+            out.data[i] = float(detail::activate(double(a.data[i]) + b.data[i], n));
         return out;
     }
 
@@ -114,7 +114,13 @@ public:
 
     Tensor activation(const models::Node& n, int, const Tensor& in) const {
         Tensor out = in;
-        for (float& v : out.data) v = float(detail::activate(v, n.act));
+        for (float& v : out.data) v = float(detail::activate(v, n));
+        return out;
+    }
+
+    Tensor mul(const models::Node&, int, const Tensor& a, const Tensor& scales) const {
+        Tensor out = a;
+        for (size_t i = 0; i < out.data.size(); ++i) out.data[i] *= scales.data[i % scales.data.size()];
         return out;
     }
 

@@ -24,7 +24,9 @@ void check_config(const HwConfig& c) {
         throw Error("inference: weight_bits " + std::to_string(c.weight_bits) + " does not fit int8 weights");
 }
 
-int lower_clamp(models::Activation a) { return a == models::Activation::None ? kernels::kInt8Min : 0; }
+int lower_clamp(models::Activation a) {
+    return a == models::Activation::Relu || a == models::Activation::Relu6 ? 0 : kernels::kInt8Min;
+}
 int upper_clamp(models::Activation a, double scale) {
     return a == models::Activation::Relu6 ? saturate(6.0 / scale) : kernels::kInt8Max;
 }
@@ -100,9 +102,19 @@ public:
     }
 
     QTensor activation(const models::Node& n, int node, const QTensor& in) const {
-        QTensor out = quantized(n.out, in.scale);
+        QTensor out = output(n, node);
         const NodeRequant& r = program_[size_t(node)];
-        kernels::clamp(in.q.data(), in.q.size(), r.lo, r.hi, out.q.data());
+        if (r.table.empty())
+            kernels::clamp(in.q.data(), in.q.size(), r.lo, r.hi, out.q.data());
+        else
+            kernels::lookup(in.q.data(), in.q.size(), r.table.data(), out.q.data());
+        return out;
+    }
+
+    QTensor mul(const models::Node& n, int node, const QTensor& a, const QTensor& scales) const {
+        QTensor out = output(n, node);
+        const NodeRequant& r = program_[size_t(node)];
+        kernels::channel_mul(a.q.data(), a.q.size(), scales.q.data(), a.c, r.entries.at(0), r.lo, r.hi, out.q.data());
         return out;
     }
 
@@ -119,6 +131,13 @@ private:
 };
 
 }  // namespace
+
+// Every int8 input value's output: the activation of its real value, quantized to the output's scale.
+std::vector<int8_t> activation_table(const models::Node& n, double in_scale, double out_scale) {
+    std::vector<int8_t> t(kernels::kTableEntries);
+    for (int q = -128; q < 128; ++q) t[size_t(q + 128)] = saturate(detail::activate(q * in_scale, n) / out_scale);
+    return t;
+}
 
 QuantizedModel::QuantizedModel(const models::Model& model, const HwConfig& config) : model_(&model) {
     check_config(config);
@@ -141,9 +160,11 @@ std::vector<double> tensor_scales(const models::Graph& g, const Calibration& cal
     std::vector<double> s(calibration.scale);
     for (size_t i = 0; i < g.nodes.size(); ++i) {
         const models::OpKind k = g.nodes[i].kind;
-        // Max and padding move values, an activation clips them: each output keeps its input's scale. (Zero
-        // padding's calibrated scale equals it whenever calibration and inference see the same input.)
-        if (k == models::OpKind::MaxPool || k == models::OpKind::ZeroPad || k == models::OpKind::Activation)
+        // Max and padding move values, a clamp clips them: each output keeps its input's scale. (Zero padding's
+        // calibrated scale equals it whenever calibration and inference see the same input.) A table activation
+        // maps onto a range of its own: its calibrated scale.
+        const bool clamps = k == models::OpKind::Activation && models::is_clamp(g.nodes[i].act);
+        if (k == models::OpKind::MaxPool || k == models::OpKind::ZeroPad || clamps)
             s[i] = s[size_t(g.nodes[i].inputs.at(0))];
     }
     return s;
@@ -182,6 +203,10 @@ std::vector<NodeRequant> requant_program(const QuantizedModel& model, const Cali
             case models::OpKind::Concat:
                 for (size_t k = 0; k < n.inputs.size(); ++k) r.entries.push_back(kernels::requant_entry(in_scale(k) / scale[i]));
                 break;
+            case models::OpKind::Activation:
+                if (!models::is_clamp(n.act)) r.table = activation_table(n, in_scale(0), scale[i]);
+                break;
+            case models::OpKind::Mul: r.entries.push_back(kernels::requant_entry(in_scale(0) * in_scale(1) / scale[i])); break;
             default: break;
         }
     }

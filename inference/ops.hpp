@@ -6,6 +6,7 @@
 #include "reshare/models/model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -45,6 +46,7 @@ std::vector<T> walk(const models::Graph& g, Exec& exec) {
             }
             case OpKind::ZeroPad: out.push_back(exec.zero_pad(n, in(0))); break;
             case OpKind::Activation: out.push_back(exec.activation(n, int(i), in(0))); break;
+            case OpKind::Mul: out.push_back(exec.mul(n, int(i), in(0), in(1))); break;
         }
         const T& t = out.back();
         if (t.h != n.out.h || t.w != n.out.w || t.c != n.out.c)
@@ -65,10 +67,18 @@ inline const models::Graph& graph_of(const models::Model& m) {
     return *m.graph;
 }
 
-inline double activate(double y, models::Activation a) {
-    if (a == models::Activation::None) return y;
-    y = std::max(y, 0.0);
-    return a == models::Activation::Relu6 ? std::min(y, 6.0) : y;
+// The node's activation of y, in double (the float reference, and the int8 path's lookup tables).
+inline double activate(double y, const models::Node& n) {
+    using models::Activation;
+    switch (n.act) {
+        case Activation::None: return y;
+        case Activation::Relu: return std::max(y, 0.0);
+        case Activation::Relu6: return std::clamp(y, 0.0, 6.0);
+        case Activation::HardSwish: return y * std::clamp(y + 3.0, 0.0, 6.0) / 6.0;
+        case Activation::HardSigmoid: return std::clamp(double(n.act_alpha) * y + double(n.act_beta), 0.0, 1.0);
+        case Activation::Sigmoid: return 1.0 / (1.0 + std::exp(-y));
+    }
+    return y;
 }
 
 template <class T>

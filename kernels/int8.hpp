@@ -127,4 +127,17 @@ inline void clamp(const int8_t* in, size_t n, int lo, int hi, int8_t* out) {
     for (size_t i = 0; i < n; ++i) out[i] = clamp8(in[i], lo, hi);
 }
 
+// A table activation (hard-swish, sigmoid, ...): out[i] = table[in[i] + 128], one entry per int8 input value.
+constexpr int kTableEntries = 256;
+inline void lookup(const int8_t* in, size_t n, const int8_t* table, int8_t* out) {
+    for (size_t i = 0; i < n; ++i) out[i] = table[int(in[i]) + 128];
+}
+
+// A tensor times a per-channel vector (squeeze-and-excitation): out[i] = apply(e, a[i] * s[i % channels]), clamped.
+// The int8 product fits 15 bits, so one entry carries both operands' scales.
+inline void channel_mul(const int8_t* a, size_t n, const int8_t* s, int channels, const RequantEntry& e, int lo, int hi,
+                        int8_t* out) {
+    for (size_t i = 0; i < n; ++i) out[i] = apply(e, int64_t(a[i]) * s[i % size_t(channels)], lo, hi);
+}
+
 }  // namespace reshare::kernels

@@ -213,7 +213,39 @@ int GraphBuilder::activation(int in, const std::string& name, Activation act) {
     return push(std::move(n));
 }
 
-Graph GraphBuilder::build() && { return std::move(g_); }
+int GraphBuilder::mul(int in, int scales, const std::string& name) {
+    const Shape& s = shape(scales);
+    if (s.h != 1 || s.w != 1 || s.c != shape(in).c)
+        throw Error("graph " + g_.name + ": mul " + name + " scales " + std::to_string(shape(in).c) +
+                    " channels by a tensor that is not 1x1x" + std::to_string(shape(in).c));
+    Node n;
+    n.name = name;
+    n.kind = OpKind::Mul;
+    n.inputs = {in, scales};
+    n.out = shape(in);
+    return push(std::move(n));
+}
+
+// Importers fold activations into the node before them after it is built: only a clamp may ride on an op.
+Graph GraphBuilder::build() && {
+    for (const Node& n : g_.nodes)
+        if (n.kind != OpKind::Activation && !is_clamp(n.act))
+            throw Error("graph " + g_.name + ": node " + n.name + " carries activation " + to_string(n.act) +
+                        ", which only a stand-alone activation node computes");
+    return std::move(g_);
+}
+
+const char* to_string(Activation a) {
+    switch (a) {
+        case Activation::None: return "none";
+        case Activation::Relu: return "relu";
+        case Activation::Relu6: return "relu6";
+        case Activation::HardSwish: return "hard-swish";
+        case Activation::HardSigmoid: return "hard-sigmoid";
+        case Activation::Sigmoid: return "sigmoid";
+    }
+    return "?";
+}
 
 std::vector<const Node*> weight_layers(const Graph& g) {
     std::vector<const Node*> out;

@@ -27,10 +27,22 @@ enum class OpKind {
     Add,
     Concat,         // along channels
     ZeroPad,        // zero rows/cols on the spatial border and zero channels appended
-    Activation,     // stand-alone ReLU-family op
+    Activation,     // stand-alone activation
+    Mul,            // inputs[0] times a per-channel vector inputs[1] (1x1xC) broadcast over the plane (squeeze-excite)
 };
 
-enum class Activation { None, Relu, Relu6 };
+// The ReLU family clamps (it rides on any op's output clamp); the others are curves the activation unit reads
+// from a table, so they are only stand-alone Activation nodes with an output scale of their own.
+enum class Activation {
+    None,
+    Relu,
+    Relu6,
+    HardSwish,     // x * relu6(x + 3) / 6 (MobileNetV3)
+    HardSigmoid,   // clamp(alpha * x + beta, 0, 1) (Node::act_alpha, act_beta)
+    Sigmoid,
+};
+inline bool is_clamp(Activation a) { return a == Activation::None || a == Activation::Relu || a == Activation::Relu6; }
+const char* to_string(Activation a);
 
 // Per-output-channel post-processing of a conv/dense accumulator, by tensor name ("" = absent).
 // Real models fold batch norm or a scale layer here; the reference inference applies it in float
@@ -61,6 +73,7 @@ struct Node {
     int pad_channels = 0;
 
     Activation act = Activation::None;  // applied after the op (and after the affine)
+    float act_alpha = 0.2f, act_beta = 0.5f;   // HardSigmoid's slope and offset (ONNX's defaults)
     Shape out;                          // inferred output shape
 };
 
@@ -127,6 +140,8 @@ public:
     int concat(const std::vector<int>& ins, const std::string& name);
     int zero_pad(int in, const std::string& name, int bottom, int right, int channels);
     int activation(int in, const std::string& name, Activation act);
+    // in (h x w x c) times scales (1 x 1 x c), channel by channel.
+    int mul(int in, int scales, const std::string& name);
 
     const Shape& shape(int node) const { return g_.nodes.at(node).out; }
     // A built node, to fold what follows it in a file into it (a batch norm into its affine, a ReLU into its act):

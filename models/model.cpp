@@ -97,7 +97,27 @@ std::vector<float> Model::matrix(size_t i, int threads) const {
     return tensors.at(l.tensor).data;
 }
 
-Model load_model(const std::string& spec, uint64_t seed) {
+namespace {
+
+// A model whose input is fixed takes an --input-size only if it is that size.
+Model fixed_input(Model m, InputSize size) {
+    if (!size.given() || !m.graph) return m;
+    const Shape& in = m.graph->nodes.at(0).out;
+    if (in.h != size.h || in.w != size.w)
+        throw Error("model " + m.name + ": its input is fixed at " + std::to_string(in.h) + "x" + std::to_string(in.w) +
+                    ", not the " + std::to_string(size.h) + "x" + std::to_string(size.w) + " given");
+    return m;
+}
+
+// A network file's model (Keras, ONNX) with its weight layers, checked against the file's tensors.
+Model with_layers(Model m, const std::string& spec) {
+    m.layers = graph_layers(*m.graph);
+    check_weights_fit(m, m.tensors, spec);
+    return m;
+}
+
+// A zoo name, a TF.js manifest or a Keras model.json: files that fix the input's size.
+Model load_fixed(const std::string& spec, uint64_t seed) {
     if (const ZooEntry* z = find_zoo(spec)) {
         const Graph g = zoo_graph(spec);
         if (!z->manifest.empty()) {
@@ -116,13 +136,7 @@ Model load_model(const std::string& spec, uint64_t seed) {
         return m;
     }
     if (!fs::exists(spec)) throw Error("model '" + spec + "': neither a zoo model nor an existing manifest, Keras model.json or .onnx file");
-    const bool onnx = fs::path(spec).extension() == ".onnx";
-    if (onnx || is_keras_model(spec)) {
-        Model m = onnx ? load_onnx(spec) : load_keras(spec);
-        m.layers = graph_layers(*m.graph);
-        check_weights_fit(m, m.tensors, spec);
-        return m;
-    }
+    if (is_keras_model(spec)) return with_layers(load_keras(spec), spec);
     // A manifest of a zoo model gets its graph, whatever folder it sits in.
     const std::string file = fs::path(spec).filename().string();
     for (const ZooEntry& z : zoo())
@@ -131,6 +145,14 @@ Model load_model(const std::string& spec, uint64_t seed) {
             return real_model(z.name, spec, &g);
         }
     return real_model(spec, spec, nullptr);
+}
+
+}  // namespace
+
+Model load_model(const std::string& spec, uint64_t seed, InputSize size) {
+    // Only an ONNX file may leave its input's size to the user.
+    if (fs::path(spec).extension() == ".onnx" && fs::exists(spec)) return with_layers(load_onnx(spec, size), spec);
+    return fixed_input(load_fixed(spec, seed), size);
 }
 
 }  // namespace reshare::models

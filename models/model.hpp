@@ -37,9 +37,17 @@ public:
     uint64_t seed = kDefaultSeed;
 };
 
-// `spec` is a zoo name or a path to a TF.js weight manifest. Throws reshare::Error (exit 2) for an unknown
-// name, a missing or malformed file, or weights that do not fit the graph.
-Model load_model(const std::string& spec, uint64_t seed = Model::kDefaultSeed);
+// The input plane a user gives a network whose file leaves it open (an ONNX input with symbolic dimensions);
+// 0 x 0: none given.
+struct InputSize {
+    int h = 0, w = 0;
+    bool given() const { return h > 0 && w > 0; }
+};
+
+// `spec` is a zoo name, a TF.js weight manifest, a Keras model.json or an .onnx file. Throws reshare::Error (exit
+// 2) for an unknown name, a missing or malformed file, weights that do not fit the graph, or an input size given
+// for a network whose input is fixed at another size.
+Model load_model(const std::string& spec, uint64_t seed = Model::kDefaultSeed, InputSize size = {});
 
 // Folder holding face-api's model files: $RESHARE_MODEL_DIR, else where scripts/fetch-models.sh puts them.
 std::string model_dir();

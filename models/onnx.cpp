@@ -30,16 +30,17 @@ struct Value {
 
 class Importer {
 public:
-    explicit Importer(std::string path) : path_(std::move(path)) {}
+    Importer(std::string path, InputSize size) : path_(std::move(path)), size_(size) {}
 
     Model run() {
         read_file();
         for (const auto& t : model_.graph().initializer()) tensors_[t.name()] = read_tensor(t);
         for (const NodeProto& n : model_.graph().node())
-            for (const std::string& in : n.input()) ++consumers_[in];
+            for (const std::string& in : n.input()) ++consumers_[in], readers_[in].push_back(&n);
         GraphBuilder b = builder();
         b_ = &b;
-        for (const NodeProto& n : model_.graph().node()) import(n);
+        for (const NodeProto& n : model_.graph().node())
+            if (!absorbed_.count(&n)) import(n);
         if (model_.graph().output_size() != 1) throw Error(where() + ": expected one graph output, found " + std::to_string(model_.graph().output_size()));
         const Value& out = value(model_.graph().output(0).name(), "the graph output");
         if (out.node != b.size() - 1) throw Error(where() + ": the graph's output is not its last node");
@@ -69,6 +70,19 @@ private:
         if (!in) throw Error(where() + ": cannot read the file");
         if (!model_.ParseFromIstream(&in)) throw Error(where() + ": not an ONNX model (its protobuf does not parse)");
         if (!model_.has_graph() || model_.graph().node_size() == 0) throw Error(where() + ": holds no graph");
+    }
+
+    // An integer tensor's values (shape arithmetic's), from its raw little-endian bytes or its typed field.
+    template <class Int, class Field>
+    static void integers(const onnx::TensorProto& t, bool raw, const Field& field, std::vector<float>& out) {
+        for (size_t i = 0; i < out.size(); ++i) {
+            Int v;
+            if (raw)
+                std::memcpy(&v, t.raw_data().data() + sizeof v * i, sizeof v);
+            else
+                v = Int(field.Get(int(i)));
+            out[i] = float(v);
+        }
     }
 
     Tensor read_tensor(const onnx::TensorProto& t) const {
@@ -101,28 +115,24 @@ private:
                 }
                 break;
             case onnx::TensorProto::INT64:
-                if (raw) {
-                    need(t.raw_data().size(), 8);
-                    for (long i = 0; i < n; ++i) {
-                        int64_t v;
-                        std::memcpy(&v, t.raw_data().data() + 8 * i, 8);
-                        out.data[size_t(i)] = float(v);
-                    }
-                } else {
-                    need(size_t(t.int64_data_size()), 1);
-                    for (long i = 0; i < n; ++i) out.data[size_t(i)] = float(t.int64_data(int(i)));
-                }
+                need(raw ? t.raw_data().size() : size_t(t.int64_data_size()), 8);
+                integers<int64_t>(t, raw, t.int64_data(), out.data);
+                break;
+            case onnx::TensorProto::INT32:   // shape arithmetic's constants (Paddle2ONNX writes int32 ones)
+                need(raw ? t.raw_data().size() : size_t(t.int32_data_size()), 4);
+                integers<int32_t>(t, raw, t.int32_data(), out.data);
                 break;
             default:
                 throw Error(where() + ": tensor '" + t.name() + "' has data type " + std::to_string(t.data_type()) +
-                            " (float32 and int64 are read)");
+                            " (float32, int64 and int32 are read)");
         }
         for (float v : out.data)
             if (!std::isfinite(v)) throw Error(where() + ": tensor '" + t.name() + "' holds a NaN or infinite value");
         return out;
     }
 
-    // The input: the first graph input that is not an initializer, NCHW with a batch of one.
+    // The input: the first graph input that is not an initializer, NCHW with a batch of one. A symbolic batch is
+    // one image; a symbolic height and width (a network for any size, such as an OCR model's) take size_.
     GraphBuilder builder() {
         for (const auto& in : model_.graph().input()) {
             if (tensors_.count(in.name())) continue;
@@ -131,11 +141,17 @@ private:
             int dims[4];
             for (int i = 0; i < 4; ++i) {
                 const auto& d = shape.dim(i);
-                dims[i] = d.has_dim_value() ? int(d.dim_value()) : i == 0 ? 1 : 0;
+                dims[i] = d.has_dim_value() ? int(std::clamp<int64_t>(d.dim_value(), -1, 1 << 30)) : i == 0 ? 1 : 0;
+                if (dims[i] == 0 && i >= 2 && size_.given()) dims[i] = i == 2 ? size_.h : size_.w;
+                if (dims[i] == 0 && i >= 2)
+                    throw Error(where() + ": input " + in.name() + " leaves its height and width open: give them with --input-size HxW");
                 if (dims[i] <= 0 || dims[i] > 16384)
-                    throw Error(where() + ": input " + in.name() + " has no fixed size in dimension " + std::to_string(i));
+                    throw Error(where() + ": input " + in.name() + " has no size in 1..16384 in dimension " + std::to_string(i));
             }
             if (dims[0] != 1) throw Error(where() + ": input " + in.name() + " has batch " + std::to_string(dims[0]) + " (one image at a time)");
+            if (size_.given() && (dims[2] != size_.h || dims[3] != size_.w))
+                throw Error(where() + ": input " + in.name() + " is fixed at " + std::to_string(dims[2]) + "x" + std::to_string(dims[3]) +
+                            ", not the " + std::to_string(size_.h) + "x" + std::to_string(size_.w) + " given");
             GraphBuilder b(path_, Shape{dims[2], dims[3], dims[1]}, input_norm());
             values_[in.name()] = Value{0};
             return b;
@@ -177,6 +193,20 @@ private:
         const auto it = tensors_.find(n.input(i));
         if (it == tensors_.end()) fail(n, "input " + std::to_string(i) + " must be a constant tensor (an initializer)");
         return &it->second;
+    }
+    bool is_constant(const NodeProto& n, int i) const { return i < n.input_size() && tensors_.count(n.input(i)); }
+    // Input i is the constant `v`, one value.
+    bool constant_is(const NodeProto& n, int i, float v) const {
+        if (!is_constant(n, i)) return false;
+        const Tensor& t = tensors_.at(n.input(i));
+        return t.data.size() == 1 && std::fabs(t.data[0] - v) <= 1e-6f * std::fabs(v);
+    }
+    // The node reading `name`, when exactly one does and its op is `op` ("": any).
+    const NodeProto* only_reader(const std::string& name, const std::string& op = "") const {
+        const auto it = readers_.find(name);
+        if (it == readers_.end() || it->second.size() != 1) return nullptr;
+        const NodeProto* r = it->second.front();
+        return op.empty() || r->op_type() == op ? r : nullptr;
     }
     // Input i as one value (Clip's bounds, Pad's fill), or `def` when the input is absent.
     float scalar(const NodeProto& n, int i, float def) const {
@@ -261,7 +291,7 @@ private:
     // The operands each supported op needs at least (the ONNX operator specs' required inputs).
     static int min_inputs(const std::string& op) {
         if (op == "Constant") return 0;
-        if (op == "Conv" || op == "Gemm" || op == "MatMul" || op == "Mul" || op == "Add") return 2;
+        if (op == "Conv" || op == "Gemm" || op == "MatMul" || op == "Mul" || op == "Add" || op == "Gather") return 2;
         if (op == "BatchNormalization") return 5;
         return 1;
     }
@@ -277,9 +307,12 @@ private:
         if (op == "Conv") return conv(n);
         if (op == "Gemm" || op == "MatMul") return dense(n);
         if (op == "BatchNormalization") return batch_norm(n);
-        if (op == "Relu") return activation(n, Activation::Relu);
+        if (op == "Relu") return void(activation(n, Activation::Relu));
         if (op == "Clip") return clip(n);
-        if (op == "Mul") return scale(n);
+        if (op == "HardSwish") return void(activation(n, Activation::HardSwish));
+        if (op == "HardSigmoid") return hard_sigmoid(n);
+        if (op == "Sigmoid") return void(activation(n, Activation::Sigmoid));
+        if (op == "Mul") return is_constant(n, 0) || is_constant(n, 1) ? scale(n) : channel_mul(n);
         if (op == "Add") return add(n);
         if (op == "Concat") return concat(n);
         if (op == "MaxPool" || op == "AveragePool") return pool(n);
@@ -289,6 +322,7 @@ private:
         if (op == "Dropout" || op == "Identity") return define(n, value(n.input(0), "input"));
         if (op == "Constant") return constant_node(n);
         if (op == "Softmax") return softmax(n);
+        if (op == "Shape" || op == "Cast" || op == "Slice" || op == "Gather" || op == "Unsqueeze") return shape_arithmetic(n);
         fail(n, "op " + op + " is not supported (docs/models.md lists the supported ops)");
     }
 
@@ -382,6 +416,7 @@ private:
     }
 
     void add(const NodeProto& n) {
+        if (hard_curve(n)) return;
         if (tensors_.count(n.input(1))) {   // a per-channel constant: the layer's bias, or its scale layer's offset
             Node* p = foldable(n, true);
             if (!p || !p->affine.bn_mean.empty() || (!p->affine.mul.empty() ? !p->affine.add.empty() : !p->affine.bias.empty()))
@@ -394,25 +429,71 @@ private:
         define(n, Value{b_->add(a.node, b.node, node_name(n))});
     }
 
-    void activation(const NodeProto& n, Activation act) {
-        if (Node* p = foldable(n, false)) {
+    // A clamp folds into the op before it where it can; a curve is a node of its own (the activation unit's table).
+    int activation(const NodeProto& n, Activation act) {
+        if (Node* p = is_clamp(act) ? foldable(n, false) : nullptr) {
             p->act = act;
-            return define(n, value(n.input(0), "input"));
+            define(n, value(n.input(0), "input"));
+            return -1;
         }
-        define(n, Value{b_->activation(input(n, 0).node, node_name(n), act)});
+        const int node = b_->activation(input(n, 0).node, node_name(n), act);
+        define(n, Value{node});
+        return node;
+    }
+
+    void hard_sigmoid(const NodeProto& n) {
+        only_attrs(n, {"alpha", "beta"});
+        Node& h = b_->node(activation(n, Activation::HardSigmoid));
+        h.act_alpha = float_attr(n, "alpha", 0.2f);
+        h.act_beta = float_attr(n, "beta", 0.5f);
+    }
+
+    // Add(x, 3) -> Clip(0, 6) -> Mul(x, .) -> Div(., 6), each read only by the next: hard-swish, the way exporters
+    // without the HardSwish op (opset < 14, Paddle2ONNX) write it; without the Mul it is hard-sigmoid(x / 6 + 1/2).
+    // The chain becomes one activation node named after its last op; its other ops are absorbed.
+    bool hard_curve(const NodeProto& add) {
+        if (!constant_is(add, 1, 3) || is_constant(add, 0)) return false;
+        const NodeProto* clip = only_reader(add.output(0), "Clip");
+        if (!clip || clip_bounds(*clip) != std::pair<float, float>{0.f, 6.f}) return false;
+        const NodeProto* mul = only_reader(clip->output(0), "Mul");
+        if (mul && mul->input(mul->input(0) == clip->output(0) ? 1 : 0) != add.input(0)) mul = nullptr;
+        const NodeProto* div = only_reader((mul ? mul : clip)->output(0), "Div");
+        if (!div || div->input_size() != 2 || !constant_is(*div, 1, 6)) return false;
+        const int node = b_->activation(input(add, 0).node, node_name(*div), mul ? Activation::HardSwish : Activation::HardSigmoid);
+        b_->node(node).act_alpha = 1.f / 6.f;
+        b_->node(node).act_beta = 0.5f;
+        absorbed_.insert({clip, div});
+        if (mul) absorbed_.insert(mul);
+        define(*div, Value{node});
+        return true;
+    }
+
+    // Squeeze-and-excitation's scaling: a tensor times a per-channel vector, either operand first.
+    void channel_mul(const NodeProto& n) {
+        const int a = input(n, 0).node, b = input(n, 1).node;
+        auto vector_of = [&](int x, int v) { const Shape& s = b_->shape(v); return s.h == 1 && s.w == 1 && s.c == b_->shape(x).c; };
+        if (!vector_of(a, b) && !vector_of(b, a))
+            fail(n, "multiplies two tensors; only a tensor times a per-channel vector (1x1xC, squeeze-and-excitation) is supported");
+        const bool b_scales = vector_of(a, b);
+        define(n, Value{b_->mul(b_scales ? a : b, b_scales ? b : a, node_name(n))});
+    }
+
+    std::pair<float, float> clip_bounds(const NodeProto& n) const {
+        const float lo = float_attr(n, "min", -std::numeric_limits<float>::infinity());
+        const float hi = float_attr(n, "max", std::numeric_limits<float>::infinity());
+        return {scalar(n, 1, lo), scalar(n, 2, hi)};
     }
 
     void clip(const NodeProto& n) {
-        float lo = float_attr(n, "min", -std::numeric_limits<float>::infinity());
-        float hi = float_attr(n, "max", std::numeric_limits<float>::infinity());
-        lo = scalar(n, 1, lo);
-        hi = scalar(n, 2, hi);
-        if (lo == 0 && hi == 6) return activation(n, Activation::Relu6);
-        if (lo == 0 && std::isinf(hi)) return activation(n, Activation::Relu);
+        const auto [lo, hi] = clip_bounds(n);
+        if (lo == 0 && hi == 6) return void(activation(n, Activation::Relu6));
+        if (lo == 0 && std::isinf(hi)) return void(activation(n, Activation::Relu));
         fail(n, "Clip(" + std::to_string(lo) + ", " + std::to_string(hi) + ") does not map onto the activation unit (ReLU or ReLU6)");
     }
 
     void concat(const NodeProto& n) {
+        for (int i = 0; i < n.input_size(); ++i)
+            if (is_constant(n, i)) return shape_arithmetic(n);
         const int64_t axis = int_attr(n, "axis", 1);
         if (axis != 1 && axis != -3) fail(n, "only a concat of channels (axis 1) is supported");
         std::vector<int> ins;
@@ -471,6 +552,69 @@ private:
         define(n, v);
     }
 
+    // The 1-D integer arithmetic exporters write to compute a Reshape's target from a tensor's shape, evaluated here
+    // (all shapes are known): Shape, Cast, Slice, Gather, Unsqueeze, and a Concat of constants.
+    void shape_arithmetic(const NodeProto& n) {
+        const std::string& op = n.op_type();
+        Tensor out;
+        if (op == "Shape") {
+            only_attrs(n, {});
+            const Value& v = value(n.input(0), "input");
+            const Shape s = b_->shape(v.node);
+            out.data = v.flat ? std::vector<float>{1.f, float(s.elements())} : std::vector<float>{1.f, float(s.c), float(s.h), float(s.w)};
+            out.shape = {int(out.data.size())};
+        } else if (op == "Cast") {
+            out = *constant(n, 0);
+        } else if (op == "Concat") {
+            if (int_attr(n, "axis", 0) != 0 && int_attr(n, "axis", 0) != -1) fail(n, "a concat of constants is only supported along axis 0");
+            for (int i = 0; i < n.input_size(); ++i) {
+                const Tensor& t = vector_input(n, i);
+                out.data.insert(out.data.end(), t.data.begin(), t.data.end());
+            }
+            out.shape = {int(out.data.size())};
+        } else if (op == "Slice") {
+            const Tensor& t = vector_input(n, 0);
+            // opset 1-9: attributes; 10 on: inputs (starts, ends, axes, steps)
+            const std::vector<int> starts = n.input_size() > 1 ? ints_of(n, 1) : ints_attr(n, "starts", {});
+            const std::vector<int> ends = n.input_size() > 2 ? ints_of(n, 2) : ints_attr(n, "ends", {});
+            const std::vector<int> axes = n.input_size() > 3 ? ints_of(n, 3) : ints_attr(n, "axes", {0});
+            const std::vector<int> steps = n.input_size() > 4 ? ints_of(n, 4) : std::vector<int>{1};
+            if (starts.size() != 1 || ends.size() != 1 || axes.size() != 1 || axes[0] != 0 || steps != std::vector<int>{1})
+                fail(n, "only a slice of one range along axis 0 with step 1 is supported");
+            const int size = int(t.data.size());
+            auto at = [size](int i) { return std::clamp(i < 0 ? i + size : i, 0, size); };
+            for (int i = at(starts[0]); i < at(ends[0]); ++i) out.data.push_back(t.data[size_t(i)]);
+            out.shape = {int(out.data.size())};
+        } else if (op == "Gather") {
+            const Tensor& t = vector_input(n, 0);
+            if (int_attr(n, "axis", 0) != 0) fail(n, "only a gather along axis 0 is supported");
+            const Tensor& idx = *constant(n, 1);
+            for (float f : idx.data) {
+                const int i = int(f) < 0 ? int(f) + int(t.data.size()) : int(f);
+                if (i < 0 || i >= int(t.data.size())) fail(n, "gathers index " + std::to_string(int(f)) + " of " + std::to_string(t.data.size()) + " values");
+                out.data.push_back(t.data[size_t(i)]);
+            }
+            out.shape = idx.shape;
+        } else {   // Unsqueeze of a scalar or a vector to a vector
+            out = *constant(n, 0);
+            if (out.shape.size() > 1) fail(n, "only a scalar or a 1-D constant may be unsqueezed");
+            out.shape = {int(out.data.size())};
+        }
+        tensors_[n.output(0)] = std::move(out);
+    }
+    // Input i as a constant scalar or vector (shape arithmetic works on 1-D values).
+    const Tensor& vector_input(const NodeProto& n, int i) const {
+        const Tensor* t = constant(n, i);
+        if (!t || t->shape.size() > 1) fail(n, "input " + std::to_string(i) + " must be a constant scalar or 1-D tensor");
+        return *t;
+    }
+    std::vector<int> ints_of(const NodeProto& n, int i) const {
+        const Tensor& t = vector_input(n, i);
+        std::vector<int> v;
+        for (float f : t.data) v.push_back(int(std::clamp(f, -2147483648.f, 2147483520.f)));
+        return v;
+    }
+
     void constant_node(const NodeProto& n) {
         const auto* a = attr(n, "value");
         if (!a || !a->has_t()) fail(n, "only a tensor-valued Constant is supported");
@@ -486,10 +630,13 @@ private:
     }
 
     std::string path_;
+    InputSize size_;
     onnx::ModelProto model_;
     TensorMap tensors_;     // initializers and constants, as the file holds them
     TensorMap converted_;   // what the graph reads: HWIO kernels, [inputs, outputs] matrices, per-channel vectors
     std::map<std::string, int> consumers_;
+    std::map<std::string, std::vector<const NodeProto*>> readers_;
+    std::set<const NodeProto*> absorbed_;   // nodes another node's import took over (a hard-swish chain's)
     std::map<std::string, Value> values_;
     GraphBuilder* b_ = nullptr;
     bool classifies_ = false;
@@ -497,6 +644,6 @@ private:
 
 }  // namespace
 
-Model load_onnx(const std::string& path) { return Importer(path).run(); }
+Model load_onnx(const std::string& path, InputSize size) { return Importer(path, size).run(); }
 
 }  // namespace reshare::models

@@ -118,12 +118,29 @@ private:
             real(bn, "epsilon", f.bn_eps);
             x = bn->output(0);
         }
-        return act(n.name, n.act, x);
+        return act(n, x);
     }
-    std::string act(const std::string& name, Activation a, const std::string& x) {
-        if (a == Activation::Relu) return op("Relu", name + "/relu", {x})->output(0);
-        if (a == Activation::Relu6)
-            return op("Clip", name + "/relu6", {x, initializer(name + "/relu6_min", {}, {0.f}), initializer(name + "/relu6_max", {}, {6.f})})->output(0);
+    std::string act(const Node& n, const std::string& x) {
+        const std::string& name = n.name;
+        auto scalar = [&](const char* what, float v) { return initializer(name + "/" + what, {}, {v}); };
+        switch (n.act) {
+            case Activation::None: return x;
+            case Activation::Relu: return op("Relu", name + "/relu", {x})->output(0);
+            case Activation::Relu6: return op("Clip", name + "/relu6", {x, scalar("relu6_min", 0.f), scalar("relu6_max", 6.f)})->output(0);
+            case Activation::HardSwish: {   // opset 13 has no HardSwish: the chain the importer reads back as one
+                const std::string shifted = op("Add", name + "/plus3", {x, scalar("three", 3.f)})->output(0);
+                const std::string clipped = op("Clip", name + "/relu6", {shifted, scalar("relu6_min", 0.f), scalar("relu6_max", 6.f)})->output(0);
+                const std::string product = op("Mul", name + "/times_x", {x, clipped})->output(0);
+                return op("Div", name, {product, scalar("six", 6.f)})->output(0);
+            }
+            case Activation::HardSigmoid: {
+                auto* h = op("HardSigmoid", name, {x});
+                real(h, "alpha", n.act_alpha);
+                real(h, "beta", n.act_beta);
+                return h->output(0);
+            }
+            case Activation::Sigmoid: return op("Sigmoid", name, {x})->output(0);
+        }
         return x;
     }
 
@@ -168,7 +185,7 @@ private:
                 return p->output(0);
             }
             case OpKind::GlobalAvgPool: return op("GlobalAveragePool", n.name, {in(0)})->output(0);
-            case OpKind::Add: return act(n.name, n.act, op("Add", n.name, {in(0), in(1)})->output(0));
+            case OpKind::Add: return act(n, op("Add", n.name, {in(0), in(1)})->output(0));
             case OpKind::Concat: {
                 std::vector<std::string> ins;
                 for (size_t i = 0; i < n.inputs.size(); ++i) ins.push_back(in(i));
@@ -184,7 +201,8 @@ private:
                 for (int64_t v : {0, 0, 0, 0, 0, n.pad_channels, n.pad_bottom, n.pad_right}) t->add_int64_data(v);
                 return op("Pad", n.name, {in(0), t->name()})->output(0);
             }
-            case OpKind::Activation: return act(n.name, n.act, in(0));
+            case OpKind::Activation: return act(n, in(0));
+            case OpKind::Mul: return op("Mul", n.name, {in(0), in(1)})->output(0);
             case OpKind::Input: break;
         }
         throw Error("export: node " + n.name + " has no ONNX form");

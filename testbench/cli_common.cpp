@@ -37,6 +37,24 @@ void add_model_options(CLI::App& cmd, ModelOptions& o) {
     cmd.add_option("--seed", o.seed, "seed of synthetic weights (default " + std::to_string(o.seed) + ")")
         ->check(CLI::Validator([](std::string& v) { return !v.empty() && v[0] == '-' ? std::string("must not be negative") : std::string(); },
                                "UINT"));
+    cmd.add_option("--input-size", o.input_size, "HxW: the input plane of an .onnx file that leaves it open (e.g. 48x192)");
+}
+
+models::Model load_model(const ModelOptions& o) {
+    models::InputSize size;
+    if (!o.input_size.empty()) {
+        const std::string& t = o.input_size;
+        const size_t x = t.find('x');
+        auto side = [&](const std::string& part) {
+            if (part.empty() || part.size() > 5 || part.find_first_not_of("0123456789") != std::string::npos) return 0;
+            return std::stoi(part);
+        };
+        size.h = x == std::string::npos ? 0 : side(t.substr(0, x));
+        size.w = x == std::string::npos ? 0 : side(t.substr(x + 1));
+        if (size.h < 1 || size.w < 1 || size.h > 16384 || size.w > 16384)
+            throw Error("--input-size " + t + ": expected HEIGHTxWIDTH, each 1..16384, such as 48x192");
+    }
+    return models::load_model(o.model, o.seed, size);
 }
 
 void add_input_options(CLI::App& cmd, InputOptions& o) {
@@ -213,6 +231,7 @@ std::vector<std::string> model_args(const ModelOptions& o) {
     add_arg(a, "--ou", o.ou);
     for (const std::string& set : o.sets) add_arg(a, "--set", set);
     if (o.threads > 0) add_arg(a, "--threads", std::to_string(o.threads));
+    add_arg(a, "--input-size", o.input_size);
     return a;
 }
 

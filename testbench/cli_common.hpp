@@ -23,9 +23,12 @@ struct ModelOptions {
     std::vector<std::string> sets;   // "KEY=VALUE" (--set, repeatable): any configuration key, after the file
     int threads = 0;        // 0 = RESHARE_THREADS or all cores
     uint64_t seed = models::Model::kDefaultSeed;
+    std::string input_size;   // "HxW" for a network file that leaves its input's size open
 };
 
 void add_model_options(CLI::App& cmd, ModelOptions& o);
+// The model the options name, read with its input size (throws Error, exit 2, for a malformed --input-size).
+models::Model load_model(const ModelOptions& o);
 
 // How a photo becomes the network input, over the model's own convention (docs/models.md): each given flag
 // replaces its part of x = (pixel x scale - mean[c]) / std[c]; channels rgb or bgr; the bilinear resize's centers.

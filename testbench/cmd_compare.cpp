@@ -67,7 +67,7 @@ int equal_chip_pes(const CompareOptions& o, const std::vector<std::string>& sche
         return pes;
     }
     const HwConfig config = resolve_config(o.model);
-    const models::Model model = models::load_model(o.model.model, o.model.seed);
+    const models::Model model = load_model(o.model);
     if (o.pes == "baseline") return resident_pes(model, config, parse_scheme(o.baseline), thread_count(o.model));
     int pes = 0;
     for (const std::string& s : schemes) pes = std::max(pes, resident_pes(model, config, parse_scheme(s), thread_count(o.model)));

@@ -82,7 +82,7 @@ nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& st
     const Scheme scheme = parse_scheme(o.scheme);
     check_scheme_config(config, scheme);   // before loading the model: a bad combination fails at once
     if (!o.learn.empty() && scheme != Scheme::Cr2) throw Error("--learn goes with --scheme cr2");
-    const models::Model model = models::load_model(o.model.model, o.model.seed);
+    const models::Model model = load_model(o.model);
     const int threads = thread_count(o.model);
 
     nlohmann::ordered_json summary = header_json(model, config);

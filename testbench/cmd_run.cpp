@@ -350,7 +350,7 @@ void run(const RunOptions& o) {
     if (!o.learn.empty()) check_writable("--allocation", o.allocation);
     check_distinct({{"--report", o.report}, {"--outputs", o.outputs}, {"--csv", o.csv}, {"--vcd", o.vcd}, {"--allocation", o.learn.empty() ? "" : o.allocation},
                     {"--vcd's save file", o.vcd.empty() ? "" : hw::gtkw_path(o.vcd)}});
-    models::Model model = models::load_model(o.model.model, o.model.seed);
+    models::Model model = load_model(o.model);
     if (!model.graph) throw Error("model " + model.name + " has no layer graph: run needs a zoo model or its manifest");
     apply_input_options(*model.graph, o.input);
     const int threads = thread_count(o.model);

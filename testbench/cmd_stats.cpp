@@ -39,7 +39,7 @@ void print_row(const std::string& name, const std::string& shape, const PatternS
 void run(const StatsOptions& o) {
     check_writable("--report", o.report);
     const HwConfig config = resolve_config(o.model);
-    const models::Model model = models::load_model(o.model.model, o.model.seed);
+    const models::Model model = load_model(o.model);
     const int threads = thread_count(o.model);
 
     nlohmann::ordered_json out = header_json(model, config);

@@ -27,7 +27,7 @@ hw::OpDescriptor descriptor(hw::OpCode op, const models::Node& n, const models::
     return d;
 }
 
-hw::OpCode op_of(OpKind k) {
+hw::OpCode op_of(OpKind k, models::Activation act) {
     switch (k) {
         case OpKind::Conv2d:
         case OpKind::Dense: return hw::OpCode::WeightLayer;
@@ -37,7 +37,8 @@ hw::OpCode op_of(OpKind k) {
         case OpKind::Add: return hw::OpCode::Add;
         case OpKind::Concat: return hw::OpCode::CopyChannels;
         case OpKind::ZeroPad: return hw::OpCode::ZeroPad;
-        case OpKind::Activation: return hw::OpCode::Clamp;
+        case OpKind::Activation: return models::is_clamp(act) ? hw::OpCode::Clamp : hw::OpCode::Lookup;
+        case OpKind::Mul: return hw::OpCode::Mul;
         default: return hw::OpCode::Count;
     }
 }
@@ -55,7 +56,7 @@ Program compile(const models::Graph& g, const std::vector<inference::NodeRequant
         p.tensors.push_back(n.out);
         if (n.kind == OpKind::Input) continue;
         const inference::NodeRequant& r = requant[i];
-        const hw::OpCode code = op_of(n.kind);
+        const hw::OpCode code = op_of(n.kind, n.act);
         // A concat: one copy per input into its channel range, each with its own requantization.
         const size_t parts = n.kind == OpKind::Concat ? n.inputs.size() : 1;
         uint32_t offset = 0;
@@ -63,7 +64,7 @@ Program compile(const models::Graph& g, const std::vector<inference::NodeRequant
             ProgramOp op;
             op.node = int(i);
             op.src0 = n.inputs.at(k);
-            op.src1 = n.kind == OpKind::Add ? n.inputs.at(1) : -1;
+            op.src1 = n.kind == OpKind::Add || n.kind == OpKind::Mul ? n.inputs.at(1) : -1;
             op.desc = descriptor(code, n, g.nodes[size_t(op.src0)].out, r);
             if (code == hw::OpCode::CopyChannels) {
                 op.desc.channel_offset = offset;
@@ -76,7 +77,8 @@ Program compile(const models::Graph& g, const std::vector<inference::NodeRequant
                 op.layer = layer++;
                 if (size_t(op.layer) >= p.images.size()) throw Error("compile: fewer layer images than weight layers");
             }
-            op.desc.params_count = uint32_t(op.params.size());
+            op.table = r.table;
+            op.desc.params_count = uint32_t(code == hw::OpCode::Lookup ? op.table.size() : op.params.size());
             p.ops.push_back(std::move(op));
         }
     }

@@ -18,6 +18,7 @@ struct ProgramOp {
     int src0 = -1, src1 = -1;          // tensor indices read
     int layer = -1;                    // weight ops: the Model::layers index, whose image the op runs
     std::vector<kernels::RequantEntry> params;
+    std::vector<int8_t> table;         // lookups: the 256-entry table, stored where params would be
 };
 
 struct Program {

@@ -514,7 +514,7 @@ void check_network_on_chip(Scheme scheme, uint32_t copies = 1, bool one_ou_cus =
     program.input = want.nodes[0].q;
     for (testbench::ProgramOp& op : program.ops)
         if (hw::OpCode(op.desc.op) == hw::OpCode::WeightLayer) op.desc.replication = copies;
-    REQUIRE(program.ops.size() == m.graph->nodes.size());   // 12 nodes after the input, the concat as 2 copies
+    REQUIRE(program.ops.size() == m.graph->nodes.size());   // 17 nodes after the input, the concat as 2 copies
     const testbench::ChipResult r = testbench::simulate_chip(config, 1, program);
     for (size_t i = 1; i < m.graph->nodes.size(); ++i) {
         INFO("node " << m.graph->nodes[i].name);
@@ -637,4 +637,24 @@ TEST_CASE("job format: descriptor bounds admit the real layers at their limits a
     CHECK(reshare::hw::check_descriptor(avg).empty());
     avg.in_h = avg.kh = 4097;
     CHECK(reshare::hw::check_descriptor(avg).find("averages 16781312 values per window") != std::string::npos);
+}
+
+TEST_CASE("job format: a lookup needs its 256-entry table and a channel mul its vector and one requantization",
+          "[sim][job]") {
+    reshare::hw::OpDescriptor d;   // a hard-swish over 24 x 96 x 16 (PaddleOCR's direction classifier)
+    d.op = uint32_t(reshare::hw::OpCode::Lookup);
+    d.in_h = d.out_h = 24, d.in_w = d.out_w = 96, d.in_c = d.out_c = 16;
+    d.src0 = 0x1000, d.dst = 0x2000, d.params_addr = 0x3000, d.params_count = 256;
+    CHECK(reshare::hw::check_descriptor(d).empty());
+    d.params_count = 16;   // a table's bytes as if they were requantization entries
+    CHECK(reshare::hw::check_descriptor(d) == "lookup op needs a table of 256 entries, has 16");
+    d.params_count = 256, d.out_c = 8;
+    CHECK(reshare::hw::check_descriptor(d) == "lookup op changes the shape");
+    reshare::hw::OpDescriptor m = d;   // squeeze-and-excitation's scaling
+    m.op = uint32_t(reshare::hw::OpCode::Mul), m.out_c = 16, m.params_count = 1, m.src1 = 0x4000;
+    CHECK(reshare::hw::check_descriptor(m).empty());
+    m.src1 = 0;
+    CHECK(reshare::hw::check_descriptor(m) == "mul op has no second operand");
+    m.src1 = 0x4000, m.params_count = 2;
+    CHECK(reshare::hw::check_descriptor(m) == "mul op needs 1 requantization entries, has 2");
 }

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <stb_image.h>
+#include <stb_image_write.h>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -697,6 +699,46 @@ TEST_CASE("cli: face_recognition exported to ONNX runs bit-exact with the manife
     // A damaged file is one line.
     fs::resize_file(file, 1000);
     require_one_line_error(run_reshare("stats --model " + file), "not an ONNX model");
+}
+
+// PaddleOCR's text-direction classifier (scripts/fetch-ocr.sh) on skimage's photo of handwriting: upright, and
+// turned 180 degrees (written here with stb_image_write).
+TEST_CASE("cli: a real ONNX network from npm (PaddleOCR's MobileNetV3) runs bit-exact through every scheme and reads text both ways up",
+          "[cli][real][onnx]") {
+    const std::string model = std::string(RESHARE_SOURCE_DIR) + "/.cache/ocr/ch_ppocr_mobile_v2.0_cls_infer.onnx";
+    const std::string photo = std::string(RESHARE_SOURCE_DIR) + "/.cache/photos/text/text.png";
+    const std::string paddle = " --input-size 48x192 --input-scale 0.003921569 --input-mean 0.5 --input-std 0.5";
+    require_one_line_error(run_reshare("run --model " + model + " --scheme reshare --image " + photo),
+                           "input x leaves its height and width open: give them with --input-size HxW");
+    require_one_line_error(run_reshare("stats --model " + model + " --input-size 48by192"), "--input-size 48by192: expected HEIGHTxWIDTH");
+    Run r = run_reshare("compare --model " + model + paddle + " --image " + photo + " --json");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const json c = json::parse(r.out);
+    REQUIRE(c["schemes"].size() == 7);
+    for (const auto& [name, s] : c["schemes"].items()) {
+        INFO(name);
+        CHECK(s["report"]["bit_exact"] == true);   // against the int8 network each scheme computes (sme, reram-sharing: their effective weights)
+        CHECK(s["report"]["weights"] == "real");
+    }
+    // Upright text is class 0 and text upside down class 1, on the accelerator as in float.
+    const fs::path dir = fresh_dir("ocr");
+    fs::create_directories(dir);
+    int w = 0, h = 0, n = 0;
+    unsigned char* px = stbi_load(photo.c_str(), &w, &h, &n, 1);
+    REQUIRE(px != nullptr);
+    std::reverse(px, px + size_t(w) * h);
+    const std::string turned = (dir / "text-180.png").string();
+    REQUIRE(stbi_write_png(turned.c_str(), w, h, 1, px, w) != 0);
+    stbi_image_free(px);
+    for (const auto& [image, label] : {std::pair{photo, 0}, std::pair{turned, 1}}) {
+        r = run_reshare("run --model " + model + paddle + " --scheme reshare --image " + image + " --outputs " + (dir / "o.json").string());
+        REQUIRE(r.status == 0);
+        const json o = json::parse(std::ifstream(dir / "o.json"));
+        INFO(image << " " << o["accelerator"] << " " << o["float_reference"]);
+        CHECK(o["top5"]["accelerator"][0][0] == label);
+        CHECK(o["top5"]["float_reference"][0][0] == label);
+    }
 }
 
 TEST_CASE("cli: input preprocessing flags replace the model's convention, are recorded, and bad values are one line",

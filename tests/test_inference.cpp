@@ -192,6 +192,50 @@ TEST_CASE("inference: float add, concat, zero padding, ReLU and ReLU6, by hand",
     check_values(out[size_t(pad)], {0, 0, 2, 0, 0, 0, 5, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0});
 }
 
+TEST_CASE("inference: hard-swish, hard-sigmoid, sigmoid and a channel mul, by hand and as int8 tables", "[inference]") {
+    models::GraphBuilder b("curves", models::Shape{1, 2, 2});
+    const int hswish = b.activation(0, "hswish", Activation::HardSwish);
+    const int hsig = b.activation(0, "hsig", Activation::HardSigmoid);
+    b.node(hsig).act_alpha = 0.25f, b.node(hsig).act_beta = 0.5f;
+    const int sig = b.activation(0, "sig", Activation::Sigmoid);
+    const int scales = b.global_avg_pool(0, "scales");
+    const int mul = b.mul(0, scales, "mul");
+    // A curve cannot ride on another op's output clamp: it has a scale of its own.
+    models::GraphBuilder bad("bad", models::Shape{1, 1, 2});
+    bad.node(bad.add(0, 0, "sum")).act = Activation::HardSwish;
+    CHECK_THROWS_WITH(std::move(bad).build(), Contains("node sum carries activation hard-swish"));
+    CHECK_THROWS_WITH(b.mul(0, 0, "wide"), Contains("not 1x1x2"));
+    const models::Model m = hand_model(std::move(b).build(), {});
+    const std::vector<float> x{-4, 1, 2, 6};   // pixels (-4, 1) and (2, 6)
+    const std::vector<Tensor> out = run_float(m, x);
+    check_values(out[size_t(hswish)], {0, 4.f / 6, 10.f / 6, 6});
+    check_values(out[size_t(hsig)], {0, 0.75f, 1, 1});
+    check_values(out[size_t(sig)], {float(1 / (1 + std::exp(4.0))), float(1 / (1 + std::exp(-1.0))),
+                                    float(1 / (1 + std::exp(-2.0))), float(1 / (1 + std::exp(-6.0)))});
+    check_values(out[size_t(mul)], {-4 * -1.f, 1 * 3.5f, 2 * -1.f, 6 * 3.5f});   // channel means -1 and 3.5
+
+    // The int8 path: each curve is a table over the input's 256 values, at the calibrated output scale.
+    const Calibration cal = calibrate(out);
+    const IntResult r = run_int(m, HwConfig{}, cal, x);
+    const std::vector<NodeRequant> program = requant_program(QuantizedModel(m, HwConfig{}), cal);
+    const std::vector<int8_t>& t = program[size_t(hswish)].table;
+    REQUIRE(t.size() == 256);
+    const double in = cal.scale[0], o = cal.scale[size_t(hswish)];
+    for (int q : {-128, -60, -1, 0, 1, 21, 127})
+        CHECK(int(t[size_t(q + 128)]) == int(std::clamp(std::nearbyint(q * in * std::clamp(q * in + 3, 0.0, 6.0) / 6 / o), -127.0, 127.0)));
+    CHECK(program[size_t(hsig)].table.size() == 256);
+    CHECK(program[size_t(mul)].entries.size() == 1);
+    CHECK(program[size_t(mul)].table.empty());
+    for (int node : {hswish, hsig, sig, mul}) {
+        INFO(m.graph->nodes[size_t(node)].name);
+        CHECK(r.nodes[size_t(node)].scale == cal.scale[size_t(node)]);   // not the input's: a range of their own
+        const Tensor d = dequantize(r.nodes[size_t(node)]);
+        // Within an output step and the input's rounding times the steepest slope here (the mul's 3.5).
+        const double margin = cal.scale[size_t(node)] + 4 * in;
+        for (size_t k = 0; k < d.data.size(); ++k) CHECK(d.data[k] == Approx(out[size_t(node)].data[k]).margin(margin));
+    }
+}
+
 TEST_CASE("inference: int8 inference of a small network agrees with float within quantization error", "[inference]") {
     const models::Model m = tiny_network();
     const std::vector<float> x = network_input(synthetic_image(8, 8, 7), *m.graph);
@@ -261,7 +305,7 @@ TEST_CASE("inference: int8 run through a reference_mvm callback equals the defau
         }
     };
     const IntResult a = run_int(qm, cal, x), b = run_int(qm, cal, x, reference);
-    CHECK(seen == std::vector<size_t>{0, 1, 2, 3});
+    CHECK(seen == std::vector<size_t>{0, 1, 2, 3, 4});
     for (size_t l = 0; l < m.layers.size(); ++l) CHECK(a.layers[l].acc == b.layers[l].acc);
     for (size_t i = 0; i < a.nodes.size(); ++i) CHECK(a.nodes[i].q == b.nodes[i].q);
 }

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -88,6 +89,23 @@ TEST_CASE("kernels: requantize, add, clamp and copy_channels by hand", "[kernels
     copy_channels(part, models::Shape{1, 2, 2}, 1, 4, requant_entry(2.0), whole);
     const int8_t want[8] = {9, 2, 4, 9, 9, 6, 127, 9};
     for (int i = 0; i < 8; ++i) CHECK(int(whole[i]) == int(want[i]));
+}
+
+TEST_CASE("kernels: a table activation and a channel mul, by hand", "[kernels]") {
+    int8_t table[kTableEntries];
+    for (int v = -128; v < 128; ++v) table[v + 128] = int8_t(std::clamp(v / 2 + 3, -127, 127));
+    const int8_t in[4] = {-128, -4, 0, 127};
+    int8_t out[4];
+    lookup(in, 4, table, out);
+    CHECK((int(out[0]) == -61 && int(out[1]) == 1 && int(out[2]) == 3 && int(out[3]) == 66));
+    // Two pixels of three channels times per-channel (2, -1, 3), at half scale: products 2*2/2, 5*-1/2 rounds up.
+    const int8_t a[6] = {2, 5, 100, -3, 1, 7}, scales[3] = {2, -1, 3};
+    int8_t prod[6];
+    channel_mul(a, 6, scales, 3, requant_entry(0.5), -127, 127, prod);
+    const int8_t want[6] = {2, -2, 127, -3, -0, 11};   // 2, -2.5 -> -2, 150 saturates, -3, -0.5 -> 0, 10.5 -> 11
+    for (int i = 0; i < 6; ++i) CHECK(int(prod[i]) == int(want[i]));
+    channel_mul(a, 6, scales, 3, requant_entry(0.5), 0, 127, prod);   // a ReLU on the product
+    CHECK((int(prod[1]) == 0 && int(prod[3]) == 0));
 }
 
 TEST_CASE("kernels: pooling over windows clipped by padding, by hand", "[kernels]") {

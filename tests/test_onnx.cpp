@@ -154,6 +154,61 @@ TEST_CASE("onnx: a small hand-built model imports with its ops folded as the acc
     REQUIRE(m.layers[1].rows == 36);
 }
 
+TEST_CASE("onnx: MobileNetV3's hard-swish chain, hard-sigmoid, squeeze-excite mul and shape arithmetic import", "[onnx]") {
+    Tiny t;
+    // An input of open height and width, as OCR models have.
+    auto* dims = t.g->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
+    dims->mutable_dim(2)->set_dim_param("h"), dims->mutable_dim(3)->set_dim_param("w");
+    t.weight("three", {}, 3), t.weight("zero", {}, 0), t.weight("six", {}, 6);
+    t.node("Add", "plus3", {"conv", "three"});
+    t.node("Clip", "relu6", {"plus3", "zero", "six"});
+    t.node("Mul", "times_x", {"relu6", "conv"});   // either operand order
+    t.node("Div", "hswish", {"times_x", "six"});
+    t.node("GlobalAveragePool", "squeeze", {"hswish"});
+    t.weight("se_w", {4, 4, 1, 1});
+    t.node("Conv", "se", {"squeeze", "se_w"});
+    auto* hs = t.node("HardSigmoid", "gate", {"se"});
+    auto* alpha = hs->add_attribute();
+    alpha->set_name("alpha"), alpha->set_type(onnx::AttributeProto::FLOAT), alpha->set_f(0.25f);
+    t.node("Mul", "excite", {"hswish", "gate"});
+    t.node("GlobalAveragePool", "gap", {"excite"});
+    // Reshape(gap, Concat(Unsqueeze(Gather(Shape(gap), 0)), [-1])): a PyTorch export's flatten.
+    t.node("Shape", "shape", {"gap"});
+    auto* zero_index = t.g->add_initializer();
+    zero_index->set_name("i0"), zero_index->set_data_type(onnx::TensorProto::INT64), zero_index->add_int64_data(0);
+    t.node("Gather", "batch", {"shape", "i0"});
+    auto* un = t.node("Unsqueeze", "batch1", {"batch"});
+    auto* axes = un->add_attribute();
+    axes->set_name("axes"), axes->set_type(onnx::AttributeProto::INTS), axes->add_ints(0);
+    auto* rest = t.g->add_initializer();
+    rest->set_name("rest"), rest->set_data_type(onnx::TensorProto::INT32), rest->add_dims(1), rest->add_int32_data(-1);
+    auto* axis = t.node("Concat", "target", {"batch1", "rest"})->add_attribute();
+    axis->set_name("axis"), axis->set_type(onnx::AttributeProto::INT), axis->set_i(0);
+    t.node("Reshape", "flat", {"gap", "target"});
+    t.weight("fc", {4, 2});
+    t.node("MatMul", "fc_layer", {"flat", "fc"});
+    const std::string path = t.save("mobilenetv3.onnx");
+    REQUIRE(error_of(path).find("input x leaves its height and width open: give them with --input-size HxW") != std::string::npos);
+    const Model m = load_model(path, Model::kDefaultSeed, InputSize{10, 12});
+    const Graph& g = *m.graph;
+    // input, conv, hard-swish, squeeze, se, gate, excite, gap, fc: the chain's Add, Clip, Mul and Div are one node
+    REQUIRE(g.nodes.size() == 9);
+    CHECK(g.nodes[1].out == Shape{8, 10, 4});
+    CHECK((g.nodes[2].kind == OpKind::Activation && g.nodes[2].act == Activation::HardSwish && g.nodes[2].name == "hswish"));
+    CHECK(g.nodes[2].inputs == std::vector<int>{1});
+    CHECK((g.nodes[5].act == Activation::HardSigmoid && g.nodes[5].act_alpha == 0.25f && g.nodes[5].act_beta == 0.5f));
+    CHECK((g.nodes[6].kind == OpKind::Mul && g.nodes[6].inputs == std::vector<int>{2, 5}));
+    CHECK(g.nodes[8].kind == OpKind::Dense);
+    // A fixed input takes only its own size.
+    Tiny fixed;
+    CHECK_THROWS_WITH(load_model(fixed.save("fixed.onnx"), Model::kDefaultSeed, InputSize{9, 9}),
+                      Catch::Matchers::Contains("is fixed at 8x8, not the 9x9 given"));
+    // Two full tensors multiplied are not a channel scaling.
+    Tiny square;
+    square.node("Mul", "square", {"conv", "conv"});
+    REQUIRE(error_of(square.save("square.onnx")).find("node square (Mul): multiplies two tensors") != std::string::npos);
+}
+
 TEST_CASE("onnx: what the importer cannot take is one line naming the node, op or tensor", "[onnx]") {
     {
         Tiny t;

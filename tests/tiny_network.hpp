@@ -57,6 +57,16 @@ inline models::Model tiny_network() {
     x = b.zero_pad(x, "pad", 1, 1, 0);
     x = b.avg_pool(x, "avg", 2, 2, models::PadMode::Valid);
     x = b.activation(x, "relu6", models::Activation::Relu6);
+    // MobileNetV3's block tail: hard-swish, then squeeze-and-excitation scaling the channels by a hard-sigmoid.
+    x = b.activation(x, "hswish", models::Activation::HardSwish);
+    models::ConvSpec se;
+    se.cout = 16, se.act = models::Activation::None;
+    models::ChannelAffine se_bias;
+    se_bias.bias = "se/bias";
+    const int gate = b.activation(b.conv(b.global_avg_pool(x, "squeeze"), "se", se, "se/w", se_bias), "hsigmoid",
+                                  models::Activation::HardSigmoid);
+    x = b.mul(x, gate, "excite");
+    x = b.activation(x, "sigmoid", models::Activation::Sigmoid);
     x = b.global_avg_pool(x, "gap");
     models::ChannelAffine bias2;
     bias2.bias = "fc/bias";
@@ -68,6 +78,7 @@ inline models::Model tiny_network() {
         {"dw/beta", random_values(8, 6, 0.2f)},     {"pw/w", random_values(64, 7, 0.4f)},
         {"pw/mul", std::vector<float>(8, 1.5f)},    {"pw/add", random_values(8, 8, 0.1f)},
         {"fc/w", random_values(16 * 4, 9, 0.3f)},   {"fc/bias", random_values(4, 10, 0.1f)},
+        {"se/w", random_values(16 * 16, 11, 0.3f)}, {"se/bias", random_values(16, 12, 0.5f)},
     };
     return hand_model(std::move(b).build(), t);
 }

@@ -23,7 +23,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, i
       global_buffer("global_buffer", config.global_buffer_width_bytes, config.buffer_access_ns),
       accumulators("accumulators"),
       activation_unit("activation_unit", config.activation_lanes,
-                      {OpCode::WeightLayer, OpCode::Add, OpCode::CopyChannels, OpCode::Clamp}),
+                      {OpCode::WeightLayer, OpCode::Add, OpCode::CopyChannels, OpCode::Clamp, OpCode::Lookup, OpCode::Mul}),
       pooling_unit("pooling_unit", config.pooling_lanes, {OpCode::MaxPool, OpCode::AvgPool, OpCode::ZeroPad}) {
     // Without a PE SystemC would stop at elaboration with E109 (a port not bound), naming no cause.
     // Every latency is a whole number of nanoseconds; a coarser resolution rounds them to 0 and the job never ends.

@@ -18,7 +18,7 @@ namespace reshare::hw {
 
 namespace reg {
 constexpr uint32_t kId = 0x52534852;        // "RSHR"
-constexpr uint32_t kVersion = 0x00060000;   // 6.0: CAPABILITIES widened, PES, CUS_PER_PE (5.0: 264-byte records; 4.0: 232; 3.0: 224; 2.0: op descriptors, 184)
+constexpr uint32_t kVersion = 0x00060001;   // 6.1: ops 7 lookup, 8 mul (6.0: CAPABILITIES widened, PES, CUS_PER_PE; 5.0: 264-byte records; 4.0: 232; 3.0: 224; 2.0: op descriptors, 184)
 constexpr uint32_t kCtrlStart = 1u << 0;
 constexpr uint32_t kStatusBusy = 1u << 0, kStatusDone = 1u << 1, kStatusError = 1u << 2;
 constexpr uint32_t kIrqDone = 1u << 0, kIrqError = 1u << 1;

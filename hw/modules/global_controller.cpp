@@ -326,22 +326,29 @@ JobError GlobalController::run_tensor_op(const OpDescriptor& d, OpRecord& record
     const uint64_t in = uint64_t(g.in.elements()), out = uint64_t(g.out.elements());
     const OpCode op = OpCode(d.op);
     const bool functional = d.src0 != 0;
-    std::vector<int8_t> a, b, result;
+    std::vector<int8_t> a, b, result, table;
     std::vector<kernels::RequantEntry> params;
+    // The second operand: an add's is a whole tensor, a channel mul's one value per channel.
+    const uint64_t second = op == OpCode::Add ? out : op == OpCode::Mul ? d.out_c : 0;
     if (functional) {
-        if (!fetch_tensor(d.src0, in, a) || (op == OpCode::Add && !fetch_tensor(d.src1, out, b)))
+        if (!fetch_tensor(d.src0, in, a) || (second && !fetch_tensor(d.src1, second, b)))
             return fail(JobError::DmaFailed, "reading an input tensor");
         // A concat's inputs land in one output: each copy reads what the earlier ones wrote.
         result.resize(out);
         if (op == OpCode::CopyChannels && !fetch_tensor(d.dst, out, result))
             return fail(JobError::DmaFailed, "reading the output tensor");
-        if (const JobError e = fetch_params(d, params); e != JobError::None) return e;
+        if (op == OpCode::Lookup) {
+            if (!fetch_tensor(d.params_addr, d.params_count, table)) return fail(JobError::DmaFailed, "reading the lookup table");
+        } else if (const JobError e = fetch_params(d, params); e != JobError::None) {
+            return e;
+        }
     }
     TensorOpExtension t;
     t.op = &d;
     t.src0 = a.data();
     t.src1 = b.data();
     t.params = params.data();
+    t.table = table.data();
     t.dst = functional ? result.data() : nullptr;
     const bool pooling = op == OpCode::MaxPool || op == OpCode::AvgPool || op == OpCode::ZeroPad;
     uint64_t unit_ops = 0;
@@ -351,7 +358,7 @@ JobError GlobalController::run_tensor_op(const OpDescriptor& d, OpRecord& record
         record.pooling_ns += uint64_t(unit_ns);
     else
         record.activation_ops += unit_ops;
-    const uint64_t reads = in + (op == OpCode::Add ? out : 0), writes = op == OpCode::CopyChannels ? in : out;
+    const uint64_t reads = in + second, writes = op == OpCode::CopyChannels ? in : out;
     const double buffer_ns = traffic_ns(to_global_buffer, reads, writes, 0, 1, &record.global_buffer_accesses);
     if (functional && !dma_transfer(tlm::TLM_WRITE_COMMAND, d.dst, result.data(), result.size()))
         return fail(JobError::DmaFailed, "writing the output tensor");

@@ -1,12 +1,16 @@
 #include "reshare/hw/modules/job_format.hpp"
 
+#include "reshare/kernels/int8.hpp"
+
 #include <algorithm>
 #include <string>
 
 namespace reshare::hw {
 
 const char* to_string(OpCode op) {
-    static const char* const names[] = {"weight_layer", "max_pool", "avg_pool", "add", "copy_channels", "zero_pad", "clamp"};
+    static const char* const names[] = {"weight_layer", "max_pool", "avg_pool", "add", "copy_channels", "zero_pad", "clamp",
+                                        "lookup", "mul"};
+    static_assert(sizeof names / sizeof names[0] == size_t(OpCode::Count), "a name per op code");
     return op < OpCode::Count ? names[int(op)] : "unknown";
 }
 
@@ -107,6 +111,14 @@ std::string check_op(const OpDescriptor& d, OpCode op) {
                 return "pads to a smaller tensor";
             return "";
         case OpCode::Clamp: return same_shape ? "" : "changes the shape";
+        case OpCode::Lookup:
+            if (!same_shape) return "changes the shape";
+            return d.params_count == uint32_t(kernels::kTableEntries)
+                       ? ""
+                       : "needs a table of " + std::to_string(kernels::kTableEntries) + " entries, has " + std::to_string(d.params_count);
+        case OpCode::Mul:
+            if (!same_shape) return "has an operand and output of different shapes";
+            return d.src0 && !d.src1 ? "has no second operand" : params(1);
         default: return "unknown op";
     }
 }

@@ -24,6 +24,8 @@ enum class OpCode : uint32_t {
     CopyChannels = 4,   // src0 into channels [channel_offset, +in_c) of dst (one input of a concat); params: one
     ZeroPad = 5,
     Clamp = 6,          // a standalone activation: dst = clamp(src0, clamp_lo, clamp_hi)
+    Lookup = 7,         // a table activation: dst = table[src0 + 128]; params: the 256-byte table
+    Mul = 8,            // dst = src0 x src1 per channel (src1: out_c values); params: one requantization
     Count
 };
 const char* to_string(OpCode op);
@@ -32,7 +34,8 @@ const char* to_string(OpCode op);
 struct OpDescriptor {
     uint32_t op = 0;                 // OpCode
     int32_t clamp_lo = -127, clamp_hi = 127;   // output range: the activation (ReLU: lo 0; ReLU6: hi 6 steps)
-    uint32_t params_count = 0;       // requantization entries (kernels::RequantEntry, 16 B each) at params_addr
+    uint32_t params_count = 0;       // requantization entries (kernels::RequantEntry, 16 B each) at params_addr;
+                                     // a lookup's params are its table: 256 entries of one byte
     uint64_t src0 = 0, src1 = 0;     // input tensors; src0 == 0: timing only (no data moves)
     uint64_t dst = 0;                // output tensor
     uint64_t image_addr = 0;         // weight layers: the compressed layer image (docs/formats.md)

@@ -73,6 +73,8 @@ void TensorUnit::compute(const TensorOpExtension& t) {
             break;
         case OpCode::ZeroPad: kernels::zero_pad(t.src0, g.in, g, t.dst); break;
         case OpCode::Clamp: kernels::clamp(t.src0, out, d.clamp_lo, d.clamp_hi, t.dst); break;
+        case OpCode::Lookup: kernels::lookup(t.src0, out, t.table, t.dst); break;
+        case OpCode::Mul: kernels::channel_mul(t.src0, out, t.src1, int(d.out_c), t.params[0], d.clamp_lo, d.clamp_hi, t.dst); break;
         default: break;
     }
 }

@@ -60,6 +60,7 @@ struct TensorOpExtension : tlm::tlm_extension<TensorOpExtension> {
     const int8_t* src0 = nullptr;
     const int8_t* src1 = nullptr;
     const kernels::RequantEntry* params = nullptr;   // op->params_count entries
+    const int8_t* table = nullptr;                   // lookups: the 256-entry table
     int8_t* dst = nullptr;
     uint64_t ops = 0;                         // filled by the unit: values it produced or read
     tlm::tlm_extension_base* clone() const override { return new TensorOpExtension(*this); }
