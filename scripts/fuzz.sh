@@ -22,7 +22,7 @@ harnesses=("$@")
 py=/usr/bin/python3   # Debian's, with python3-onnx (setup.sh)
 
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ -DRESHARE_FUZZ=ON \
-  -DBUILD_TESTING=OFF > /dev/null
+  -DBUILD_TESTING=ON > /dev/null   # as scripts/sanitize.sh configures it: one build serves both
 cmake --build build-fuzz --target "${harnesses[@]/#/fuzz_}"
 
 seeds=build-fuzz/seeds

@@ -3,6 +3,7 @@
 #include "reshare/common/error.hpp"
 #include "reshare/common/parallel.hpp"
 #include "reshare/testbench/chip_run.hpp"
+#include "reshare_version.hpp"
 
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -22,7 +23,7 @@ namespace reshare::cli {
 
 void add_model_options(CLI::App& cmd, ModelOptions& o) {
     cmd.add_option("-m,--model", o.model, "zoo name (alexnet, vgg16, resnet50, googlenet, face_recognition, "
-                                          "ssd_mobilenetv1) or a TF.js weight manifest")
+                                          "ssd_mobilenetv1), a TF.js weight manifest, a Keras model.json or an .onnx file")
         ->required();
     cmd.add_option("-c,--config", o.config, "hardware configuration YAML (default: built-in, = configs/reshare-table1.yaml)");
     cmd.add_option("--encoding", o.encoding, "weight encoding: twos, offset or differential (overrides the config)");
@@ -348,6 +349,7 @@ nlohmann::ordered_json config_json(const HwConfig& c) {
 
 nlohmann::ordered_json header_json(const models::Model& m, const HwConfig& c) {
     nlohmann::ordered_json j;
+    j["build"] = {{"version", RESHARE_VERSION}, {"commit", RESHARE_COMMIT}};   // which reshare wrote the report
     j["model"] = m.name;
     j["weights"] = m.weights;
     j["weights_source"] = m.source;

@@ -2,6 +2,7 @@
 #include "reshare/common/error.hpp"
 #include "reshare/common/interrupt.hpp"
 #include "reshare/testbench/cli_common.hpp"
+#include "reshare_version.hpp"
 
 #include <systemc>
 
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     CLI::App app{"reshare - OU-based ReRAM crossbar accelerator tools, with the compression schemes " + reshare::scheme_names(" and ")};
     app.footer(reshare::cli::schemes_help());
+    app.set_version_flag("--version", std::string("reshare ") + RESHARE_VERSION + " (commit " + RESHARE_COMMIT + ")");
     app.require_subcommand(1);
     reshare::cli::register_stats(app);
     reshare::cli::register_compress(app);
@@ -45,6 +47,8 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         std::cerr << "reshare: " << e.what() << " (see --help)\n";

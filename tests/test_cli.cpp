@@ -61,7 +61,7 @@ void require_one_line_error(const Run& r, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("cli: stats --json on real weights has the contract's keys", "[cli][real]") {
+TEST_CASE("cli: stats --json on real weights has the contract's keys and the build that wrote it", "[cli][real]") {
     const Run r = run_reshare("stats --model face_recognition --json");
     REQUIRE(r.status == 0);
     const json j = json::parse(r.out);
@@ -80,6 +80,13 @@ TEST_CASE("cli: stats --json on real weights has the contract's keys", "[cli][re
     REQUIRE(j["config"]["sharing.block_bytes"] == 16);
     REQUIRE(j["config"]["energy.arrays_mw"] == Approx(0.51));   // fractional values stay fractional
     REQUIRE(j["config"]["sources"]["energy.arrays_mw"].get<std::string>().find("Table I") != std::string::npos);
+    // Every report names the build that wrote it, as --version does: the version and the git commit.
+    const Run v = run_reshare("--version");
+    REQUIRE(v.status == 0);
+    REQUIRE(v.out.rfind("reshare " + j["build"]["version"].get<std::string>() + " (commit ", 0) == 0);
+    const std::string commit = j["build"]["commit"];
+    REQUIRE(commit.size() >= 12);
+    REQUIRE(v.out.find("(commit " + commit + ")") != std::string::npos);
 }
 
 TEST_CASE("cli: synthetic models say so", "[cli]") {

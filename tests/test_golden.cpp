@@ -65,11 +65,12 @@ std::string image_digests(const models::Model& m, const HwConfig& config) {
     return out.str();
 }
 
-// Paths name the checkout, not a result: the same in every report of every clone.
+// Paths name the checkout and "build" the version and commit, not a result: scrubbed, the same in every clone.
 void scrub_paths(nlohmann::json& j) {
     if (!j.is_object() && !j.is_array()) return;
     for (auto it = j.begin(); it != j.end(); ++it) {
         if (j.is_object() && (it.key() == "weights_source" || it.key() == "input") && it->is_string()) *it = "<path>";
+        if (j.is_object() && it.key() == "build" && it->is_object() && it->contains("commit")) *it = "<build>";
         scrub_paths(*it);
     }
 }

@@ -101,7 +101,7 @@ public:
         for_each_domain_group(g_, t_, d, [&](const Group& x, const uint8_t* shift, const DomainInTile& dt) {
             const uint8_t kept = t_.kept[x.index];
             for (int i = 0; i < std::min(count, dt.rows); ++i) {
-                const int64_t in = int64_t(xs[i]) << shift[i];   // doubled input: the row's bits moved one crossbar down
+                const int64_t in = int64_t(xs[i]) * (int64_t(1) << shift[i]);   // doubled input: the row's bits moved one crossbar down (a multiply: inputs are signed)
                 if (!in) continue;
                 const int8_t* row = &t_.weights[size_t(x.row0 + dt.first_row + i) * g_.cols + x.col0];
                 for (int j = 0; j < x.cols; ++j) {
