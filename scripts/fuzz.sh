@@ -83,7 +83,9 @@ g = h.make_graph(nodes, "small", [h.make_tensor_value_info("x", T.FLOAT, [1, 3, 
                  [h.make_tensor_value_info("y", T.FLOAT, [1, 5])], inits)
 onnx.save(h.make_model(g, opset_imports=[h.make_opsetid("", 13)]), sys.argv[1])
 EOF
-      cp tests/regressions/onnx/* "$dir/" ;;
+      cp tests/regressions/onnx/* "$dir/"
+      # A real exported file: PaddleOCR's MobileNetV3 (hard-swish chains, squeeze-excitation, shape arithmetic).
+      if [ -f .cache/ocr/ch_ppocr_mobile_v2.0_cls_infer.onnx ]; then cp .cache/ocr/ch_ppocr_mobile_v2.0_cls_infer.onnx "$dir/"; fi ;;
     image)
       cp tests/regressions/images/* "$dir/"
       cp .cache/photos/skimage/moon.png "$dir/" 2>/dev/null || true

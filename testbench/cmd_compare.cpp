@@ -126,21 +126,29 @@ void print_table(const CompareOptions& o, const std::vector<std::string>& scheme
                 reports[o.baseline]["weights"].get<std::string>().c_str(), o.equal_chip ? "equal-chip" : "resident",
                 o.equal_chip ? (" (" + std::to_string(reports[o.baseline]["chip"]["pes"].get<int>()) + " PEs each)").c_str() : "",
                 o.baseline.c_str());
-    std::printf("%-13s %5s %12s %8s %12s %12s %12s %11s %11s %11s %7s %9s %7s %12s %7s %7s %7s %8s %8s %5s %6s\n", "scheme",
-                "PEs", "time ns", "speedup", "MVM busy", "sharing", "stall", "dynamic pJ", "leakage pJ", "energy pJ", "ratio",
-                "crossbars", "ratio", "storage bits", "ratio", "vs ORC", "vs wts", "cos int8", "cos fp", "top-1", "hits");
+    // Times in ms, energies in uJ; each ratio column is named after what it divides by.
+    const std::string base = "/" + o.baseline, e_ratio = "E" + base, xb_ratio = "xb" + base, st_ratio = "bits" + base;
+    std::printf("%-13s %5s %10s %8s %10s %10s %9s %11s %11s %11s %8s %9s %8s %12s %9s %7s %7s %8s %8s %5s %6s\n", "scheme",
+                "PEs", "time ms", "speedup", "MVM ms", "sharing ms", "stall ms", "dynamic uJ", "leakage uJ", "energy uJ",
+                e_ratio.c_str(), "crossbars", xb_ratio.c_str(), "storage bits", st_ratio.c_str(), "vs ORC", "vs wts",
+                "cos int8", "cos fp", "top-1", "hits");
+    auto ms = [](double ns) { return ns / 1e6; };
+    auto uj = [](double pj) { return pj / 1e6; };
     for (const std::string& s : schemes) {
         const auto& t = reports[s]["totals"];
         const auto& r = table[s];
         const auto& b = t["time_breakdown_ns"];
-        std::printf("%-13s %5d %12.0f %7.2fx %12.0f %12.0f %12.0f %11.4g %11.4g %11.4g %7.3f %9.0f %7.3f %12.0f %7.3f %7s %7.3f %s\n",
-                    s.c_str(), reports[s]["pes"].get<int>(), total_of(t, "time_ns"), r["speedup"].get<double>(),
-                    b["mvm_busy"].get<double>(), b["sharing_busy"].get<double>(), b["stall"].get<double>(),
-                    t["energy_pj"]["dynamic"].get<double>(), t["energy_pj"]["leakage"].get<double>(),
-                    total_of(t, "energy_pj"), r["energy_ratio"].get<double>(), total_of(t, "crossbars"),
+        std::printf("%-13s %5d %10.3f %7.2fx %10.3f %10.3f %9.3f %11.3f %11.3f %11.3f %8.3f %9.0f %8.3f %12.0f %9.3f %7s %7.3f %s\n",
+                    s.c_str(), reports[s]["pes"].get<int>(), ms(total_of(t, "time_ns")), r["speedup"].get<double>(),
+                    ms(b["mvm_busy"].get<double>()), ms(b["sharing_busy"].get<double>()), ms(b["stall"].get<double>()),
+                    uj(t["energy_pj"]["dynamic"].get<double>()), uj(t["energy_pj"]["leakage"].get<double>()),
+                    uj(total_of(t, "energy_pj")), r["energy_ratio"].get<double>(), total_of(t, "crossbars"),
                     r["crossbar_ratio"].get<double>(), total_of(t, "storage_bits"), r["storage_ratio"].get<double>(),
                     vs_orc(r).c_str(), r["storage_vs_weights"].get<double>(), accuracy_cells(r["accuracy"], r["input_reuse"]).c_str());
     }
+    std::printf("speedup: %s's time over the scheme's; %s, %s, %s: the scheme's energy, crossbars and storage bits over %s's; "
+                "vs ORC, vs wts: its storage bits over ORC's and over the int8 weights' own bits.\n",
+                o.baseline.c_str(), e_ratio.c_str(), xb_ratio.c_str(), st_ratio.c_str(), o.baseline.c_str());
     for (const std::string& s : schemes)
         if (const auto& chip = reports[s]["chip"]; !chip["holds_network"].get<bool>())
             std::printf("%s needs %d CUs to hold the network, the chip has %d: its layers reprogram crossbars during the run.\n",
@@ -217,7 +225,8 @@ void register_compare(CLI::App& app) {
     add_input_options(*cmd, opts->input);
     cmd->add_option("--schemes", opts->schemes, "comma-separated schemes (default: every registered one, " + default_schemes() + ")");
     cmd->add_option("--baseline", opts->baseline, "the scheme the others are normalized to (default rws)");
-    cmd->add_option("--image", opts->image, "JPEG or PNG input (default: a seeded synthetic image, labeled)");
+    cmd->add_option("--image", opts->image, "JPEG or PNG input, resized bilinearly to the network's input plane (--resize) "
+                                            "(default: a seeded synthetic image, labeled)");
     cmd->add_flag("--json", opts->json, "print JSON instead of a table");
     cmd->add_option("--learn", opts->learn, "cr2's learning images (files and folders), for its run's input-pattern buffer");
     cmd->add_flag("--equal-chip", opts->equal_chip,

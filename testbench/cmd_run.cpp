@@ -282,8 +282,8 @@ void run_images(const RunOptions& o) {
             const auto& reuse = r["totals"]["input_reuse"];
             lookups += reuse["lookups"].get<uint64_t>();
             hits += reuse["hits"].get<uint64_t>();
-            std::printf("%s: bit-exact; %llu ns simulated; input-pattern hit rate %.2f%%\n", images[k].c_str(),
-                        (unsigned long long)r["totals"]["time_ns"].get<uint64_t>(), 100 * reuse["hit_rate"].get<double>());
+            std::printf("%s: bit-exact; weight layers %.3f ms; input-pattern hit rate %.2f%%\n", images[k].c_str(),
+                        double(r["totals"]["time_ns"].get<uint64_t>()) / 1e6, 100 * reuse["hit_rate"].get<double>());
             runs.push_back(std::move(r));
         }
     } catch (...) {
@@ -495,9 +495,13 @@ void run(const RunOptions& o) {
     if (!o.outputs.empty())
         write_whole(o.outputs, outputs_json(model, input_label, input, inference::dequantize(reference.nodes.back()), float_outputs.back()).dump() + "\n");
     if (!o.csv.empty()) write_whole(o.csv, csv_of(report));
-    std::printf("%s (%s weights), scheme %s, input %s: bit-exact over %zu nodes (%zu weight layers); %llu ns simulated on %d PE(s)\n",
+    // The weight layers reported (all, or --layers' range, inclusive) against the whole job, in ms and uJ.
+    const std::string span = o.layers.empty() ? "weight layers" : "layers " + std::to_string(first) + "-" + std::to_string(last);
+    std::printf("%s (%s weights), scheme %s, input %s: bit-exact over %zu nodes (%zu weight layers); %s: %.3f ms and "
+                "%.3f uJ of a %.3f ms job on %d PE(s)\n",
                 model.name.c_str(), model.weights.c_str(), to_string(scheme), input_label.c_str(), g.nodes.size() - 1,
-                model.layers.size(), (unsigned long long)total.time_ns, sim.pes);
+                model.layers.size(), span.c_str(), double(total.time_ns) / 1e6, total_energy.total() / 1e6,
+                double(sim.job_time_ns) / 1e6, sim.pes);
 }
 
 }  // namespace
@@ -508,13 +512,15 @@ void register_run(CLI::App& app) {
     add_model_options(*cmd, opts->model);
     add_input_options(*cmd, opts->input);
     cmd->add_option("-s,--scheme", opts->scheme, scheme_names())->required();
-    cmd->add_option("--image", opts->image, "JPEG or PNG input (default: a seeded synthetic image, labeled)");
+    cmd->add_option("--image", opts->image, "JPEG or PNG input, resized bilinearly to the network's input plane (--resize) "
+                                            "(default: a seeded synthetic image, labeled)");
     cmd->add_option("--report", opts->report, "write the JSON report here");
     cmd->add_option("--outputs", opts->outputs,
                     "write the network's final outputs here (JSON): the accelerator's, dequantized, and the float "
                     "reference's, with the network input and top-5 where it classifies");
     cmd->add_option("--csv", opts->csv, "write the per-layer figures as CSV here (one row per layer, then the total)");
-    cmd->add_option("--layers", opts->layers, "FROM:TO weight layers (0-based) to report and trace; the whole network always runs");
+    cmd->add_option("--layers", opts->layers, "FROM:TO weight layers (0-based, both inclusive) to report, trace (--vcd) and simulate "
+                                              "event by event when sim.mode is detailed; the whole network always runs");
     cmd->add_option("--pes", opts->pes, "chip size in PEs (overrides chip.pes; compare --equal-chip sets it)")
         ->check(CLI::Range(1, 65536));
     cmd->add_option("--replication", opts->replication, "none or fill (overrides chip.replication)");

@@ -223,6 +223,12 @@ TEST_CASE("cli: run computes face_recognition bit-exact through every scheme and
         REQUIRE(j["layers"][0]["vectors"] == 72 * 72);   // conv32_down: (150 - 7) / 2 + 1 = 72, VALID
         REQUIRE(j["totals"]["time_ns"].get<uint64_t>() > 0);
         if (std::string(scheme) == "reshare") REQUIRE(j["totals"]["stall_cycles"] == 0);
+        // The line a user reads: the --layers range (inclusive) in ms and uJ, against the whole job.
+        char line[160];
+        std::snprintf(line, sizeof line, "layers 0-4: %.3f ms and %.3f uJ of a %.3f ms job on %d PE(s)\n",
+                      j["totals"]["time_ns"].get<double>() / 1e6, j["totals"]["energy_pj"]["total"].get<double>() / 1e6,
+                      j["totals"]["job_time_ns"].get<double>() / 1e6, j["pes"].get<int>());
+        CHECK(r.out.find(line) != std::string::npos);
         // CSV: a header, five layers, the total; the columns include the dotted nested keys.
         std::ifstream c(csv);
         std::vector<std::string> lines;
@@ -472,6 +478,11 @@ TEST_CASE("cli: compare --equal-chip on a chip smaller than a scheme needs: that
     // reshare's 29 PEs (464 CUs) hold its network; rws needs 153 PEs.
     REQUIRE_THAT(r.out, Catch::Matchers::Contains("equal-chip view (29 PEs each)") &&
                             Catch::Matchers::Contains("rws needs 2441 CUs to hold the network, the chip has 464"));
+    // The table's units and ratio columns are named, the ratios after the baseline.
+    REQUIRE_THAT(r.out, Catch::Matchers::Contains("time ms") && Catch::Matchers::Contains("energy uJ") &&
+                            Catch::Matchers::Contains("E/reshare") && Catch::Matchers::Contains("xb/reshare") &&
+                            Catch::Matchers::Contains("bits/reshare") &&
+                            Catch::Matchers::Contains("E/reshare, xb/reshare, bits/reshare: the scheme's energy"));
     const Run j = run_reshare("compare --model face_recognition --schemes rws,reshare --baseline reshare --equal-chip --json");
     REQUIRE(j.status == 0);
     const json rws = json::parse(j.out)["schemes"]["rws"]["report"];
