@@ -224,6 +224,26 @@ void add_arg(std::vector<std::string>& args, const char* flag, const std::string
     if (!value.empty()) args.insert(args.end(), {flag, value});
 }
 
+double Progress::seconds() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+
+void Progress::show(const std::string& what, size_t done, size_t total) {
+    const double s = seconds();
+    const size_t percent = total ? 100 * done / total : 100;
+    if (tty_) {
+        std::fprintf(stderr, "\r%-40.40s %3zu%%  %6.1f s", what.c_str(), percent, s);
+        std::fflush(stderr);
+        drawn_ = true;
+    } else if (s - last_plain_ >= kPlainEvery) {
+        std::fprintf(stderr, "%s: %zu%% after %.0f s\n", what.c_str(), percent, s);
+        last_plain_ = s;
+    }
+}
+
+void Progress::end() {
+    if (drawn_) std::fprintf(stderr, "\n");
+    drawn_ = false;
+}
+
 std::vector<std::string> model_args(const ModelOptions& o) {
     std::vector<std::string> a = {"--model", o.model, "--seed", std::to_string(o.seed)};
     add_arg(a, "--config", o.config);

@@ -9,6 +9,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -70,6 +73,23 @@ std::vector<std::string> comma_list(const std::string& list);
 std::vector<std::string> model_args(const ModelOptions& o);
 // Appends `flag value` when the value is not empty.
 void add_arg(std::vector<std::string>& args, const char* flag, const std::string& value);
+
+// Progress of a long command on stderr. On a terminal: one line redrawn in place. Otherwise (a log, CI, a test):
+// a plain line at most every kPlainEvery seconds, so a long run shows it is alive without flooding the log, and
+// nothing for work that ends sooner.
+class Progress {
+public:
+    static constexpr double kPlainEvery = 10;
+    void show(const std::string& what, size_t done, size_t total);
+    void end();
+
+private:
+    double seconds() const;
+    bool tty_ = isatty(2);
+    bool drawn_ = false;
+    double last_plain_ = 0;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
 
 // Runs this same executable with `args` (a SystemC simulation per process), its stdout discarded; its exit status.
 int run_self(const std::vector<std::string>& args);

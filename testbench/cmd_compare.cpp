@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -185,7 +186,15 @@ void run(const CompareOptions& o) {
             std::fprintf(stderr, "running %s, %d at a time ...\n", o.schemes.c_str(), std::min<int>(o.jobs, int(schemes.size())));
         std::vector<std::vector<std::string>> runs;
         for (const std::string& s : schemes) runs.push_back(run_args(o, s, dir / (s + ".json"), chip));
-        const std::vector<int> statuses = run_self_all(runs, o.jobs, dir.string());
+        // Each scheme's end in one line (k/N), after what its run said (warnings), so a long compare shows progress.
+        size_t finished = 0;
+        const auto start = std::chrono::steady_clock::now();
+        const std::vector<int> statuses = run_self_all(runs, o.jobs, dir.string(), [&](size_t i, int status, const std::string& said) {
+            std::fputs(said.c_str(), stderr);
+            std::fprintf(stderr, "compare: %s %s (%zu/%zu, %.0f s)\n", schemes[i].c_str(), status == 0 ? "done" : "failed",
+                         ++finished, schemes.size(),
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        });
         for (size_t i = 0; i < schemes.size(); ++i) {
             if (statuses[i] != 0)
                 throw Error("compare: reshare run --scheme " + schemes[i] + " failed (exit " + std::to_string(statuses[i]) + ")",

@@ -94,7 +94,9 @@ nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& st
     nlohmann::ordered_json layers = nlohmann::ordered_json::array();
     // Each image is written in the background while the next layer is compressed; at most one write is pending.
     std::future<void> writing;
+    Progress progress;
     auto emit = [&](size_t i, std::shared_ptr<CompressedLayer> layer, const QuantizedMatrix& q) {
+        progress.show("compressed " + q.name, i + 1, model.layers.size());
         const LayerMetrics m = measure(*layer, config);
         if (writing.valid()) writing.get();
         writing = std::async(std::launch::async, [layer, path = (staging / image_name(i)).string()] {
@@ -136,6 +138,7 @@ nlohmann::ordered_json compress_all(const CompressOptions& o, const fs::path& st
         for (size_t i = 0; i < all.size(); ++i) emit(i, std::make_shared<CompressedLayer>(std::move(all[i])), quantized.weights(i));
     }
     if (writing.valid()) writing.get();
+    progress.end();
     summary["totals"] = metrics_json(total, config);
     if (changes_weights(scheme)) summary["totals"]["weight_change"] = total_change.json();
     summary["layers"] = layers;

@@ -53,20 +53,6 @@ struct RunOptions {
 // A whole-chip trace would be huge: the waveform follows at most this many CUs (the focus layers' first ones).
 constexpr int kMaxTracedCus = 256;
 
-struct Progress {
-    bool tty = isatty(STDERR_FILENO);
-    std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-    void show(const std::string& what, size_t done, size_t total) const {
-        if (!tty) return;
-        const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        std::fprintf(stderr, "\r%-40.40s %3zu%%  %6.1f s", what.c_str(), total ? 100 * done / total : 100, s);
-        std::fflush(stderr);
-    }
-    void end() const {
-        if (tty) std::fprintf(stderr, "\n");
-    }
-};
-
 Replication parse_replication_option(const std::string& v) {
     try {
         return parse_replication(v);

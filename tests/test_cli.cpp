@@ -433,6 +433,9 @@ TEST_CASE("cli: compare runs each scheme in its own process and normalizes to th
     const Run r = run_reshare("compare --model face_recognition --schemes orc,rws,reshare --baseline rws --json");
     INFO(r.err);
     REQUIRE(r.status == 0);
+    // Progress: one line as each scheme's run ends, k of N.
+    for (const char* s : {"orc", "rws", "reshare"}) CHECK(r.err.find(std::string("compare: ") + s + " done (") != std::string::npos);
+    CHECK(r.err.find("(3/3, ") != std::string::npos);
     const json j = json::parse(r.out);
     REQUIRE(j["baseline"] == "rws");
     REQUIRE(j["schemes"].size() == 3);
