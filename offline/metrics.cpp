@@ -11,6 +11,14 @@ using hw::add_by_name;
 
 std::vector<uint32_t> unit_ous(const CompressedLayer& l) { return scheme_def(l.scheme).unit_ous(l); }
 
+std::vector<std::string> storage_component_names() {
+    std::vector<std::string> names = {"cells", "result_buffer", "output_buffer"};
+    for (Scheme s : all_schemes())
+        for (const char* n : scheme_def(s).held_names())
+            if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+    return names;
+}
+
 uint64_t LayerMetrics::storage_total() const {
     uint64_t t = 0;
     for (const auto& kv : storage_bits) t += kv.second;

@@ -54,4 +54,8 @@ LayerMetrics measure(const CompressedLayer& layer, const HwConfig& config, const
 // stored_ous, and hw::work_units builds one work unit per piece from them.
 std::vector<uint32_t> unit_ous(const CompressedLayer& layer);
 
+// Every storage component any scheme's layer can report, in report order: the cells, the result buffer every unit
+// has, rws's output buffer, then each registered scheme's held_names. The one CSV schema of every run lists them all.
+std::vector<std::string> storage_component_names();
+
 }  // namespace reshare

@@ -96,6 +96,9 @@ public:
     // The rule of one layer: timing(), unless the scheme's layers differ (cr2: its base scheme's rule).
     virtual TimingRule layer_timing(const CompressedLayer& l) const { return timing(); }
     virtual void add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {}
+    // The names add_unit_holdings gives what it adds, in the order reports list them: every scheme's, with the
+    // shared ones (storage_component_names, offline/metrics.hpp), make the one CSV schema of every run.
+    virtual std::vector<const char*> held_names() const { return {}; }
     virtual void add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const {}
 
     // The functional datapath of a layer compressed by this scheme (l must outlive it).

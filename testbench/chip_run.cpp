@@ -110,13 +110,14 @@ void check_outputs(const models::Graph& g, const std::string& datapath, const Ch
 }
 
 ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program, const TraceOptions& trace,
-                         std::function<void(size_t done, size_t ops)> progress) {
+                         std::function<void(size_t done, size_t ops)> progress,
+                         const std::function<void(int built, int pes)>& building) {
     const Layout layout = layout_of(program);
     if (layout.end > (uint64_t(1) << 32)) throw Error("the job does not fit the platform's 4 GiB memory", ExitCode::Failure);
     // Never destroyed: SystemC elaborates once per process, so the platform is not reused, and tearing a chip down
     // costs O(n^2) in SystemC's module registry, which searches from the oldest module for each one removed (a
     // minute of an AlexNet dense run's two on its 26736 CUs). The process ends soon after the run.
-    platform::Platform& p = *new platform::Platform(config, pes, layout.end);
+    platform::Platform& p = *new platform::Platform(config, pes, layout.end, building);
     if (progress) p.accelerator.controller.on_op = [&progress](uint32_t done, uint32_t ops) { progress(done, ops); };
     p.accelerator.controller.focus_first = trace.first_layer;
     p.accelerator.controller.focus_last = trace.last_layer;

@@ -47,9 +47,11 @@ struct TraceOptions {
 
 // Loads the program into the platform's memory, rings the doorbell, waits for the interrupt, reads the records
 // and (functional programs) every tensor back.
-// `progress` (optional) hears after every op how many of the job's ops are done.
+// `progress` (optional) hears after every op how many of the job's ops are done; `building` (optional), while the
+// chip is built, after each PE how many are.
 ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program, const TraceOptions& trace = {},
-                         std::function<void(size_t done, size_t ops)> progress = {});
+                         std::function<void(size_t done, size_t ops)> progress = {},
+                         const std::function<void(int built, int pes)>& building = {});
 
 // Compares every node's output the accelerator wrote with the reference engine's; the first difference is an
 // Error naming the node, the position and both values. `datapath` names the scheme in the message.

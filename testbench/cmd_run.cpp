@@ -169,20 +169,40 @@ void flatten(const nlohmann::ordered_json& j, const std::string& prefix, std::ve
     }
 }
 
-// One row per layer and a total row, the columns of the layers' JSON objects.
+// The columns of the layers' JSON objects, with the storage components of every scheme (storage_component_names),
+// so one CSV schema serves every scheme: a component this scheme has not is 0.
+std::vector<std::string> csv_columns(const nlohmann::ordered_json& layer) {
+    const std::string storage = "storage_bits.";
+    std::vector<std::pair<std::string, std::string>> cells;
+    flatten(layer, "", cells);
+    std::vector<std::string> columns;
+    for (const auto& [name, value] : cells) {
+        if (name.rfind(storage, 0) != 0) {
+            columns.push_back(name);
+        } else if (columns.empty() || columns.back().rfind(storage, 0) != 0) {
+            for (const std::string& c : storage_component_names()) columns.push_back(storage + c);
+            columns.push_back(storage + "total");
+        }
+    }
+    return columns;
+}
+
+// One row per layer and a total row.
 std::string csv_of(const nlohmann::ordered_json& report) {
-    std::vector<std::pair<std::string, std::string>> header;
-    flatten(report["layers"][0], "", header);
+    const std::vector<std::string> header = csv_columns(report["layers"][0]);
     std::ostringstream out;
-    for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i].first;
+    for (size_t i = 0; i < header.size(); ++i) out << (i ? "," : "") << header[i];
     out << "\n";
     auto row = [&](const nlohmann::ordered_json& j, const std::string& name) {
         std::vector<std::pair<std::string, std::string>> cells;
         flatten(j, "", cells);
+        for (const auto& [k, x] : cells)
+            if (k.rfind("storage_bits.", 0) == 0 && std::find(header.begin(), header.end(), k) == header.end())
+                throw std::logic_error("CSV column " + k + " is missing from storage_component_names");
         for (size_t i = 0; i < header.size(); ++i) {
-            std::string v = header[i].first == "name" ? name : "";
+            std::string v = header[i] == "name" ? name : header[i].rfind("storage_bits.", 0) == 0 ? "0" : "";
             for (const auto& [k, x] : cells)
-                if (k == header[i].first && k != "name") v = x;
+                if (k == header[i] && k != "name") v = x;
             out << (i ? "," : "") << v;
         }
         out << "\n";
@@ -421,7 +441,8 @@ void run(const RunOptions& o) {
         config, pes, program, trace, [&](size_t done, size_t ops) {
             const testbench::ProgramOp& op = program.ops[done - 1];
             progress.show("accelerator: " + g.nodes[size_t(op.node)].name, done, ops);
-        });
+        },
+        [&](int built, int all) { progress.show("building the chip's PEs", size_t(built), size_t(all)); });
     try {
         testbench::check_outputs(g, to_string(scheme), sim, reference);
     } catch (const Error&) {

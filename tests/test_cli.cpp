@@ -196,6 +196,7 @@ TEST_CASE("cli: run computes face_recognition bit-exact through every scheme and
           "[cli][real][run]") {
     const std::string photo = reshare::models::model_dir() + "/../demo/sample1.jpg";
     REQUIRE(fs::exists(photo));
+    std::string first_header;   // one CSV schema for every scheme
     for (const char* scheme : {"dense", "orc", "rws", "reshare"}) {
         INFO(scheme);
         const fs::path report = fresh_dir(std::string("run-") + scheme + ".json");
@@ -248,6 +249,10 @@ TEST_CASE("cli: run computes face_recognition bit-exact through every scheme and
         REQUIRE(lines[0].rfind("name,vectors,replication,cycles,time_ns,energy_pj.adc", 0) == 0);
         REQUIRE(lines[1].rfind("conv32_down,5184,", 0) == 0);
         REQUIRE(lines[6].rfind("total,", 0) == 0);
+        if (first_header.empty()) first_header = lines[0];
+        CHECK(lines[0] == first_header);
+        CHECK(lines[0].find("storage_bits.task_list") != std::string::npos);
+        CHECK(lines[0].find("storage_bits.row_index") != std::string::npos);
     }
 }
 
@@ -438,6 +443,26 @@ TEST_CASE("cli: run refuses a bad image, a bad layer range and unwritable output
     // An unwritable place (issue 13: --vcd /proc/r.vcd crashed at the end of the run) is refused before any work.
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --vcd /proc/r.vcd"), "--vcd: cannot write '/proc/r.vcd'");
     require_one_line_error(run_reshare("run --model googlenet --scheme reshare --csv /proc/x.csv"), "--csv: cannot write");
+}
+
+TEST_CASE("cli: on a terminal a run redraws one progress line for compressing, the reference, building the chip and the accelerator",
+          "[cli][real][run]") {
+    // util-linux's `script` gives the run a terminal, as a user's shell does; what it printed is in the file.
+    const fs::path typescript = fresh_dir("progress-tty.txt");
+    fs::create_directories(typescript.parent_path());
+    const std::string cmd = std::string("script -qec '") + RESHARE_BINARY + " run --model face_recognition --scheme dense' " +
+                            typescript.string() + " > /dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    std::stringstream s;
+    s << std::ifstream(typescript).rdbuf();
+    const std::string screen = s.str();
+    for (const char* phase : {"\rcompressing conv32_down", "\rreference ", "\rbuilding the chip's PEs", "\raccelerator: "}) {
+        INFO(phase);
+        CHECK(screen.find(phase) != std::string::npos);
+    }
+    // Each phase ends at 100% before the next begins; the line is redrawn in place, not repeated.
+    CHECK(screen.find("building the chip's PEs                  100%") != std::string::npos);
+    CHECK(screen.find("bit-exact over 55 nodes") != std::string::npos);
 }
 
 TEST_CASE("cli: compare runs each scheme in its own process and normalizes to the baseline", "[cli][real][compare]") {

@@ -9,6 +9,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <string>
+
 using namespace reshare;
 using namespace reshare::hw;
 using reshare::test::random_layer;
@@ -136,6 +139,19 @@ TEST_CASE("timing: work units carry every stored OU and every distributed result
         for (const WorkUnit& u : work_units(l, c)) ous += u.ous;
         INFO(to_string(s));
         REQUIRE(ous == measure(l, c).stored_ous);
+        // What the units keep is named where the scheme declares it, so the run CSV's one schema has its column.
+        const std::vector<std::string> all = storage_component_names();
+        std::vector<const char*> own = scheme_def(s).held_names();
+        if (s == Scheme::Cr2)   // cr2 keeps its base scheme's too
+            for (Scheme base : all_schemes())
+                for (const char* n : scheme_def(base).held_names()) own.push_back(n);
+        for (const WorkUnit& u : work_units(l, c))
+            for (const HeldStructure& h : u.held) {
+                INFO(h.name);
+                const bool shared = std::find(all.begin(), all.begin() + 3, h.name) != all.begin() + 3;
+                CHECK((shared || std::find_if(own.begin(), own.end(), [&](const char* n) { return std::string(n) == h.name; }) != own.end()));
+            }
+        for (const auto& [name, bits] : measure(l, c).storage_bits) CHECK(std::find(all.begin(), all.end(), name) != all.end());
     }
     const CompressedLayer rws = compress(m, c, Scheme::Rws);
     uint64_t targets = 0;

@@ -17,7 +17,8 @@ uint32_t capabilities_of(const HwConfig& c) {
 
 }  // namespace
 
-Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, int n_pes)
+Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, int n_pes,
+                         const std::function<void(int, int)>& built)
     : sc_core::sc_module(name), regs("regs"), dma("dma"), irq("irq"),
       controller("controller", config, n_pes, config.pe_cus),
       global_buffer("global_buffer", config.global_buffer_width_bytes, config.buffer_access_ns),
@@ -41,6 +42,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, i
     for (int p = 0; p < n_pes; ++p) {
         pes.push_back(std::make_unique<ProcessingEngine>(("pe_" + std::to_string(p)).c_str(), config));
         controller.to_pe.bind(pes.back()->socket);
+        if (built) built(p + 1, n_pes);
     }
     capabilities.define_reset(capabilities_of(config));
     pes_reg.define_reset(uint32_t(n_pes));

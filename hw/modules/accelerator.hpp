@@ -11,6 +11,7 @@
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -30,8 +31,10 @@ public:
     tlm::tlm_initiator_socket<> dma;
     sc_core::sc_out<bool> irq;
 
-    // `pes` PEs of config.pe_cus CUs each.
-    Accelerator(sc_core::sc_module_name name, const HwConfig& config, int pes);
+    // `pes` PEs of config.pe_cus CUs each; `built` (optional) hears after each PE is built how many are (a chip of
+    // thousands of CUs takes seconds to build, and a tool shows progress).
+    Accelerator(sc_core::sc_module_name name, const HwConfig& config, int pes,
+                const std::function<void(int built, int pes)>& built = {});
     ~Accelerator() override { destroy_newest_first(pes); }
 
     GlobalController controller;

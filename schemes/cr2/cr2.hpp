@@ -35,6 +35,7 @@ public:
     TimingRule timing() const override;   // with the default base
     TimingRule layer_timing(const CompressedLayer& l) const override;
     void add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
+    std::vector<const char*> held_names() const override { return {"ipr_buffer"}; }
     void add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
 };
 

@@ -33,6 +33,7 @@ public:
     int unit_rows(const LayerGeometry& g) const override { return g.xbar_rows; }
     TimingRule timing() const override { return {SharingEngine::Direct, true}; }
     void add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
+    std::vector<const char*> held_names() const override { return {"row_index"}; }
 };
 
 inline const OrcTables& orc_tables(const CompressedLayer& l) { return l.tables_as<OrcTables>(); }

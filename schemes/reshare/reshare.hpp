@@ -34,6 +34,7 @@ public:
     RESHARE_SCHEME_HOOKS
     TimingRule timing() const override { return {SharingEngine::BlockTasks, false}; }
     void add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
+    std::vector<const char*> held_names() const override { return {"task_list", "pattern_buffer"}; }
     void add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
 };
 

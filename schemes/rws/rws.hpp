@@ -31,6 +31,7 @@ public:
     RESHARE_SCHEME_HOOKS
     TimingRule timing() const override { return {SharingEngine::OutputBuffer, false}; }
     void add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
+    std::vector<const char*> held_names() const override { return {"column_index_list", "task_length_list"}; }
     void add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
 };
 

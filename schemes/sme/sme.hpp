@@ -49,6 +49,7 @@ public:
     bool changes_weights() const override { return true; }
     TimingRule timing() const override { return {SharingEngine::Direct, false, false}; }
     void add_unit_holdings(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
+    std::vector<const char*> held_names() const override { return {"crossbar_index", "rcmr"}; }
     void add_unit_work(const CompressedLayer& l, std::vector<hw::WorkUnit>& units) const override;
 };
 
