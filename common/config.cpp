@@ -353,11 +353,16 @@ void validate(const HwConfig& c) {
     require(c.adc_bits >= 1 && c.adc_bits <= 16, s, "adc.bits", "must be in 1..16");
     require(c.adc_sample_rate_gsps > 0 && c.adc_sample_rate_gsps <= 100, s, "adc.sample_rate_gsps", "must be in (0, 100]");
     require(c.buffer_access_ns > 0 && c.buffer_access_ns <= 1000, s, "buffer.access_ns", "must be in (0, 1000]");
+    // Powers (mW) and energies (pJ): Table I's largest is 12.1 mW; a bound six orders above it keeps every product
+    // of the energy model finite (issue 13: 1e308 mW gave null energies).
     for (const auto& [key, v] : std::vector<std::pair<const char*, double>>{
              {"energy.adc_mw", c.adc_mw}, {"energy.dac_mw", c.dac_mw}, {"energy.arrays_mw", c.arrays_mw},
              {"energy.sample_hold_mw", c.sample_hold_mw}, {"energy.shift_add_mw", c.shift_add_mw},
-             {"energy.buffer_access_pj", c.buffer_access_pj}, {"energy.buffer_leakage_mw", c.buffer_leakage_mw}})
-        require(v >= 0, s, key, "must not be negative");
+             {"energy.buffer_access_pj", c.buffer_access_pj}, {"energy.buffer_leakage_mw", c.buffer_leakage_mw},
+             {"energy.global_buffer_access_pj", c.global_buffer_access_pj}, {"energy.accumulate_pj", c.accumulate_pj},
+             {"energy.pooling_mw", c.pooling_mw}, {"programming.cell_pj", c.program_cell_pj},
+             {"reram_index.read_pj", c.reram_index_read_pj}, {"reram_sharing.adder_pj", c.rs_adder_pj}})
+        require(v >= 0 && v <= 1e6, s, key, "must be in 0..1e6");
     require(c.cu_dacs >= 1 && c.cu_sample_holds >= 1 && c.cu_shift_adds >= 1, s, "energy.dacs",
             "energy.dacs, energy.sample_holds and energy.shift_adds must be at least 1");
     require(c.pe_cus >= 1 && c.pe_cus <= 1024, s, "pe.cus", "must be in 1..1024");
@@ -368,22 +373,19 @@ void validate(const HwConfig& c) {
     require(c.chip_crossbars >= 0 && c.chip_crossbars <= 65536L * c.crossbars_per_pe(), s, "chip.crossbars",
             "must be in 0..65536 PEs' worth (0 = unset)");
     require(c.chip_crossbars == 0 || c.chip_pes == 0, s, "chip.crossbars", "set chip.crossbars or chip.pes, not both");
-    require(c.quantum_ns > 0, s, "sim.quantum_ns", "must be positive");
+    require(c.quantum_ns > 0 && c.quantum_ns <= 1e9, s, "sim.quantum_ns", "must be in (0, 1e9] ns");
     require(c.global_buffer_width_bytes >= 1, s, "global_buffer.width_bytes", "must be at least 1");
     require(c.activation_lanes >= 1 && c.pooling_lanes >= 1, s, "activation.lanes",
             "activation.lanes and pooling.lanes must be at least 1");
-    require(c.global_buffer_access_pj >= 0 && c.accumulate_pj >= 0 && c.pooling_mw >= 0, s,
-            "energy.global_buffer_access_pj", "energies must not be negative");
-    require(c.program_pulse_ns >= 0 && c.program_cell_pj >= 0, s, "programming.pulse_ns",
-            "programming.pulse_ns and programming.cell_pj must not be negative");
-    require(c.dma_setup_ns >= 0, s, "dma.setup_ns", "must not be negative");
-    require(c.dma_bytes_per_ns > 0, s, "dma.bytes_per_ns", "must be positive");
+    require(c.program_pulse_ns >= 0 && c.program_pulse_ns <= 1e6, s, "programming.pulse_ns", "must be in 0..1e6 ns");
+    require(c.dma_setup_ns >= 0 && c.dma_setup_ns <= 1e6, s, "dma.setup_ns", "must be in 0..1e6 ns");
+    // At least 1 byte per us: slower buses made a face_recognition job last 9e15 ns (issue 13).
+    require(c.dma_bytes_per_ns >= 1e-3 && c.dma_bytes_per_ns <= 1e6, s, "dma.bytes_per_ns", "must be in 1e-3..1e6");
     require(c.rws_output_buffer_results >= c.ou_cols, s, "rws.output_buffer_results",
             "must hold at least one OU's results (ou.cols)");
     require(c.reram_index_read_ns > 0 && c.reram_index_read_ns <= 1e6, s, "reram_index.read_ns", "must be in (0, 1e6]");
     require(c.reram_index_entries_per_read >= 1 && c.reram_index_entries_per_read <= 1024, s,
             "reram_index.entries_per_read", "must be in 1..1024");
-    require(c.reram_index_read_pj >= 0, s, "reram_index.read_pj", "must not be negative");
     require(c.sme_window_bits >= 1 && c.sme_window_bits <= c.weight_bits - 1, s, "sme.window_bits",
             "must be in 1..quantization.weight_bits - 1 (" + std::to_string(c.weight_bits - 1) + " magnitude bits)");
     require(c.sme_squeeze_bits >= 0 && c.sme_squeeze_bits <= c.weight_bits - 2, s, "sme.squeeze_bits",
@@ -395,7 +397,6 @@ void validate(const HwConfig& c) {
             "must be in 0..65536 (0 = a whole conv group)");
     require(c.rs_iterations >= 1 && c.rs_iterations <= 100000, s, "reram_sharing.iterations", "must be in 1..100000");
     require(c.rs_adder_ns > 0 && c.rs_adder_ns <= 1000, s, "reram_sharing.adder_ns", "must be in (0, 1000]");
-    require(c.rs_adder_pj >= 0, s, "reram_sharing.adder_pj", "must not be negative");
     require(c.cr2_buffer_bytes >= 0 && c.cr2_buffer_bytes <= (1 << 26), s, "cr2.buffer_bytes", "must be in 0..64 MiB");
     require(c.cr2_input_pattern == InputPattern::Bits || c.ou_rows <= 8, s, "cr2.input_pattern",
             "activations keys hold at most 8 rows of int8 inputs (ou.rows " + std::to_string(c.ou_rows) + ")");

@@ -143,6 +143,8 @@ nlohmann::ordered_json preprocessing_json(const models::InputNorm& n) {
 
 HwConfig resolve_config(const ModelOptions& o) {
     HwConfig c = o.config.empty() ? HwConfig{} : load_config(o.config);
+    if (!o.config.empty() && c.set_by.empty())   // an empty file (or only comments) is legal, but rarely meant
+        std::fprintf(stderr, "note: config %s sets no key: every value is its default\n", o.config.c_str());
     for (const std::string& set : o.sets) {
         const size_t eq = set.find('=');
         if (eq == std::string::npos || eq == 0) throw Error("--set " + set + ": expected KEY=VALUE, such as sharing.block_bytes=8");

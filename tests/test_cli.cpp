@@ -118,6 +118,11 @@ TEST_CASE("cli: synthetic models say so", "[cli]") {
     std::ofstream(dir / "c.yaml") << "rws:\n  output_buffer_results: 64\n";
     const json f = json::parse(run_reshare("stats --model alexnet --json --config " + (dir / "c.yaml").string()).out);
     CHECK(f["config"]["sources"]["rws.output_buffer_results"].get<std::string>().find("set by file " + (dir / "c.yaml").string()) == 0);
+    // An empty file is legal, and a note says it changed nothing.
+    std::ofstream(dir / "empty.yaml") << "# nothing yet\n";
+    const Run empty = run_reshare("stats --model alexnet --json --config " + (dir / "empty.yaml").string());
+    CHECK(empty.status == 0);
+    CHECK(empty.err.find("note: config " + (dir / "empty.yaml").string() + " sets no key: every value is its default") != std::string::npos);
 }
 
 TEST_CASE("cli: compress writes images that load back to the model's own weights, for every scheme", "[cli][real]") {
@@ -171,6 +176,20 @@ TEST_CASE("cli: SIGTERM during compress removes what it was writing and exits 14
     CHECK(!fs::exists(out));
     for (const auto& e : fs::directory_iterator(out.parent_path()))   // no OUT.partial-PID left behind
         CHECK(e.path().filename().string().rfind("interrupted.partial-", 0) != 0);
+}
+
+TEST_CASE("cli: SIGINT during run --vcd removes the waveform it was writing and exits 130", "[cli][vcd]") {
+    const fs::path dir = fresh_dir("interrupted-vcd");
+    fs::create_directories(dir);
+    const fs::path vcd = dir / "t.vcd";
+    // Interrupted once the trace has content: the simulation is under way, the VCD open.
+    const std::string cmd = std::string(RESHARE_BINARY) + " run --model resnet50 --scheme reshare --layers 0:40 --vcd " +
+                            vcd.string() + " >/dev/null 2>&1 & p=$!; for i in $(seq 600); do [ -s " + vcd.string() +
+                            " ] && break; sleep 0.1; done; sleep 1; kill -INT $p; wait $p";
+    const int status = std::system(("bash -c '" + cmd + "'").c_str());
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 130);   // 128 + SIGINT
+    CHECK(fs::is_empty(dir));            // neither the VCD, its .gtkw nor a temporary name left behind
 }
 
 TEST_CASE("cli: a bad config file stops compress before anything is written", "[cli]") {

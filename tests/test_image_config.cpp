@@ -165,6 +165,11 @@ TEST_CASE("config: errors name the key and the problem", "[config]") {
     REQUIRE_THAT(err("twice.yaml", "ou:\n  rows: 8\n  rows: 4\n"), Catch::Contains("ou.rows: given twice"));
     REQUIRE_THAT(err("section2.yaml", "ou:\n  rows: 8\nou:\n  cols: 8\n"), Catch::Contains("ou: given twice"));
     REQUIRE_THAT(err("inf.yaml", "energy:\n  adc_mw: .inf\n"), Catch::Contains("energy.adc_mw: expected a finite number"));
+    // Finite but absurd numbers are bounded (issue 13: 1e308 mW gave null energies, 1e-300 B/ns a 9e15 ns job).
+    REQUIRE_THAT(err("huge.yaml", "energy:\n  adc_mw: 1e308\n"), Catch::Contains("energy.adc_mw: must be in 0..1e6"));
+    REQUIRE_THAT(err("slow.yaml", "dma:\n  bytes_per_ns: 1e-300\n"), Catch::Contains("dma.bytes_per_ns: must be in 1e-3..1e6"));
+    REQUIRE_THAT(err("pj.yaml", "reram_sharing:\n  adder_pj: 1e300\n"), Catch::Contains("reram_sharing.adder_pj: must be in 0..1e6"));
+    REQUIRE_THAT(err("quantum.yaml", "sim:\n  quantum_ns: 1e300\n"), Catch::Contains("sim.quantum_ns: must be in (0, 1e9] ns"));
     // C2: a block size whose bit count overflows int is refused by its bound, before it is multiplied (UBSan found
     // the multiplication overflowing inside validate() itself).
     REQUIRE_THAT(err("block.yaml", "sharing:\n  block_bytes: 300000000\n"), Catch::Contains("sharing.block_bytes: must be in 1..128"));
