@@ -134,7 +134,9 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program
         // Detailed CUs report their sharing buffer's occupancy as it changes.
         for (int cu : cus) {
             auto& unit = *p.accelerator.pes[cu / config.pe_cus]->cus[cu % config.pe_cus];
-            if (unit.engine) unit.engine->on_occupancy = [w = waveform.get(), cu](uint64_t r) { w->set_occupancy(cu, r); };
+            if (!unit.engine) continue;
+            unit.engine->on_occupancy = [w = waveform.get(), cu](uint64_t r) { w->set_occupancy(cu, r); };
+            unit.engine->on_trace = [w = waveform.get(), cu](hw::CuTrace s, bool on) { w->set(0, cu, s, on); };
         }
     }
     // Loading memory is the host's job before the doorbell: done directly, untimed.

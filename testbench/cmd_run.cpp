@@ -52,6 +52,24 @@ struct RunOptions {
 
 // A whole-chip trace would be huge: the waveform follows at most this many CUs (the focus layers' first ones).
 constexpr int kMaxTracedCus = 256;
+// A detailed trace writes about this many bytes per OU activation of its CUs (measured: face_recognition's layer
+// conv32_1/conv2 under rws, 4.22 M activations on its 6 CUs, 85 MB), and a warning names traces above the bound.
+constexpr double kDetailedBytesPerActivation = 20;
+constexpr double kTraceWarnBytes = 200e6;
+
+// The detailed trace's expected size: the traced layers' OU activations (every vector's OUs, every input bit),
+// the share of their CUs traced.
+double detailed_trace_bytes(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& units,
+                            const testbench::Program& program, size_t first, size_t last, double traced_share) {
+    double activations = 0;
+    for (size_t i = first; i <= last && i < units.size(); ++i) {
+        const hw::OpDescriptor& d = program.ops[testbench::op_of_layer(program, int(i))].desc;
+        uint64_t ous = 0;
+        for (const hw::WorkUnit& u : units[i]) ous += u.ous;
+        activations += double(ous) * config.input_bits * d.out_h * d.out_w;
+    }
+    return activations * kDetailedBytesPerActivation * traced_share;
+}
 
 Replication parse_replication_option(const std::string& v) {
     try {
@@ -437,6 +455,13 @@ void run(const RunOptions& o) {
     };
     const testbench::TraceOptions trace{o.vcd, cus_of(0, first), std::min(kMaxTracedCus, cus_of(first, last + 1)),
                                         int(first), int(last)};
+    if (!o.vcd.empty() && config.sim_mode == SimMode::Detailed) {
+        const double bytes = detailed_trace_bytes(config, units, program, first, last,
+                                                  double(trace.cus) / std::max(1, cus_of(first, last + 1)));
+        if (bytes > kTraceWarnBytes)
+            std::fprintf(stderr, "warning: --vcd: the detailed trace of layers %zu-%zu will be about %.0f MB (%d CUs); "
+                         "--layers picks fewer layers\n", first, last, bytes / 1e6, trace.cus);
+    }
     const testbench::ChipResult sim = testbench::simulate_chip(
         config, pes, program, trace, [&](size_t done, size_t ops) {
             const testbench::ProgramOp& op = program.ops[done - 1];

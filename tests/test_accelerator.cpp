@@ -582,10 +582,12 @@ TEST_CASE("network: a wrong output is an error naming the node, the position and
 }
 
 TEST_CASE("waveform: the repository's save file is the one a trace from the first CU gets", "[sim][vcd]") {
+    const std::string want = hw::gtkw_save_file({"pe_0.cu_0", "pe_0.cu_1", "pe_0.cu_2", "pe_0.cu_3"},
+                                                "open with `gtkwave FILE docs/reshare.gtkw`");
+    if (std::getenv("RESHARE_UPDATE_GOLDEN")) std::ofstream(RESHARE_SOURCE_DIR "/docs/reshare.gtkw") << want;
     std::stringstream repo;
     repo << std::ifstream(RESHARE_SOURCE_DIR "/docs/reshare.gtkw").rdbuf();
-    CHECK(repo.str() == hw::gtkw_save_file({"pe_0.cu_0", "pe_0.cu_1", "pe_0.cu_2", "pe_0.cu_3"},
-                                           "open with `gtkwave FILE docs/reshare.gtkw`"));
+    CHECK(repo.str() == want);
 }
 
 TEST_CASE("job format: the fuzzers' op descriptors are refused naming the bound they break", "[sim][regression]") {

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <functional>
 #include <regex>
 #include <sstream>
 
@@ -578,6 +579,86 @@ std::vector<long> vcd_values(const std::string& vcd, const std::string& name) {
     return values;
 }
 
+// A VCD's signals by dotted path ("accelerator.pe_0.cu_8.busy"): each one's changes as (time in ns, value).
+struct Vcd {
+    std::map<std::string, std::vector<std::pair<long, long>>> changes;
+    const std::vector<std::pair<long, long>>& of(const std::string& path) const {
+        INFO(path);
+        REQUIRE(changes.count(path));
+        return changes.at(path);
+    }
+    // The spans in which a one-bit signal is 1.
+    std::vector<std::pair<long, long>> high(const std::string& path) const {
+        std::vector<std::pair<long, long>> spans;
+        long from = -1;
+        for (const auto& [t, v] : of(path)) {
+            if (v && from < 0) from = t;
+            if (!v && from >= 0) spans.push_back({from, t}), from = -1;
+        }
+        return spans;
+    }
+};
+
+Vcd read_vcd(const std::string& text) {
+    Vcd vcd;
+    std::map<std::string, std::string> path_of;   // identifier -> path
+    std::vector<std::string> scopes;
+    std::istringstream in(text);
+    long now = 0;
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream words(line);
+        std::string w;
+        words >> w;
+        if (w == "$scope") {
+            std::string kind, name;
+            words >> kind >> name;
+            if (name != "SystemC") scopes.push_back(name);
+        } else if (w == "$upscope" && !scopes.empty()) {
+            scopes.pop_back();
+        } else if (w == "$var") {
+            std::string type, id, name;
+            int width;
+            words >> type >> width >> id >> name;
+            std::string path;
+            for (const std::string& sc : scopes) path += sc + ".";
+            path_of[id] = path + name;
+        } else if (!w.empty() && w[0] == '#') {
+            now = std::stol(w.substr(1));
+        } else if (!w.empty() && w[0] == 'b') {
+            std::string id;
+            words >> id;
+            if (path_of.count(id)) vcd.changes[path_of[id]].push_back({now, std::stol(w.substr(1), nullptr, 2)});
+        } else if (w.size() > 1 && (w[0] == '0' || w[0] == '1')) {
+            const std::string id = w.substr(1);
+            if (path_of.count(id)) vcd.changes[path_of[id]].push_back({now, w[0] == '1'});
+        }
+    }
+    return vcd;
+}
+
+// Every span of `inner` lies inside one span of `outer`.
+void require_within(const std::vector<std::pair<long, long>>& inner, const std::vector<std::pair<long, long>>& outer,
+                    const std::string& what) {
+    INFO(what);
+    std::string outside;
+    for (const auto& [a, b] : inner)
+        if (outside.size() < 200 && std::none_of(outer.begin(), outer.end(), [&](const auto& o) { return o.first <= a && b <= o.second; }))
+            outside += std::to_string(a) + "-" + std::to_string(b) + " ";
+    CHECK(outside.empty());
+}
+
+// The spans in which the layer signal is not -1.
+std::vector<std::pair<long, long>> layer_spans(const Vcd& vcd) {
+    std::vector<std::pair<long, long>> spans;
+    long from = -1;
+    for (const auto& [t, v] : vcd.of("accelerator.layer")) {
+        const bool on = v != 0xffffffffL;
+        if (on && from < 0) from = t;
+        if (!on && from >= 0) spans.push_back({from, t}), from = -1;
+    }
+    return spans;
+}
+
 }  // namespace
 
 TEST_CASE("cli: run --vcd writes a 1 ns waveform with the layer, the interrupt and per-CU busy and stall", "[cli][real][vcd]") {
@@ -619,8 +700,38 @@ TEST_CASE("cli: run --vcd writes a 1 ns waveform with the layer, the interrupt a
     INFO(path);
     REQUIRE(path != "pe_0.cu_0");
     REQUIRE(s.find("$scope module " + cu + " $end") != std::string::npos);
-    // It opens the trace it was written for.
+    // It opens the trace it was written for, on the traced layers: from layer 2's start, zoomed in.
     REQUIRE(g.find("[dumpfile] \"" + fs::absolute(vcd).string() + "\"") != std::string::npos);
+    const Vcd v = read_vcd(s);
+    const std::vector<std::pair<long, long>> traced = layer_spans(v);
+    REQUIRE(traced.size() >= 1);
+    CHECK(g.find("[timestart] " + std::to_string(traced.front().first) + "\n") != std::string::npos);
+    CHECK(g.find("\n*-") != std::string::npos);
+    CHECK(g.find("@8024\n+{sharing buffer") != std::string::npos);   // an analog step
+    // Batched mode: the CU's engines work in pulses, one per input vector, while it is busy and the layer runs;
+    // the MVM never works while it stalls (rws stalls on its output buffer).
+    const std::string of_cu = "accelerator." + path + ".";
+    const auto busy = v.high(of_cu + "busy"), mvm = v.high(of_cu + "mvm"), sharing = v.high(of_cu + "sharing"),
+               stall = v.high(of_cu + "stall");
+    REQUIRE(busy.size() >= 1);
+    require_within(busy, traced, "busy within the layer");
+    CHECK(mvm.size() >= 1000);   // layer 2 has 1225 vectors
+    CHECK(sharing.size() >= 1000);
+    require_within(mvm, busy, "mvm within busy");
+    require_within(sharing, busy, "sharing within busy");
+    require_within(stall, busy, "stall within busy");
+    size_t overlaps = 0;   // both sorted: one pass
+    for (size_t i = 0, j = 0; i < stall.size() && j < mvm.size();) {
+        if (mvm[j].second <= stall[i].first) ++j;
+        else if (stall[i].second <= mvm[j].first) ++i;
+        else ++overlaps, ++i;
+    }
+    CHECK(overlaps == 0);
+    // The shared units each show when they work.
+    for (const char* unit : {"dma", "global_buffer", "accumulators", "activation_unit", "pooling_unit"}) {
+        INFO(unit);
+        CHECK(!v.high(std::string("accelerator.") + unit).empty());
+    }
 }
 
 TEST_CASE("cli: in detailed mode the waveform follows each CU's sharing-buffer occupancy", "[cli][real][vcd]") {
@@ -638,6 +749,31 @@ TEST_CASE("cli: in detailed mode the waveform follows each CU's sharing-buffer o
     const std::string s = text.str();
     const std::vector<long> occupancy = vcd_values(s, "sharing_buffer");
     REQUIRE(std::any_of(occupancy.begin(), occupancy.end(), [](long v) { return v != 0; }));
+    // Busy, the engines, the buffer and the layer describe the same moments (issue 14: the CUs ran one after
+    // another and showed busy together later, their buffer filling while busy was 0): every traced CU's buffer
+    // changes while it is busy, and it is busy while the layer runs, at the same time as the others.
+    const Vcd v = read_vcd(s);
+    const auto traced = layer_spans(v);
+    REQUIRE(traced.size() == 1);
+    int cus = 0;
+    std::vector<long> starts;
+    for (const auto& [name, changes] : v.changes) {
+        if (name.size() < 5 || name.compare(name.size() - 5, 5, ".busy") != 0) continue;
+        const std::string cu = name.substr(0, name.size() - 4);
+        const auto busy = v.high(name);
+        if (busy.empty()) continue;
+        ++cus;
+        starts.push_back(busy.front().first);
+        require_within(busy, traced, cu + " busy within the layer");
+        require_within(v.high(cu + "mvm"), busy, cu + " mvm within busy");
+        require_within(v.high(cu + "sharing"), busy, cu + " sharing within busy");
+        std::vector<std::pair<long, long>> buffer_changes;
+        for (const auto& [t, value] : v.of(cu + "sharing_buffer"))
+            if (t > 0) buffer_changes.push_back({t, t});   // not the initial value
+        require_within(buffer_changes, busy, cu + " buffer changes while busy");
+    }
+    REQUIRE(cus >= 2);
+    CHECK(std::adjacent_find(starts.begin(), starts.end(), std::not_equal_to<>()) == starts.end());   // all start together
 }
 
 TEST_CASE("cli: --set changes any configuration key, and a bad key or value is one line", "[cli]") {

@@ -47,7 +47,7 @@ void DetailedEngine::mvm_thread() {
         wait(start_);
         const uint32_t A = arrays_used();
         for (uint32_t k = 0; k < unit_->ous; k += A) {
-            wait(t_ou_ * (mvm_scale_ * CuPipeline::wave_cycles(*unit_, k, A, config_.input_bits) / config_.input_bits));
+            timed(CuTrace::Mvm, t_ou_ * (mvm_scale_ * CuPipeline::wave_cycles(*unit_, k, A, config_.input_bits) / config_.input_bits));
             for (uint32_t j = k; j < std::min(unit_->ous, k + A); ++j) to_write_.push_back(j);
             computed_.notify(sc_core::SC_ZERO_TIME);
             if (engine_ == SharingEngine::OutputBuffer)
@@ -69,13 +69,18 @@ void DetailedEngine::write_thread() {
             if (engine_ == SharingEngine::OutputBuffer) {
                 const uint32_t n = unit_->ou_patterns[ou];
                 const sc_core::sc_time asked = sc_core::sc_time_stamp();
-                while (patterns_written_ - patterns_shared_ + n > uint32_t(config_.rws_output_buffer_results)) wait(shared_);
+                auto full = [&] { return patterns_written_ - patterns_shared_ + n > uint32_t(config_.rws_output_buffer_results); };
+                if (full()) {
+                    activity(CuTrace::Stall, true);
+                    while (full()) wait(shared_);
+                    activity(CuTrace::Stall, false);
+                }
                 stall_ += sc_core::sc_time_stamp() - asked;
             }
             if (engine_ == SharingEngine::Direct)   // one write per target (reram-sharing: an add into each)
-                wait(t_direct_target_ * double(unit_->ou_targets.empty() ? 1 : unit_->ou_targets[ou]));
+                timed(CuTrace::Sharing, t_direct_target_ * double(unit_->ou_targets.empty() ? 1 : unit_->ou_targets[ou]));
             else
-                wait(t_acc_);
+                timed(CuTrace::Mvm, t_acc_);
             write_and_share(ou);
         }
         writes_busy_ = false;
@@ -89,6 +94,18 @@ void DetailedEngine::write_and_share(uint32_t ou) {
     if (!unit_->ou_patterns.empty()) patterns_written_ += unit_->ou_patterns[ou];
     written_.notify(sc_core::SC_ZERO_TIME);
     report_occupancy();
+}
+
+void DetailedEngine::activity(CuTrace what, bool begins) {
+    int& n = active_[int(what)];
+    n += begins ? 1 : -1;
+    if (on_trace && n == (begins ? 1 : 0)) on_trace(what, begins);
+}
+
+void DetailedEngine::timed(CuTrace what, const sc_core::sc_time& t) {
+    activity(what, true);
+    wait(t);
+    activity(what, false);
 }
 
 // The output buffer holds a pattern until it is shared; the pattern buffer keeps every pattern of the unit until the unit ends.
@@ -105,7 +122,7 @@ void DetailedEngine::sharing_thread() {
         if (engine_ == SharingEngine::OutputBuffer) {
             for (uint32_t p = 0; p < unit_->fanout.size(); ++p) {
                 while (patterns_written_ <= p) wait(written_);
-                wait(t_target_ * double(std::max<uint32_t>(1, unit_->fanout[p])));
+                timed(CuTrace::Sharing, t_target_ * double(std::max<uint32_t>(1, unit_->fanout[p])));
                 ++patterns_shared_;
                 shared_.notify(sc_core::SC_ZERO_TIME);
                 report_occupancy();
@@ -113,7 +130,7 @@ void DetailedEngine::sharing_thread() {
         } else if (engine_ == SharingEngine::BlockTasks) {
             for (size_t t = 0; t < unit_->task_ready_ou.size(); ++t) {
                 while (ous_written_ <= unit_->task_ready_ou[t]) wait(written_);
-                wait(t_acc_ * double(std::max<uint16_t>(1, task_pattern_reads(*unit_, t, config_.pattern_read))));
+                timed(CuTrace::Sharing, t_acc_ * double(std::max<uint16_t>(1, task_pattern_reads(*unit_, t, config_.pattern_read))));
             }
         }
         sharing_busy_ = false;

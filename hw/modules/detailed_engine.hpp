@@ -6,6 +6,7 @@
 
 #include "reshare/common/config.hpp"
 #include "reshare/hw/timing/cu_pipeline.hpp"
+#include "reshare/hw/modules/waveform.hpp"
 
 #include <systemc>
 
@@ -24,6 +25,11 @@ public:
     // Called whenever the sharing buffer's occupancy changes (results held: rws output buffer, reshare pattern
     // buffer), at the kernel time it changes: the waveform's buffer trace.
     std::function<void(uint64_t results)> on_occupancy;
+    // Called whenever its MVM engine, its sharing engine or an MVM stall starts or ends, at that kernel time: the
+    // waveform's engine trace (hw/modules/waveform.hpp). The MVM engine computes the OU waves and, where the sharing
+    // reads its results from a buffer (rws, reshare), writes them there; the sharing engine writes the results
+    // (dense, orc, sme, reram-sharing: straight to the result buffer) or shares them (rws, reshare).
+    std::function<void(CuTrace what, bool on)> on_trace;
 
 private:
     void mvm_thread();
@@ -31,6 +37,8 @@ private:
     void sharing_thread();
     void write_and_share(uint32_t ou);
     void report_occupancy();
+    void activity(CuTrace what, bool begins);   // counts overlapping spans of one engine: on_trace hears edges
+    void timed(CuTrace what, const sc_core::sc_time& t);   // `what` works for `t`
     uint32_t arrays_used() const;
 
     HwConfig config_;
@@ -44,6 +52,7 @@ private:
     uint32_t ous_written_ = 0, patterns_written_ = 0, patterns_shared_ = 0;
     bool mvm_busy_ = false, writes_busy_ = false, sharing_busy_ = false;
     sc_core::sc_time stall_;
+    int active_[int(CuTrace::Count)] = {};
 };
 
 }  // namespace reshare::hw

@@ -1,3 +1,5 @@
+// sc_spawn: a detailed layer's CUs run as threads of their own, in parallel in kernel time.
+#define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "reshare/hw/modules/global_controller.hpp"
 #include "reshare/hw/modules/sim_time.hpp"
 
@@ -9,6 +11,7 @@
 #include "reshare/tlm/work_extension.hpp"
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <cmath>
 #include <cstring>
@@ -211,6 +214,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     const bool in_focus = layer_index >= focus_first && layer_index <= focus_last;
     const bool detailed = config_.sim_mode == SimMode::Detailed && in_focus;
     if (detailed) qk_.sync();
+    const sc_core::sc_time layer_start = sc_core::sc_time_stamp();
     // Units fill CUs in order (hw/timing/mapping.hpp: while their OUs fit the arrays and their buffers the eDRAM),
     // continuing where the previous layer stopped: the whole network stays resident. Each CU then gets one
     // transaction for all its units of the layer (its arrays fire in parallel over them).
@@ -236,7 +240,9 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     std::vector<std::optional<UnitTiming>> timings(layout.size());   // one per share, for all its copies
     const size_t in_width = size_t(layer.geo.groups) * layer.geo.rows;
     UnitCounters counters;
-    for (const Share& sh : shares) {
+    std::vector<ShareTrace> traced;   // batched shares of traced CUs
+    // One share's transaction to its CU; false if the CU refused it.
+    auto run_share = [&](const Share& sh, tlm::tlm_generic_payload& gp, tlmx::WorkExtension& work) {
         const int cu = sh.cu;
         const uint32_t n = sh.v1 - sh.v0;
         claim(cu, sh.merged);
@@ -259,10 +265,8 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         const sc_core::sc_time sent = sc_core::sc_time_stamp();
         to_pe[cu / cus_per_pe_]->b_transport(gp, delay);
         delay += sc_core::sc_time_stamp() - sent;   // non-zero only for detailed CUs
-        if (gp.get_response_status() != tlm::TLM_OK_RESPONSE) {
-            gp.clear_extension(&work);
-            return fail(JobError::BadImage, "a CU refused its work");
-        }
+        if (gp.get_response_status() != tlm::TLM_OK_RESPONSE) return false;
+        if (waveform && in_focus && !detailed && waveform->traces_cu(cu)) traced.push_back({cu, busy[cu], n, work.result});
         busy[cu] += to_ns(delay);
         stall[cu] += work.result.stall_ns * n;
         mvm[cu] += work.result.mvm_ns * n;
@@ -275,6 +279,44 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         record.ipr_lookups += work.reuse.lookups;
         record.ipr_hits += work.reuse.hits;
         record.stall_ns += uint64_t(work.result.stall_ns * n + 0.5);
+        return true;
+    };
+    bool refused = false;
+    if (!detailed) {
+        for (const Share& sh : shares)
+            if (!run_share(sh, gp, work)) {
+                refused = true;
+                break;
+            }
+    } else {
+        // Each CU's shares in order on a thread of its own: the CUs work at the same time, as the hardware's do.
+        std::map<int, std::vector<const Share*>> by_cu;
+        for (const Share& sh : shares) by_cu[sh.cu].push_back(&sh);
+        if (waveform && in_focus) waveform->set_layer(0, layer_index);
+        sc_core::sc_event_and_list all_done;
+        std::vector<sc_core::sc_process_handle> threads;
+        for (const auto& [cu, list] : by_cu) {
+            threads.push_back(sc_core::sc_spawn([&, cu = cu, list = &list] {
+                tlm::tlm_generic_payload own;
+                tlmx::WorkExtension own_work;
+                own.set_extension(&own_work);
+                const bool trace = waveform && waveform->traces_cu(cu);
+                if (trace) waveform->set(0, cu, CuTrace::Busy, true);
+                for (const Share* sh : *list)
+                    if (!run_share(*sh, own, own_work)) {
+                        refused = true;
+                        break;
+                    }
+                if (trace) waveform->set(0, cu, CuTrace::Busy, false), waveform->add_stall(0, cu, uint64_t(stall[cu] + 0.5));
+                own.clear_extension(&own_work);
+            }));
+            all_done &= threads.back().terminated_event();
+        }
+        if (!threads.empty()) wait(all_done);
+    }
+    if (refused) {
+        gp.clear_extension(&work);
+        return fail(JobError::BadImage, "a CU refused its work");
     }
     gp.clear_extension(&work);
     next_cu_ = (next_cu_ + 1) % total_cus;
@@ -301,22 +343,30 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     requant.dst = functional ? output.data() : nullptr;
     const uint64_t outputs = uint64_t(vectors) * d.out_c;
     const uint64_t cus = uint64_t(std::count_if(busy.begin(), busy.end(), [](double b) { return b > 0; }));
-    const double requant_ns = tensor_ns(to_activation, requant, record.activation_ops);
-    if (requant_ns < 0) return fail(JobError::BadDescriptor, "weight_layer op refused by the activation unit");
-    const double periphery = std::max({
-        traffic_ns(to_global_buffer, uint64_t(geo.in.elements()), outputs, 0, 1, &record.global_buffer_accesses),
-        traffic_ns(to_accumulators, 0, 0, uint64_t(vectors) * layer.geo.domains() * layer.geo.group_bitcols(),
-                   std::max<uint64_t>(1, cus) * config_.cu_shift_adds, &record.accumulations),
-        requant_ns,
-    });
+    UnitTimes unit_times;
+    unit_times.activation = tensor_ns(to_activation, requant, record.activation_ops);
+    if (unit_times.activation < 0) return fail(JobError::BadDescriptor, "weight_layer op refused by the activation unit");
+    unit_times.global_buffer =
+        traffic_ns(to_global_buffer, uint64_t(geo.in.elements()), outputs, 0, 1, &record.global_buffer_accesses);
+    unit_times.accumulators = traffic_ns(to_accumulators, 0, 0, uint64_t(vectors) * layer.geo.domains() * layer.geo.group_bitcols(),
+                                         std::max<uint64_t>(1, cus) * config_.cu_shift_adds, &record.accumulations);
+    const double periphery = std::max({unit_times.global_buffer, unit_times.accumulators, unit_times.activation});
     if (functional && !dma_transfer(tlm::TLM_WRITE_COMMAND, d.dst, output.data(), output.size()))
         return fail(JobError::DmaFailed, "writing the output tensor");
     const double layer_ns = std::ceil(std::max(periphery, *std::max_element(busy.begin(), busy.end())));
     record.time_ns = uint64_t(layer_ns + 0.5);
     record.programming_ns = programmed ? uint64_t(std::ceil(program_ns)) : 0;
-    if (waveform && in_focus) trace_layer(layer_index, busy, stall, layer_ns);
-    if (!detailed) finish_op(layer_ns);
-    else if (qk_.need_sync()) qk_.sync();
+    if (!detailed) {
+        if (waveform && in_focus) trace_layer(layer_index, traced, stall, layer_ns);
+        if (waveform) trace_units(to_ns(qk_.get_local_time()) + layer_ns, unit_times);
+        finish_op(layer_ns);
+    } else {
+        // The CUs' threads have lived through their time; the layer lasts until its slowest stage ends.
+        const double rest = std::max(0.0, layer_ns - to_ns(sc_core::sc_time_stamp() - layer_start));
+        if (waveform && in_focus) waveform->set_layer(rest, -1);
+        if (waveform) trace_units(rest, unit_times);
+        finish_op(rest);
+    }
     return JobError::None;
 }
 
@@ -364,6 +414,11 @@ JobError GlobalController::run_tensor_op(const OpDescriptor& d, OpRecord& record
         return fail(JobError::DmaFailed, "writing the output tensor");
     const double ns = std::ceil(std::max(unit_ns, buffer_ns));
     record.time_ns = uint64_t(ns);
+    if (waveform) {   // both units end with the op, as a weight layer's do
+        const double end = to_ns(qk_.get_local_time()) + ns;
+        waveform->unit_busy(end - unit_ns, unit_ns, pooling ? UnitTrace::Pooling : UnitTrace::Activation);
+        waveform->unit_busy(end - buffer_ns, buffer_ns, UnitTrace::GlobalBuffer);
+    }
     finish_op(ns);
     return JobError::None;
 }
@@ -406,20 +461,48 @@ double GlobalController::tensor_ns(tlm_utils::simple_initiator_socket<GlobalCont
     return ns;
 }
 
-// The layer starts at the controller's local time: sync so the waveform's changes are scheduled from there. It
-// ends `layer_ns` later; the layer signal then reads -1 until the next traced layer starts (a change at the same
-// time as the next layer's start is applied first, so back-to-back layers show no gap).
-void GlobalController::trace_layer(int layer, const std::vector<double>& busy, const std::vector<double>& stall,
+// A batched layer starts at the controller's local time: sync so the waveform's changes are scheduled from there.
+// It ends `layer_ns` later; the layer signal then reads -1 until the next traced layer starts (a change at the same
+// time as the next layer's start is applied first, so back-to-back layers show no gap). Each traced share shows
+// its CU busy for all its vectors, and its engines and stalls as one vector's timing repeated for each vector.
+void GlobalController::trace_layer(int layer, const std::vector<ShareTrace>& shares, const std::vector<double>& stall,
                                    double layer_ns) {
     qk_.sync();
     waveform->set_layer(0, layer);
     waveform->set_layer(layer_ns, -1);
-    for (int cu = 0; cu < int(busy.size()); ++cu) {
-        if (busy[cu] <= 0 || !waveform->traces_cu(cu)) continue;
-        waveform->set_busy(0, cu, true);
-        waveform->set_busy(busy[cu], cu, false);
-        waveform->add_stall(busy[cu], cu, uint64_t(stall[cu] + 0.5));
+    for (const ShareTrace& s : shares) {
+        const UnitTiming& t = s.timing;
+        const double end = s.begin_ns + t.total_ns * s.vectors;
+        waveform->set(s.begin_ns, s.cu, CuTrace::Busy, true);
+        waveform->set(end, s.cu, CuTrace::Busy, false);
+        // The MVM works from the vector's start to its end, but for its stalls.
+        std::vector<Interval> mvm;
+        double from = 0;
+        for (const Interval& stall_span : t.stalls) mvm.push_back({from, stall_span.begin}), from = stall_span.end;
+        mvm.push_back({from, t.mvm_ns});
+        waveform->repeat(s.begin_ns, s.cu, CuTrace::Mvm, t.total_ns, s.vectors, mvm);
+        waveform->repeat(s.begin_ns, s.cu, CuTrace::Sharing, t.total_ns, s.vectors, {{t.sharing_start_ns, t.sharing_ns}});
+        waveform->repeat(s.begin_ns, s.cu, CuTrace::Stall, t.total_ns, s.vectors, t.stalls);
     }
+    for (int cu = 0; cu < int(stall.size()); ++cu) {
+        if (!waveform->traces_cu(cu)) continue;
+        double last = -1;
+        for (const ShareTrace& s : shares)
+            if (s.cu == cu) last = std::max(last, s.begin_ns + s.timing.total_ns * s.vectors);
+        if (last >= 0) waveform->add_stall(last, cu, uint64_t(stall[cu] + 0.5));
+    }
+}
+
+// The shared units drain what the CUs produce: each is busy for its time, ending with the layer.
+void GlobalController::trace_units(double layer_end_offset_ns, const UnitTimes& u) {
+    // (A detailed layer's CUs have lived through their time already: what would start before now starts now.)
+    auto ending = [&](double ns, UnitTrace unit) {
+        const double from = std::max(0.0, layer_end_offset_ns - ns);
+        waveform->unit_busy(from, layer_end_offset_ns - from, unit);
+    };
+    ending(u.global_buffer, UnitTrace::GlobalBuffer);
+    ending(u.accumulators, UnitTrace::Accumulators);
+    ending(u.activation, UnitTrace::Activation);
 }
 
 bool GlobalController::dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes) {
@@ -432,10 +515,12 @@ bool GlobalController::dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* d
     gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     // One burst: setup plus bytes over the bus bandwidth, added to the target's own latency.
     sc_core::sc_time delay = qk_.get_local_time();
+    const double from = to_ns(delay);
     if (!dmi_transfer(cmd, addr, data, bytes, delay)) dma->b_transport(gp, delay);
     else gp.set_response_status(tlm::TLM_OK_RESPONSE);
     // Whole nanoseconds keep every event on the 1 ns grid of the waveforms.
     delay += sc_core::sc_time(std::ceil(config_.dma_setup_ns + double(bytes) / config_.dma_bytes_per_ns), sc_core::SC_NS);
+    if (waveform) waveform->unit_busy(from, to_ns(delay) - from, UnitTrace::Dma);
     qk_.set(delay);
     if (qk_.need_sync()) qk_.sync();
     return gp.get_response_status() == tlm::TLM_OK_RESPONSE;

@@ -63,7 +63,18 @@ private:
                       uint64_t ops, uint64_t lanes, uint64_t* counted);
     double tensor_ns(tlm_utils::simple_initiator_socket<GlobalController>& unit, TensorOpExtension& t, uint64_t& ops);
     void finish_op(double ns);
-    void trace_layer(int layer, const std::vector<double>& busy, const std::vector<double>& stall, double layer_ns);
+    // What the waveform shows of one batched share: its CU, when it starts in the layer, its vectors, one vector's timing.
+    struct ShareTrace {
+        int cu;
+        double begin_ns;
+        uint32_t vectors;
+        UnitTiming timing;
+    };
+    struct UnitTimes {
+        double global_buffer = 0, accumulators = 0, activation = 0;
+    };
+    void trace_layer(int layer, const std::vector<ShareTrace>& shares, const std::vector<double>& stall, double layer_ns);
+    void trace_units(double layer_end_offset_ns, const UnitTimes& units);
     bool dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes);
     bool dmi_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes, sc_core::sc_time& delay);
     void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);

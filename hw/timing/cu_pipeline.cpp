@@ -151,6 +151,7 @@ UnitTiming CuPipeline::run_direct(const WorkUnit& u) const {
             cycles += uint64_t(wave_cycles(u, k, A, input_bits_));
             wave_end = u.ou_extra_cycles.empty() ? ready_ns(k, u.ous) : ou_ns_ * double(cycles) / input_bits_;
         }
+        if (k == 0) t.sharing_start_ns = wave_end;
         const uint32_t n = u.ou_targets.empty() ? 1 : u.ou_targets[k];
         write_end = std::max(write_end, wave_end) + direct_target_ns_ * n;
         targets += n;
@@ -181,9 +182,10 @@ UnitTiming CuPipeline::run_output_buffer(const WorkUnit& u) const {
         const long must_release = long(released.size()) + n - output_buffer_;
         if (must_release > 0) {
             const double room = released[size_t(must_release - 1)];
-            if (room > write_at) t.stall_ns += room - write_at, write_at = room;
+            if (room > write_at) t.stall_ns += room - write_at, t.stalls.push_back({write_at, room}), write_at = room;
         }
         last_write = write_at + access_ns_;
+        if (k == 0) t.sharing_start_ns = last_write;
         for (uint32_t i = 0; i < n; ++i) {
             const uint32_t fanout = u.fanout[released.size()];
             fanout_total += fanout;
@@ -220,6 +222,7 @@ UnitTiming CuPipeline::run_block_tasks(const WorkUnit& u) const {
     for (size_t i = 0; i < u.task_ready_ou.size(); ++i) {
         // A task waits for its block's last pattern; its pattern-buffer reads bound its duration.
         const uint16_t reads = task_pattern_reads(u, i, pattern_read_);
+        if (i == 0) t.sharing_start_ns = written[u.task_ready_ou[i]];
         sharing = std::max(sharing, written[u.task_ready_ou[i]]) + access_ns_ * std::max<uint16_t>(1, reads);
         pattern_reads += reads;
     }

@@ -99,11 +99,18 @@ struct UnitCounters {
     void add(const UnitCounters& o, uint64_t times = 1);
 };
 
+// A span of one vector's time, from its start: what the waveform shows of the batched model.
+struct Interval {
+    double begin = 0, end = 0;
+};
+
 struct UnitTiming {
     double mvm_ns = 0;        // when the MVM engine finishes
     double sharing_ns = 0;    // when the last result reaches the result buffer
     double total_ns = 0;      // max of the two
     double stall_ns = 0;      // MVM time lost waiting for output-buffer room (rws)
+    double sharing_start_ns = 0;    // when the sharing engine (result writes, sharing, tasks) first works
+    std::vector<Interval> stalls;   // when the MVM waits (rws): they sum to stall_ns
     UnitCounters counters;
 };
 
