@@ -14,8 +14,6 @@
 namespace reshare::testbench {
 namespace {
 
-uint64_t align(uint64_t v) { return (v + 4095) & ~uint64_t(4095); }
-
 hw::UnitCounters collect(const hw::Accelerator& a, double& stall_ns) {
     hw::UnitCounters c;
     for (const auto& pe : a.pes)
@@ -34,85 +32,16 @@ hw::UnitCounters collect(const hw::Accelerator& a, double& stall_ns) {
 
 }  // namespace
 
-int cus_used(const HwConfig& config, const TimingRule& rule, const std::vector<std::vector<hw::WorkUnit>>& layers,
-             size_t first, size_t end) {
-    int cus = 0;
-    for (size_t l = first; l < std::min(end, layers.size()); ++l) cus += int(hw::map_layer(config, rule, layers[l]).size());
-    return cus;
-}
-
-int pes_to_hold(const HwConfig& config, const TimingRule& rule, const std::vector<std::vector<hw::WorkUnit>>& layers) {
-    return pes_for(config, cus_used(config, rule, layers));
-}
-
-namespace {
-
-// Where the loader put everything in system memory.
-struct Layout {
-    uint64_t table = 0x1000, results = 0, end = 0;
-    std::vector<uint64_t> images, params, tensors;
-};
-
-// An op's parameters in memory: its requantization entries, or a lookup's table.
-size_t param_bytes(const ProgramOp& op) { return op.params.size() * sizeof(kernels::RequantEntry) + op.table.size(); }
-
-Layout layout_of(const Program& p) {
-    Layout l;
-    l.results = align(l.table + p.ops.size() * sizeof(hw::OpDescriptor));
-    uint64_t at = align(l.results + p.ops.size() * sizeof(hw::OpRecord));
-    for (const auto& image : p.images) l.images.push_back(at), at = align(at + image.size());
-    for (const ProgramOp& op : p.ops)
-        l.params.push_back(param_bytes(op) ? at : 0), at = align(at + param_bytes(op));
-    if (!p.input.empty())
-        for (const models::Shape& t : p.tensors) l.tensors.push_back(at), at = align(at + uint64_t(t.elements()));
-    l.end = at;
-    return l;
-}
-
-// The op's descriptor with the addresses of its image, parameters and tensors.
-hw::OpDescriptor placed(const Program& p, size_t i, const Layout& l) {
-    const ProgramOp& op = p.ops[i];
-    hw::OpDescriptor d = op.desc;
-    if (op.layer >= 0) {
-        d.image_addr = l.images.at(size_t(op.layer));
-        d.image_bytes = uint32_t(p.images[size_t(op.layer)].size());
-    }
-    d.params_addr = l.params[i];
-    if (!l.tensors.empty()) {
-        d.src0 = l.tensors.at(size_t(op.src0));
-        d.src1 = op.src1 >= 0 ? l.tensors.at(size_t(op.src1)) : 0;
-        d.dst = l.tensors.at(size_t(op.node));
-    }
-    return d;
-}
-
-}  // namespace
-
 void check_outputs(const models::Graph& g, const std::string& datapath, const ChipResult& sim,
                    const inference::IntResult& reference) {
-    if (sim.tensors.size() != g.nodes.size() || reference.nodes.size() != g.nodes.size())
-        throw Error("check: the accelerator returned " + std::to_string(sim.tensors.size()) + " tensors for " +
-                    std::to_string(g.nodes.size()) + " nodes", ExitCode::Failure);
-    for (size_t i = 1; i < g.nodes.size(); ++i) {
-        const std::vector<int8_t>& got = sim.tensors[i];
-        const std::vector<int8_t>& want = reference.nodes[i].q;
-        const auto at = std::mismatch(want.begin(), want.end(), got.begin(), got.end());
-        if (at.first == want.end() && at.second == got.end()) continue;
-        const size_t k = size_t(at.first - want.begin()), c = size_t(g.nodes[i].out.c), w = size_t(g.nodes[i].out.w);
-        const std::string values = at.first == want.end() || at.second == got.end()
-                                       ? "has " + std::to_string(got.size()) + " values, not " + std::to_string(want.size())
-                                       : "is " + std::to_string(*at.second) + " on the accelerator (" + datapath +
-                                             ") but " + std::to_string(*at.first) + " in the reference inference";
-        throw Error("node " + g.nodes[i].name + ": output (y " + std::to_string(k / c / w) + ", x " +
-                        std::to_string(k / c % w) + ", c " + std::to_string(k % c) + ") " + values,
-                    ExitCode::Failure);
-    }
+    if (const std::string d = job::first_difference(g, datapath, sim.tensors, reference); !d.empty())
+        throw Error(d, ExitCode::Failure);
 }
 
-ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program, const TraceOptions& trace,
+ChipResult simulate_chip(const HwConfig& config, int pes, const job::Program& program, const TraceOptions& trace,
                          std::function<void(size_t done, size_t ops)> progress,
                          const std::function<void(int built, int pes)>& building) {
-    const Layout layout = layout_of(program);
+    const job::Layout layout = job::lay_out(program);
     if (layout.end > (uint64_t(1) << 32)) throw Error("the job does not fit the platform's 4 GiB memory", ExitCode::Failure);
     // Never destroyed: SystemC elaborates once per process, so the platform is not reused, and tearing a chip down
     // costs O(n^2) in SystemC's module registry, which searches from the oldest module for each one removed (a
@@ -140,18 +69,7 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program
         }
     }
     // Loading memory is the host's job before the doorbell: done directly, untimed.
-    auto put = [&](uint64_t at, const void* data, size_t bytes) {
-        if (bytes) std::memcpy(&p.memory.data[at], data, bytes);   // an empty vector's data() may be null
-    };
-    for (size_t i = 0; i < program.images.size(); ++i) put(layout.images[i], program.images[i].data(), program.images[i].size());
-    for (size_t i = 0; i < program.ops.size(); ++i) {
-        const hw::OpDescriptor d = placed(program, i, layout);
-        put(layout.table + i * sizeof d, &d, sizeof d);
-        const ProgramOp& op = program.ops[i];
-        put(layout.params[i], op.params.data(), op.params.size() * sizeof(kernels::RequantEntry));
-        put(layout.params[i], op.table.data(), op.table.size());   // an op has entries or a table, not both
-    }
-    if (!layout.tensors.empty()) put(layout.tensors[0], program.input.data(), program.input.size());
+    job::load(program, layout, [&](uint64_t at, const void* data, size_t bytes) { std::memcpy(&p.memory.data[at], data, bytes); });
 
     ChipResult out;
     out.pes = pes;
@@ -159,8 +77,8 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program
     out.records.resize(program.ops.size());
     const uint64_t R = platform::kRegisterBase;
     p.driver.script = [&](platform::Driver& d) {
-        d.write32(R + 0x020, uint32_t(layout.table));
-        d.write32(R + 0x024, uint32_t(layout.table >> 32));
+        d.write32(R + 0x020, uint32_t(layout.descriptors));
+        d.write32(R + 0x024, uint32_t(layout.descriptors >> 32));
         d.write32(R + 0x028, uint32_t(layout.results));
         d.write32(R + 0x02C, uint32_t(layout.results >> 32));
         d.write32(R + 0x030, uint32_t(program.ops.size()));

@@ -6,7 +6,7 @@
 #include "reshare/hw/modules/global_controller.hpp"
 #include "reshare/hw/timing/cu_pipeline.hpp"
 #include "reshare/hw/timing/energy.hpp"
-#include "reshare/testbench/program.hpp"
+#include "reshare/job/network_job.hpp"
 
 #include <algorithm>
 #include <cstdint>
@@ -27,15 +27,6 @@ struct ChipResult {
     double stall_ns = 0;
 };
 
-// PEs that hold `cus` CUs (at least one).
-inline int pes_for(const HwConfig& config, int cus) { return std::max(1, (cus + config.pe_cus - 1) / config.pe_cus); }
-
-// PEs needed to hold every layer at once, with the controller's own mapping (docs/timing.md).
-int pes_to_hold(const HwConfig& config, const TimingRule& rule, const std::vector<std::vector<hw::WorkUnit>>& layers);
-
-// CUs the controller's mapping (hw/timing/mapping.hpp) uses for layers [first, end).
-int cus_used(const HwConfig& config, const TimingRule& rule, const std::vector<std::vector<hw::WorkUnit>>& layers,
-             size_t first = 0, size_t end = SIZE_MAX);
 
 // The part of a job in focus: the waveform shows `cus` CUs from `first_cu` on during weight layers
 // [first_layer, last_layer], and in detailed mode only those layers run event by event.
@@ -49,7 +40,7 @@ struct TraceOptions {
 // and (functional programs) every tensor back.
 // `progress` (optional) hears after every op how many of the job's ops are done; `building` (optional), while the
 // chip is built, after each PE how many are.
-ChipResult simulate_chip(const HwConfig& config, int pes, const Program& program, const TraceOptions& trace = {},
+ChipResult simulate_chip(const HwConfig& config, int pes, const job::Program& program, const TraceOptions& trace = {},
                          std::function<void(size_t done, size_t ops)> progress = {},
                          const std::function<void(int built, int pes)>& building = {});
 

@@ -390,7 +390,7 @@ int resident_pes(const models::Model& model, const HwConfig& config, Scheme sche
         rule = scheme_def(scheme).layer_timing(l);   // the same for every layer of one scheme and config
         units.push_back(hw::work_units(l, config));
     });
-    return testbench::pes_to_hold(config, rule, units);
+    return job::pes_to_hold(config, rule, units);
 }
 
 std::string schemes_help() {

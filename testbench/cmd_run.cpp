@@ -60,10 +60,10 @@ constexpr double kTraceWarnBytes = 200e6;
 // The detailed trace's expected size: the traced layers' OU activations (every vector's OUs, every input bit),
 // the share of their CUs traced.
 double detailed_trace_bytes(const HwConfig& config, const std::vector<std::vector<hw::WorkUnit>>& units,
-                            const testbench::Program& program, size_t first, size_t last, double traced_share) {
+                            const job::Program& program, size_t first, size_t last, double traced_share) {
     double activations = 0;
     for (size_t i = first; i <= last && i < units.size(); ++i) {
-        const hw::OpDescriptor& d = program.ops[testbench::op_of_layer(program, int(i))].desc;
+        const hw::OpDescriptor& d = program.ops[job::op_of_layer(program, int(i))].desc;
         uint64_t ous = 0;
         for (const hw::WorkUnit& u : units[i]) ous += u.ous;
         activations += double(ous) * config.input_bits * d.out_h * d.out_w;
@@ -83,19 +83,19 @@ Replication parse_replication_option(const std::string& v) {
 // the layers' descriptors; none, or a chip too small for one copy of the network, keeps one copy each.
 std::vector<uint32_t> replicate(const HwConfig& config, const TimingRule& rule,
                                 const std::vector<std::vector<hw::WorkUnit>>& units, const std::vector<int>& cus,
-                                testbench::Program& program, int pes) {
+                                job::Program& program, int pes) {
     std::vector<uint32_t> copies(units.size(), 1);
     if (config.replication == Replication::None) return copies;
     std::vector<double> per_vector;
     std::vector<uint32_t> vectors;
     for (size_t i = 0; i < units.size(); ++i) {
-        const hw::OpDescriptor& d = program.ops[testbench::op_of_layer(program, int(i))].desc;
+        const hw::OpDescriptor& d = program.ops[job::op_of_layer(program, int(i))].desc;
         per_vector.push_back(hw::vector_ns(config, rule, units[i]));
         vectors.push_back(d.out_h * d.out_w);
     }
     const std::vector<uint32_t> plan = hw::plan_replication(per_vector, cus, vectors, pes * config.pe_cus);
     if (plan.empty()) return copies;
-    for (size_t i = 0; i < units.size(); ++i) program.ops[testbench::op_of_layer(program, int(i))].desc.replication = plan[i];
+    for (size_t i = 0; i < units.size(); ++i) program.ops[job::op_of_layer(program, int(i))].desc.replication = plan[i];
     return plan;
 }
 
@@ -166,7 +166,7 @@ nlohmann::ordered_json figures_json(const hw::OpRecord& r, const LayerMetrics& m
 
 // Each op's record summed into the weight layer it belongs to: its own op, or for the ops between weight layers
 // (pooling, adds, concats) the last weight layer before them (the first one for ops before any).
-std::vector<hw::OpRecord> layer_records(const testbench::Program& program, const testbench::ChipResult& sim, size_t layers) {
+std::vector<hw::OpRecord> layer_records(const job::Program& program, const testbench::ChipResult& sim, size_t layers) {
     std::vector<hw::OpRecord> out(layers);
     int layer = 0;
     for (size_t i = 0; i < program.ops.size(); ++i) {
@@ -390,14 +390,10 @@ void run(const RunOptions& o) {
     const inference::Calibration calibration = inference::calibrate(float_outputs);
     const inference::QuantizedModel quantized(model, config);
 
-    std::vector<CompressedLayer> layers(model.layers.size());
-    std::vector<std::vector<char>> images(layers.size());
+    std::vector<CompressedLayer> layers = job::compress_layers(quantized, config, scheme, threads, [&](size_t i, size_t n) {
+        progress.show("compressing " + model.layers[i].name, i, n);
+    });
     std::vector<std::vector<hw::WorkUnit>> units;
-    std::vector<QuantizedMatrix> effective;   // the weights the scheme computes with, when it changes them
-    for (size_t i = 0; i < layers.size(); ++i) {
-        progress.show("compressing " + model.layers[i].name, i, layers.size());
-        layers[i] = compress(quantized.weights(i), config, scheme, threads);
-    }
     // cr2: the input-pattern buffer, learned on SL images (kept apart from the test image) or read from a file.
     nlohmann::ordered_json reuse_json;
     if (!o.learn.empty()) {
@@ -416,31 +412,23 @@ void run(const RunOptions& o) {
         reuse_json = {{"allocation", o.allocation}, {"learning_images", a.learning_images.size()},
                       {"capacity_bytes", a.capacity_bytes}, {"used_bytes", a.used_bytes()}};
     }
-    for (size_t i = 0; i < layers.size(); ++i) {
-        images[i] = encode_layer_image(layers[i]);
-        // The mapping and storage need only what units hold; replication also times them.
-        units.push_back(config.replication == Replication::Fill ? hw::work_units(layers[i], config)
-                                                                : hw::unit_holdings(layers[i], config));
-        if (changes_weights(scheme)) effective.push_back(effective_matrix(layers[i], quantized.weights(i)));
-    }
+    // The mapping and storage need only what units hold; replication also times them.
+    for (const CompressedLayer& l : layers)
+        units.push_back(config.replication == Replication::Fill ? hw::work_units(l, config) : hw::unit_holdings(l, config));
     // The reference: the same int8 network with uncompressed integer products, of the scheme's effective weights when
     // it changes them (the accelerator must match those bit for bit; what the change costs is measured below).
-    const inference::IntResult reference = inference::run_int(
-        quantized, calibration, input,
-        [&](size_t i, const QuantizedMatrix& w, const std::vector<int32_t>& x, int n, std::vector<int64_t>& acc) {
-            progress.show("reference " + w.name, i, layers.size());
-            inference::integer_mvm(effective.empty() ? w : effective[i], x, n, acc, threads);
-        });
+    const inference::IntResult reference = job::reference(quantized, calibration, input, layers, threads, [&](size_t i, size_t n) {
+        progress.show("reference " + model.layers[i].name, i, n);
+    });
 
     // The accelerator runs the whole network from the input tensor: every op's output comes back for the check.
-    testbench::Program program = testbench::compile(g, inference::requant_program(quantized, calibration), std::move(images));
-    program.input = reference.nodes[0].q;
+    job::Program program = job::compile_network(g, quantized, calibration, layers, reference.nodes[0].q);
     const TimingRule rule = scheme_def(scheme).layer_timing(layers.front());   // one rule: every layer has the same scheme and config
     std::vector<int> layer_cus;   // one copy of each layer, as the controller maps it
-    for (size_t i = 0; i < units.size(); ++i) layer_cus.push_back(testbench::cus_used(config, rule, units, i, i + 1));
+    for (size_t i = 0; i < units.size(); ++i) layer_cus.push_back(job::cus_used(config, rule, units, i, i + 1));
     int resident_cus = 0;
     for (int c : layer_cus) resident_cus += c;
-    const int pes = config.sized_pes() > 0 ? config.sized_pes() : testbench::pes_for(config, resident_cus);
+    const int pes = config.sized_pes() > 0 ? config.sized_pes() : job::pes_for(config, resident_cus);
     if (long(pes) * config.pe_cus > kMaxChipCus)
         throw Error("the chip holding " + model.name + " with " + to_string(scheme) + " needs " + std::to_string(pes) + " PEs of " +
                     std::to_string(config.pe_cus) + " CUs, more than the " + std::to_string(kMaxChipCus) +
@@ -464,7 +452,7 @@ void run(const RunOptions& o) {
     }
     const testbench::ChipResult sim = testbench::simulate_chip(
         config, pes, program, trace, [&](size_t done, size_t ops) {
-            const testbench::ProgramOp& op = program.ops[done - 1];
+            const job::ProgramOp& op = program.ops[done - 1];
             progress.show("accelerator: " + g.nodes[size_t(op.node)].name, done, ops);
         },
         [&](int built, int all) { progress.show("building the chip's PEs", size_t(built), size_t(all)); });
@@ -509,7 +497,7 @@ void run(const RunOptions& o) {
         total_metrics.add(m);
         total_energy.add(e);
         hw::add_record(total, r);
-        const hw::OpDescriptor& d = program.ops[testbench::op_of_layer(program, int(i))].desc;
+        const hw::OpDescriptor& d = program.ops[job::op_of_layer(program, int(i))].desc;
         nlohmann::ordered_json l;
         l["name"] = layers[i].name;
         l["vectors"] = uint64_t(d.out_h) * d.out_w;

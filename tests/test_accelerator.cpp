@@ -10,7 +10,7 @@
 #include "reshare/offline/metrics.hpp"
 #include "reshare/testbench/chip_run.hpp"
 #include "reshare/testbench/platform/platform.hpp"
-#include "reshare/testbench/program.hpp"
+#include "reshare/job/program.hpp"
 #include "tiny_network.hpp"
 
 #include <catch2/catch.hpp>
@@ -496,23 +496,15 @@ void check_network_on_chip(Scheme scheme, uint32_t copies = 1, bool one_ou_cus =
     const std::vector<float> x = inference::network_input(inference::synthetic_image(8, 8, 3), *m.graph);
     const inference::Calibration cal = inference::calibrate(m, x);
     const inference::QuantizedModel q(m, config);
-    std::vector<std::vector<char>> images;
-    std::vector<QuantizedMatrix> effective;   // the weights the scheme computes with (sme, reram-sharing change them)
+    const std::vector<CompressedLayer> layers = job::compress_layers(q, config, scheme, 1);
     size_t cut = 0;
-    for (size_t i = 0; i < m.layers.size(); ++i) {
-        const CompressedLayer l = compress(q.weights(i), config, scheme);
+    for (const CompressedLayer& l : layers)
         for (const hw::WorkUnit& u : hw::work_units(l, config)) cut += !u.computes;
-        images.push_back(encode_layer_image(l));
-        effective.push_back(effective_matrix(l, q.weights(i)));
-    }
     CHECK((cut > 0) == one_ou_cus);
-    const inference::IntResult want = inference::run_int(
-        q, cal, x, [&](size_t i, const QuantizedMatrix&, const std::vector<int32_t>& v, int n, std::vector<int64_t>& acc) {
-            inference::integer_mvm(effective[i], v, n, acc, 1);
-        });
-    testbench::Program program = testbench::compile(*m.graph, inference::requant_program(q, cal), std::move(images));
-    program.input = want.nodes[0].q;
-    for (testbench::ProgramOp& op : program.ops)
+    // The reference runs the weights the scheme computes with (sme, reram-sharing change them).
+    const inference::IntResult want = job::reference(q, cal, x, layers, 1);
+    job::Program program = job::compile_network(*m.graph, q, cal, layers, want.nodes[0].q);
+    for (job::ProgramOp& op : program.ops)
         if (hw::OpCode(op.desc.op) == hw::OpCode::WeightLayer) op.desc.replication = copies;
     REQUIRE(program.ops.size() == m.graph->nodes.size());   // 17 nodes after the input, the concat as 2 copies
     const testbench::ChipResult r = testbench::simulate_chip(config, 1, program);

@@ -1,6 +1,9 @@
 // A platform of its own around the installed accelerator, as another project would build it: a CPU-like initiator
 // on the register window, a memory target behind the DMA port, an interrupt wire. It reads ID and VERSION over
-// TLM and checks that the interrupt line is low; prints "consumer ok" and returns 0 only if every check passed.
+// TLM and checks that the interrupt line is low. Then it loads a plug-in (plugin.cpp, a shared library linking the
+// installed static libraries) that runs a real network through the installed job API in a platform of its own.
+// Prints "consumer ok" and returns 0 only if every check passed.
+// Usage: reshare_consumer PLUGIN.so MODEL IMAGE
 #include <reshare/hw/modules/accelerator.hpp>
 
 #include "common/config.hpp"   // the platform's own header of that name (include/common/config.hpp)
@@ -9,6 +12,8 @@
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
+
+#include <dlfcn.h>
 
 #include <cstdint>
 #include <cstring>
@@ -102,7 +107,11 @@ private:
 
 }  // namespace
 
-int sc_main(int, char*[]) {
+int sc_main(int argc, char* argv[]) {
+    if (argc != 4) {
+        std::cout << "usage: reshare_consumer PLUGIN.so MODEL IMAGE\n";
+        return 2;
+    }
     Cpu cpu("cpu");
     Ram ram("ram", 1 << 16);
     const platform::HwConfig own;   // the platform's configuration type beside reshare's
@@ -115,9 +124,27 @@ int sc_main(int, char*[]) {
     accelerator.irq.bind(irq_line);
     cpu.irq.bind(irq_line);
 
-    sc_core::sc_start(1, sc_core::SC_US);   // bounded: the script takes a few ns, the idle accelerator schedules nothing
+    // The plug-in elaborates its platform beside this one, before the simulation starts.
+    void* plugin = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+    cpu.check(plugin != nullptr, "the plug-in loads as a shared library");
+    if (!plugin) std::cout << "  " << dlerror() << '\n';
+    using Elaborate = int (*)(const char*, const char*, const char**);
+    using Verdict = const char* (*)();
+    auto elaborate = plugin ? reinterpret_cast<Elaborate>(dlsym(plugin, "reshare_plugin_elaborate")) : nullptr;
+    auto verdict = plugin ? reinterpret_cast<Verdict>(dlsym(plugin, "reshare_plugin_verdict")) : nullptr;
+    const char* error = "";
+    const bool elaborated = elaborate && verdict && elaborate(argv[2], argv[3], &error) == 0;
+    cpu.check(elaborated, "the plug-in builds the network's job through the installed job API");
+    if (!elaborated) std::cout << "  " << error << '\n';
+
+    sc_core::sc_start();   // until nothing is left to do: the CPU script and the plug-in's job
     cpu.check(cpu.finished, "the CPU script ran to its end");
     cpu.check(!irq_line.read(), "irq is still low after the simulation");
+    if (elaborated) {
+        const std::string v = verdict();
+        cpu.check(v.empty(), "the plug-in's network ran bit-exact against the reference");
+        if (!v.empty()) std::cout << "  " << v << '\n';
+    }
     if (cpu.failures != 0) {
         std::cout << "consumer FAILED: " << cpu.failures << " check(s)\n";
         return 1;

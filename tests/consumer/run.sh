@@ -54,7 +54,10 @@ step build "$cmake" --build "$tmp/build" --config "$config"
 status=0
 exe="$tmp/build/reshare_consumer"
 [[ -x "$exe" ]] || exe="$tmp/build/$config/reshare_consumer"   # multi-config generators
-out="$(SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$exe" 2>&1)" || status=$?
+plugin="$(find "$tmp/build" -name '*reshare_plugin.so' -print -quit)"
+[[ -n "$plugin" ]] || { echo "run.sh: the build made no reshare_plugin.so" >&2; exit 1; }
+photo="$here/../../.cache/face-api/package/demo/sample1.jpg"
+out="$(SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 "$exe" "$plugin" face_recognition "$photo" 2>&1)" || status=$?
 echo "$out"
 if ((status != 0)) || ! grep -qx "consumer ok" <<<"$out"; then
   echo "run.sh: the consumer failed (exit status $status)" >&2

@@ -10,7 +10,7 @@
 
 #include <vector>
 
-namespace reshare::testbench {
+namespace reshare::job {
 
 struct ProgramOp {
     hw::OpDescriptor desc;             // shapes, window, clamp; addresses are filled in when the job is loaded
@@ -36,4 +36,4 @@ Program compile(const models::Graph& g, const std::vector<inference::NodeRequant
 // The weight-layer op of Model::layers index `layer`.
 size_t op_of_layer(const Program& p, int layer);
 
-}  // namespace reshare::testbench
+}  // namespace reshare::job

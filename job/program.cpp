@@ -1,8 +1,8 @@
-#include "reshare/testbench/program.hpp"
+#include "reshare/job/program.hpp"
 
 #include "reshare/common/error.hpp"
 
-namespace reshare::testbench {
+namespace reshare::job {
 namespace {
 
 using models::OpKind;
@@ -92,4 +92,4 @@ size_t op_of_layer(const Program& p, int layer) {
     throw Error("program has no weight layer " + std::to_string(layer));
 }
 
-}  // namespace reshare::testbench
+}  // namespace reshare::job
