@@ -1,6 +1,8 @@
 // The one error type of the project: a one-line message for the user and the exit code it maps to.
 #pragma once
 
+#include <cstdint>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -12,6 +14,13 @@ enum class ExitCode : int {
     Failure = 1,     // an internal or I/O failure
     BadInput = 2,    // bad argument, config key, model file, image or layer file: the user can fix it
 };
+
+// An address or raw value in a message: "0x1f000".
+inline std::string hex(uint64_t v) {
+    char s[19];
+    std::snprintf(s, sizeof s, "0x%llx", static_cast<unsigned long long>(v));
+    return s;
+}
 
 class Error : public std::runtime_error {
 public:

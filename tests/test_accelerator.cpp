@@ -11,6 +11,7 @@
 #include "reshare/testbench/chip_run.hpp"
 #include "reshare/testbench/platform/platform.hpp"
 #include "reshare/job/program.hpp"
+#include "reshare/tlm/payload_check.hpp"
 #include "tiny_network.hpp"
 
 #include <catch2/catch.hpp>
@@ -348,6 +349,7 @@ TEST_CASE("job: detailed mode (an event per OU group and buffer access) gives th
         CHECK(records[i].time_ns == expected[i].first);
         CHECK(records[i].stall_ns == expected[i].second);
     }
+    CHECK(tlmx::arrival_violations() == 0);   // the CUs' threads reuse one payload each
 }
 
 TEST_CASE("job: with too few CUs the controller reprograms crossbars and the layers pay for it", "[sim][job]") {
@@ -454,6 +456,133 @@ TEST_CASE("job: a DMA failure reading requantization entries ends the job with E
     });
     CHECK(error == uint32_t(hw::JobError::DmaFailed));
     CHECK_THAT(p.accelerator.controller.last_error, Catch::Matchers::Contains("reading requantization entries"));
+    // The failed access itself, its address in hex: the memory answered an address error.
+    CHECK_THAT(p.accelerator.controller.last_error, Catch::Matchers::Contains("(read of 128 bytes at 0x10000000000: TLM_ADDRESS_ERROR_RESPONSE)"));
+}
+
+TEST_CASE("job: CTRL.ABORT stops a running job at its next op boundary with ERROR_CODE 5, the error interrupt and a report",
+          "[sim][job][reset]") {
+    const CompressedLayer l = compress(random_layer(128, 32, 1, 61), HwConfig{}, Scheme::ReShare);
+    Platform p(HwConfig{}, 1, 1 << 22);
+    sc_core::sc_report_handler::set_actions(hw::kReportType, sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);   // counted only
+    uint32_t status = 0, error = 0, irq_status = 0;
+    hw::OpRecord first{}, second{};
+    simulate(p, [&](Driver& d) {
+        ring(d, load_job(d, {job_layer(l, 1000), job_layer(l, 1000), job_layer(l, 1000)}), 0x2000, 3);
+        d.pause(100);   // inside the first op
+        d.write32(R + 0x00C, hw::reg::kCtrlAbort);
+        d.wait_for_irq();
+        status = d.read32(R + 0x010);
+        error = d.read32(R + 0x034);
+        irq_status = d.read32(R + 0x014);
+        d.access(tlm::TLM_READ_COMMAND, 0x2000, &first, sizeof first);
+        d.access(tlm::TLM_READ_COMMAND, 0x2000 + sizeof first, &second, sizeof second);
+    });
+    CHECK(status == (hw::reg::kStatusDone | hw::reg::kStatusError));
+    CHECK(error == uint32_t(hw::JobError::Aborted));
+    CHECK(irq_status == hw::reg::kIrqError);
+    CHECK(first.time_ns > 0);     // the op under way finished and wrote its record
+    CHECK(second.time_ns == 0);   // the next one never started
+    CHECK(p.accelerator.controller.last_error == "aborted before op 1");
+    CHECK(sc_core::sc_report_handler::get_count(hw::kReportType) == 1);   // the platform's log hears of it
+}
+
+TEST_CASE("registers: a soft reset returns the registers to their reset values and drops the interrupt, a job it stops "
+          "ends unreported and the next doorbell works",
+          "[sim][registers][reset]") {
+    const CompressedLayer l = compress(random_layer(128, 32, 1, 62), HwConfig{}, Scheme::ReShare);
+    Platform p(HwConfig{}, 1, 1 << 22);
+    uint32_t irq_before = 0, irq_after = 0, enable_after = 1, desc_after = 1, busy_while_stopping = 0, status_stopped = 1,
+             irq_status_stopped = 1, status_again = 0;
+    simulate(p, [&](Driver& d) {
+        d.write32(R + 0x018, hw::reg::kIrqDone);
+        d.write32(R + 0x020, 0x1234);
+        d.write32(R + 0x01C, hw::reg::kIrqDone);   // IRQ_SET: the line goes high
+        d.pause(1);
+        irq_before = d.irq.read();
+        d.write32(R + 0x00C, hw::reg::kCtrlSoftReset);
+        d.pause(1);
+        irq_after = d.irq.read();
+        enable_after = d.read32(R + 0x018);
+        desc_after = d.read32(R + 0x020);
+        // A running job: stopped at its op boundary, no interrupt, STATUS busy until then and idle after.
+        const uint64_t table = load_job(d, {job_layer(l, 1000), job_layer(l, 1000)});
+        ring(d, table, 0x2000, 2);
+        d.pause(100);
+        d.write32(R + 0x00C, hw::reg::kCtrlSoftReset);
+        busy_while_stopping = d.read32(R + 0x010);
+        d.pause(1e7);
+        status_stopped = d.read32(R + 0x010);
+        irq_status_stopped = d.read32(R + 0x014);
+        ring(d, table, 0x2000, 2);
+        d.wait_for_irq();
+        status_again = d.read32(R + 0x010);
+    });
+    CHECK(irq_before == 1);
+    CHECK(irq_after == 0);
+    CHECK(enable_after == 0);
+    CHECK(desc_after == 0);
+    CHECK(busy_while_stopping == hw::reg::kStatusBusy);
+    CHECK(status_stopped == 0);
+    CHECK(irq_status_stopped == 0);
+    CHECK(status_again == hw::reg::kStatusDone);
+}
+
+TEST_CASE("registers: while the rst input is high the doorbell is ignored and after it the job runs", "[sim][registers][reset]") {
+    const CompressedLayer l = compress(random_layer(16, 8, 1, 63), HwConfig{}, Scheme::Dense);
+    Platform p(HwConfig{}, 1, 1 << 20);
+    sc_core::sc_signal<bool> rst("rst_line");
+    p.accelerator.rst.bind(rst);
+    uint32_t held = 1, released = 0, enable_after_reset = 1;
+    simulate(p, [&](Driver& d) {
+        d.write32(R + 0x018, hw::reg::kIrqDone);
+        rst.write(true);
+        d.pause(1);
+        enable_after_reset = d.read32(R + 0x018);   // the rising edge reset it
+        const uint64_t table = load_job(d, {job_layer(l, 1)});
+        ring(d, table, 0x2000, 1);
+        d.pause(10000);
+        held = d.read32(R + 0x010);
+        rst.write(false);
+        d.pause(1);
+        ring(d, table, 0x2000, 1);
+        d.wait_for_irq();
+        released = d.read32(R + 0x010);
+    });
+    CHECK(enable_after_reset == 0);
+    CHECK(held == 0);   // never started
+    CHECK(released == hw::reg::kStatusDone);
+}
+
+TEST_CASE("tlm: a reused payload that was not reset breaks the base protocol's arrival rules and reset_for_transport mends it",
+          "[sim][tlm]") {
+    uint32_t word = 0;
+    tlm::tlm_generic_payload gp;
+    gp.set_command(tlm::TLM_READ_COMMAND);
+    gp.set_data_ptr(reinterpret_cast<unsigned char*>(&word));
+    gp.set_data_length(4);
+    gp.set_streaming_width(4);
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    CHECK(tlmx::arrival_problem(gp).empty());
+    // As a target leaves it: answered, with a DMI hint. Sent again as it is, both break the rules.
+    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+    gp.set_dmi_allowed(true);
+    CHECK_THAT(tlmx::arrival_problem(gp), Catch::Matchers::Contains("TLM_OK_RESPONSE, not TLM_INCOMPLETE_RESPONSE"));
+    gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    CHECK_THAT(tlmx::arrival_problem(gp), Catch::Matchers::Contains("DMI hint"));
+    tlmx::reset_for_transport(gp);
+    CHECK(tlmx::arrival_problem(gp).empty());
+    gp.set_streaming_width(0);
+    CHECK_THAT(tlmx::arrival_problem(gp), Catch::Matchers::Contains("streaming width of 0"));
+    gp.set_streaming_width(4);
+    gp.set_data_ptr(nullptr);
+    CHECK_THAT(tlmx::arrival_problem(gp), Catch::Matchers::Contains("without a data pointer"));
+    // A target that receives it counts it and reports it once.
+    sc_core::sc_report_handler::set_actions("reshare/tlm", sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
+    tlmx::check_arrival(gp, "test.target");
+    tlmx::check_arrival(gp, "test.target");
+    CHECK(tlmx::arrival_violations() == 2);
+    CHECK(sc_core::sc_report_handler::get_count("reshare/tlm") == 1);
 }
 
 TEST_CASE("job: a CU tells its arrays and buffers what it did over its own sockets", "[sim][job]") {
@@ -519,6 +648,9 @@ void check_network_on_chip(Scheme scheme, uint32_t copies = 1, bool one_ou_cus =
     CHECK(sum.adc_conversions == r.counters.adc_conversions);
     CHECK(sum.global_buffer_accesses == r.periphery.global_buffer_accesses);
     CHECK(double(sum.pooling_ns) == r.periphery.pooling_ns);
+    // Every socket's transactions - registers, DMA, controller to PEs, CUs, arrays, buffers and shared units - arrived
+    // as the base protocol says, also where one payload served several transactions (tlm/payload_check.hpp).
+    CHECK(tlmx::arrival_violations() == 0);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "reshare/hw/modules/accelerator.hpp"
+#include "reshare/tlm/payload_check.hpp"
 
 #include "reshare/schemes/scheme.hpp"
 
@@ -19,7 +20,7 @@ uint32_t capabilities_of(const HwConfig& c) {
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, int n_pes,
                          const std::function<void(int, int)>& built)
-    : sc_core::sc_module(name), regs("regs"), dma("dma"), irq("irq"),
+    : sc_core::sc_module(name), regs("regs"), dma("dma"), irq("irq"), rst("rst"),
       controller("controller", config, n_pes, config.pe_cus),
       global_buffer("global_buffer", config.global_buffer_width_bytes, config.buffer_access_ns),
       accumulators("accumulators"),
@@ -48,6 +49,8 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, i
     pes_reg.define_reset(uint32_t(n_pes));
     cus_per_pe.define_reset(uint32_t(config.pe_cus));
     ctrl.on_write = [this](uint32_t v) {
+        if (v & reg::kCtrlSoftReset) return soft_reset();
+        if (v & reg::kCtrlAbort) controller.abort();
         if (v & reg::kCtrlStart) doorbell();
     };
     irq_status.on_write = [this](uint32_t) { irq_changed_.notify(sc_core::SC_ZERO_TIME); };
@@ -57,9 +60,13 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, i
     SC_HAS_PROCESS(Accelerator);
     SC_METHOD(drive_irq);
     sensitive << irq_changed_;
+    SC_METHOD(on_reset);
+    sensitive << rst;   // nothing when it is left unbound
+    dont_initialize();
 }
 
 void Accelerator::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    tlmx::check_arrival(gp, regs.name());
     delay += sc_core::sc_time(1, sc_core::SC_NS);   // one register-file cycle
     // A loosely-timed initiator may be ahead of simulated time by `delay`: what the write starts happens then.
     access_delay_ = delay;
@@ -72,8 +79,25 @@ unsigned int Accelerator::transport_dbg(tlm::tlm_generic_payload& gp) {
     return gp.is_response_ok() ? gp.get_data_length() : 0;
 }
 
+// Registers to their reset values, the interrupt low; a running job stops at its next op boundary, unreported.
+void Accelerator::soft_reset() {
+    bank.reset();
+    irq_changed_.notify(sc_core::SC_ZERO_TIME);
+    if (controller.busy()) {
+        discard_job_ = true;
+        status.set(reg::kStatusBusy);   // until the job has stopped
+        controller.abort();
+    }
+}
+
+void Accelerator::on_reset() {
+    if (rst->read()) soft_reset();
+}
+
 void Accelerator::doorbell() {
     if (controller.busy()) return;   // a doorbell while busy is ignored; STATUS.BUSY tells software
+    if (rst.size() && rst->read()) return;   // held in reset
+    discard_job_ = false;
     status.set(reg::kStatusBusy);
     error_code.set(0);
     GlobalController::Job job;
@@ -84,6 +108,14 @@ void Accelerator::doorbell() {
 }
 
 void Accelerator::finish(JobError e, uint64_t time_ns) {
+    if (discard_job_) {
+        discard_job_ = false;
+        status.set(0);
+        return;
+    }
+    if (e != JobError::None)   // the platform's log hears it too; software reads ERROR_CODE
+        SC_REPORT_WARNING(kReportType, (std::string(name()) + ": job failed with ERROR_CODE " + std::to_string(uint32_t(e)) +
+                                        ": " + controller.last_error).c_str());
     time_lo.set(uint32_t(time_ns));
     time_hi.set(uint32_t(time_ns >> 32));
     error_code.set(uint32_t(e));

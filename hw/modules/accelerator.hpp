@@ -20,16 +20,24 @@ namespace reshare::hw {
 namespace reg {
 constexpr uint32_t kId = 0x52534852;        // "RSHR"
 constexpr uint32_t kVersion = 0x00060001;   // 6.1: ops 7 lookup, 8 mul (6.0: CAPABILITIES widened, PES, CUS_PER_PE; 5.0: 264-byte records; 4.0: 232; 3.0: 224; 2.0: op descriptors, 184)
-constexpr uint32_t kCtrlStart = 1u << 0;
+constexpr uint32_t kCtrlStart = 1u << 0, kCtrlAbort = 1u << 1, kCtrlSoftReset = 1u << 2;
 constexpr uint32_t kStatusBusy = 1u << 0, kStatusDone = 1u << 1, kStatusError = 1u << 2;
 constexpr uint32_t kIrqDone = 1u << 0, kIrqError = 1u << 1;
 }  // namespace reg
+
+// The message type of the accelerator's SC_REPORTs (sc_report_handler::set_actions filters by it): a failed job's
+// warning, which names the module, the ERROR_CODE and the cause, with addresses in hex.
+constexpr const char* kReportType = "reshare/accelerator";
 
 class Accelerator : public sc_core::sc_module {
 public:
     tlm_utils::simple_target_socket<Accelerator> regs;
     tlm::tlm_initiator_socket<> dma;
     sc_core::sc_out<bool> irq;
+    // Reset, active high, optional (a platform may leave it unbound): on its rising edge the registers take their
+    // reset values, the interrupt drops and a running job stops at its next op boundary without an interrupt; while
+    // it is high the doorbell is ignored. CTRL.SOFT_RESET does the same from software.
+    sc_core::sc_port<sc_core::sc_signal_in_if<bool>, 1, sc_core::SC_ZERO_OR_MORE_BOUND> rst;
 
     // `pes` PEs of config.pe_cus CUs each; `built` (optional) hears after each PE is built how many are (a chip of
     // thousands of CUs takes seconds to build, and a tool shows progress).
@@ -68,12 +76,15 @@ private:
     void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
     unsigned int transport_dbg(tlm::tlm_generic_payload& gp);
     void doorbell();
+    void soft_reset();
+    void on_reset();   // the rst input changed
     void finish(JobError e, uint64_t time_ns);
     void raise(uint32_t bits);
     void drive_irq();   // irq = OR(IRQ_STATUS & IRQ_ENABLE), at kernel time
 
     sc_core::sc_event irq_changed_;
     sc_core::sc_time access_delay_;   // the annotated delay of the register write being handled
+    bool discard_job_ = false;        // a reset stopped the running job: its end changes no register
 };
 
 }  // namespace reshare::hw

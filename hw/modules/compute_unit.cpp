@@ -1,4 +1,5 @@
 #include "reshare/hw/modules/compute_unit.hpp"
+#include "reshare/tlm/payload_check.hpp"
 
 #include "reshare/tlm/work_extension.hpp"
 
@@ -12,6 +13,7 @@ CuPart::CuPart(sc_core::sc_module_name name) : sc_core::sc_module(name), socket(
 }
 
 void CuPart::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
+    tlmx::check_arrival(gp, socket.name());
     const auto* a = gp.get_extension<AccessExtension>();
     if (!a) {
         gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
@@ -73,6 +75,7 @@ void ComputeUnit::account(const WorkUnit& unit, const UnitTiming& t, uint64_t ve
 }
 
 void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    tlmx::check_arrival(gp, socket.name());
     auto* work = gp.get_extension<tlmx::WorkExtension>();
     if (!work || !work->unit || !work->pipeline) {
         gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);

@@ -1,6 +1,7 @@
 // sc_spawn: a detailed layer's CUs run as threads of their own, in parallel in kernel time.
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "reshare/hw/modules/global_controller.hpp"
+#include "reshare/tlm/payload_check.hpp"
 #include "reshare/hw/modules/sim_time.hpp"
 
 #include "reshare/common/error.hpp"
@@ -58,6 +59,7 @@ bool GlobalController::dmi_transfer(tlm::tlm_command cmd, uint64_t addr, void* d
 void GlobalController::start(const Job& job, const sc_core::sc_time& after) {
     job_ = job;
     busy_ = true;
+    abort_ = false;
     start_event_.notify(after);
 }
 
@@ -81,6 +83,7 @@ JobError GlobalController::run_job(const Job& job) {
     job_layer_ = 0;
     last_error.clear();
     for (uint32_t i = 0; i < job.ops; ++i) {
+        if (abort_) return fail(JobError::Aborted, "aborted before op " + std::to_string(i));
         OpDescriptor d;
         if (!dma_transfer(tlm::TLM_READ_COMMAND, job.descriptors + uint64_t(i) * sizeof d, &d, sizeof d))
             return fail(JobError::DmaFailed, "reading op descriptor " + std::to_string(i));
@@ -97,7 +100,7 @@ JobError GlobalController::run_job(const Job& job) {
 }
 
 JobError GlobalController::fail(JobError e, const std::string& why) {
-    last_error = why;
+    last_error = e == JobError::DmaFailed ? why + " (" + dma_fault_ + ")" : why;
     return e;
 }
 
@@ -176,7 +179,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         return fail(JobError::DmaFailed, "reading the layer image");
     CompressedLayer layer;
     try {
-        layer = decode_layer_image(bytes, "at 0x" + std::to_string(d.image_addr));
+        layer = decode_layer_image(bytes, "at " + hex(d.image_addr));
     } catch (const Error& e) {
         return fail(JobError::BadImage, e.what());
     }
@@ -260,7 +263,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         work.pattern = layer.scheme == Scheme::Cr2 ? cr2_tables(layer).kind : InputPattern::Bits;
         work.cu = cu % cus_per_pe_;
         work.detailed = detailed;
-        gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        tlmx::reset_for_transport(gp);   // one payload serves every share of the CU: reset what a target may change
         sc_core::sc_time delay = sc_core::SC_ZERO_TIME;
         const sc_core::sc_time sent = sc_core::sc_time_stamp();
         to_pe[cu / cus_per_pe_]->b_transport(gp, delay);
@@ -521,6 +524,9 @@ bool GlobalController::dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* d
     // Whole nanoseconds keep every event on the 1 ns grid of the waveforms.
     delay += sc_core::sc_time(std::ceil(config_.dma_setup_ns + double(bytes) / config_.dma_bytes_per_ns), sc_core::SC_NS);
     if (waveform) waveform->unit_busy(from, to_ns(delay) - from, UnitTrace::Dma);
+    if (!gp.is_response_ok())
+        dma_fault_ = std::string(cmd == tlm::TLM_READ_COMMAND ? "read" : "write") + " of " + std::to_string(bytes) + " bytes at " +
+                     hex(addr) + ": " + gp.get_response_string();
     qk_.set(delay);
     if (qk_.need_sync()) qk_.sync();
     return gp.get_response_status() == tlm::TLM_OK_RESPONSE;

@@ -39,6 +39,8 @@ public:
     GlobalController(sc_core::sc_module_name name, const HwConfig& config, int pes, int cus_per_pe);
 
     void start(const Job& job, const sc_core::sc_time& after);   // from the doorbell, `after` its annotated delay
+    // Stops the running job at its next op boundary (ERROR_CODE 5, aborted); nothing when idle.
+    void abort() { abort_ = busy_; }
     std::function<void(JobError, uint64_t time_ns)> on_done;     // the top updates status and the interrupt
     std::function<void(uint32_t done, uint32_t ops)> on_op;      // optional: after each op (progress displays)
     bool busy() const { return busy_; }
@@ -86,6 +88,8 @@ private:
     std::vector<int64_t> resident_;   // per CU: whose weights it holds (resident_key: layer and share), -1 = none yet
     Job job_;
     bool busy_ = false;
+    bool abort_ = false;
+    std::string dma_fault_;     // the last failed DMA access: direction, size and address
     sc_core::sc_event start_event_;
     tlm_utils::tlm_quantumkeeper qk_;
     tlm::tlm_dmi dmi_;          // the system memory's direct pointer, once granted

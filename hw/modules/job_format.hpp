@@ -81,7 +81,7 @@ UnitCounters unit_counters(const OpRecord& r);
 PeripheryCounters periphery_counters(const OpRecord& r);
 void add_record(OpRecord& sum, const OpRecord& r);
 
-enum class JobError : uint32_t { None = 0, DmaFailed = 1, BadImage = 2, NoLayers = 3, BadDescriptor = 4 };
+enum class JobError : uint32_t { None = 0, DmaFailed = 1, BadImage = 2, NoLayers = 3, BadDescriptor = 4, Aborted = 5 };
 
 // The window fields the kernels read (kernels/window.hpp), from a descriptor.
 struct OpGeometry {

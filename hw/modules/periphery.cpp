@@ -1,4 +1,5 @@
 #include "reshare/hw/modules/periphery.hpp"
+#include "reshare/tlm/payload_check.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,6 +12,7 @@ GlobalBuffer::GlobalBuffer(sc_core::sc_module_name name, int width_bytes, double
 }
 
 void GlobalBuffer::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    tlmx::check_arrival(gp, socket.name());
     auto* t = gp.get_extension<TrafficExtension>();
     if (!t) {
         gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
@@ -30,6 +32,7 @@ ThroughputUnit::ThroughputUnit(sc_core::sc_module_name name) : sc_core::sc_modul
 }
 
 void ThroughputUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    tlmx::check_arrival(gp, socket.name());
     auto* t = gp.get_extension<TrafficExtension>();
     if (!t || t->lanes == 0) {
         gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
@@ -80,6 +83,7 @@ void TensorUnit::compute(const TensorOpExtension& t) {
 }
 
 void TensorUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    tlmx::check_arrival(gp, socket.name());
     auto* t = gp.get_extension<TensorOpExtension>();
     if (!t || !t->op) {
         gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);

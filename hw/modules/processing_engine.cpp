@@ -1,4 +1,5 @@
 #include "reshare/hw/modules/processing_engine.hpp"
+#include "reshare/tlm/payload_check.hpp"
 
 #include "reshare/tlm/work_extension.hpp"
 
@@ -16,6 +17,7 @@ ProcessingEngine::ProcessingEngine(sc_core::sc_module_name name, const HwConfig&
 }
 
 void ProcessingEngine::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+    tlmx::check_arrival(gp, socket.name());
     auto* work = gp.get_extension<tlmx::WorkExtension>();
     if (!work || work->cu < 0 || work->cu >= int(cus.size())) {
         gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);

@@ -1,6 +1,7 @@
 // System memory of the testbench platform: a byte array behind a TLM target that grants DMI.
 #pragma once
 
+#include "reshare/tlm/payload_check.hpp"
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_target_socket.h>
@@ -41,6 +42,7 @@ private:
             std::memcpy(&data[gp.get_address()], gp.get_data_ptr(), gp.get_data_length());
     }
     void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay) {
+        tlmx::check_arrival(gp, socket.name());
         if (!in_range(gp) || gp.get_byte_enable_ptr()) {
             gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
             return;
