@@ -641,9 +641,10 @@ void require_within(const std::vector<std::pair<long, long>>& inner, const std::
                     const std::string& what) {
     INFO(what);
     std::string outside;
-    for (const auto& [a, b] : inner)
-        if (outside.size() < 200 && std::none_of(outer.begin(), outer.end(), [&](const auto& o) { return o.first <= a && b <= o.second; }))
-            outside += std::to_string(a) + "-" + std::to_string(b) + " ";
+    for (const auto& span : inner)   // (clang 14 cannot capture a structured binding)
+        if (outside.size() < 200 &&
+            std::none_of(outer.begin(), outer.end(), [&](const auto& o) { return o.first <= span.first && span.second <= o.second; }))
+            outside += std::to_string(span.first) + "-" + std::to_string(span.second) + " ";
     CHECK(outside.empty());
 }
 
@@ -749,6 +750,7 @@ TEST_CASE("cli: in detailed mode the waveform follows each CU's sharing-buffer o
     const std::string s = text.str();
     const std::vector<long> occupancy = vcd_values(s, "sharing_buffer");
     REQUIRE(std::any_of(occupancy.begin(), occupancy.end(), [](long v) { return v != 0; }));
+    CHECK(r.err.find("warning: --vcd") == std::string::npos);   // a small trace: no size warning
     // Busy, the engines, the buffer and the layer describe the same moments (issue 14: the CUs ran one after
     // another and showed busy together later, their buffer filling while busy was 0): every traced CU's buffer
     // changes while it is busy, and it is busy while the layer runs, at the same time as the others.
@@ -774,6 +776,28 @@ TEST_CASE("cli: in detailed mode the waveform follows each CU's sharing-buffer o
     }
     REQUIRE(cus >= 2);
     CHECK(std::adjacent_find(starts.begin(), starts.end(), std::not_equal_to<>()) == starts.end());   // all start together
+}
+
+TEST_CASE("cli: run warns before a detailed trace it expects above 200 MB and names the layers", "[cli][real][vcd]") {
+    const fs::path dir = fresh_dir("big-trace");
+    fs::create_directories(dir);
+    const fs::path vcd = dir / "big.vcd", err = dir / "err.txt";
+    // Layers 2-4 in detailed mode make about 250 MB: the warning comes before the simulation, which is then stopped.
+    const std::string cmd = std::string(RESHARE_BINARY) + " run --model face_recognition --scheme rws --layers 2:4 --set sim.mode=detailed --vcd " +
+                            vcd.string() + " >/dev/null 2>" + err.string() + " & p=$!; for i in $(seq 600); do grep -q \"warning: --vcd\" " +
+                            err.string() + " && break; sleep 0.1; done; kill -INT $p; wait $p";
+    const int status = std::system(("bash -c '" + cmd + "'").c_str());
+    CHECK(WIFEXITED(status));
+    std::stringstream text;
+    text << std::ifstream(err).rdbuf();
+    INFO(text.str());
+    const std::regex warning("warning: --vcd: the detailed trace of layers 2-4 will be about ([0-9]+) MB \\([0-9]+ CUs\\); "
+                             "--layers picks fewer layers");
+    std::smatch m;
+    const std::string e = text.str();
+    REQUIRE(std::regex_search(e, m, warning));
+    CHECK(std::stoi(m[1]) > 200);
+    CHECK(!fs::exists(vcd));   // interrupted: nothing half-written
 }
 
 TEST_CASE("cli: --set changes any configuration key, and a bad key or value is one line", "[cli]") {
