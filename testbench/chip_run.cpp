@@ -58,7 +58,7 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const job::Program& pr
         const int total = pes * config.pe_cus;
         std::vector<int> cus(std::min(trace.cus, total));
         for (size_t i = 0; i < cus.size(); ++i) cus[i] = (trace.first_cu + int(i)) % total;
-        waveform = std::make_unique<hw::Waveform>("waveform", trace.vcd, cus, config.pe_cus, &p.irq);
+        waveform = std::make_unique<hw::Waveform>("waveform", trace.vcd, cus, config.pe_cus, &p.irq, trace.shown);
         p.accelerator.controller.waveform = waveform.get();
         // Detailed CUs report their sharing buffer's occupancy as it changes.
         for (int cu : cus) {

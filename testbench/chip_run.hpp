@@ -34,6 +34,9 @@ struct TraceOptions {
     std::string vcd;   // "" = no waveform
     int first_cu = 0, cus = 0;
     int first_layer = 0, last_layer = 1 << 30;
+    // The traced CUs the save file shows, in order (at most four; empty: the first four): the cmd picks them
+    // across the traced layers, so each layer's CUs are on screen.
+    std::vector<int> shown;
 };
 
 // Loads the program into the platform's memory, rings the doorbell, waits for the interrupt, reads the records

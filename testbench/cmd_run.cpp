@@ -441,8 +441,15 @@ void run(const RunOptions& o) {
         for (size_t i = from; i < to; ++i) n += int(copies[i]) * layer_cus[i];
         return n;
     };
-    const testbench::TraceOptions trace{o.vcd, cus_of(0, first), std::min(kMaxTracedCus, cus_of(first, last + 1)),
-                                        int(first), int(last)};
+    testbench::TraceOptions trace{o.vcd, cus_of(0, first), std::min(kMaxTracedCus, cus_of(first, last + 1)),
+                                  int(first), int(last)};
+    // The save file's four CUs, spread over the traced layers: each layer's first CU, then each one's second, ...
+    const int chip_cus = pes * config.pe_cus, traced_end = trace.first_cu + trace.cus;
+    for (int k = 0; trace.shown.size() < 4 && k < 4; ++k)
+        for (size_t i = first; i <= last && trace.shown.size() < 4; ++i) {
+            const int cu = cus_of(0, i) + k;
+            if (cu < cus_of(0, i + 1) && cu < traced_end) trace.shown.push_back(cu % chip_cus);
+        }
     if (!o.vcd.empty() && config.sim_mode == SimMode::Detailed) {
         const double bytes = detailed_trace_bytes(config, units, program, first, last,
                                                   double(trace.cus) / std::max(1, cus_of(first, last + 1)));

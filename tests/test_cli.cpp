@@ -728,6 +728,21 @@ TEST_CASE("cli: run --vcd writes a 1 ns waveform with the layer, the interrupt a
         else ++overlaps, ++i;
     }
     CHECK(overlaps == 0);
+    // The save file's CUs are spread over the traced layers: each layer has one of them busy inside it.
+    std::vector<std::string> shown;
+    for (size_t at = g.find("\n-pe_"); at != std::string::npos; at = g.find("\n-pe_", at + 1)) {
+        const std::string cu = g.substr(at + 2, g.find('\n', at + 2) - at - 2);
+        if (std::find(shown.begin(), shown.end(), cu) == shown.end()) shown.push_back(cu);
+    }
+    CHECK(shown.size() == 4);
+    REQUIRE(traced.size() == 2);
+    for (const auto& layer : traced) {
+        INFO("layer span " << layer.first << " - " << layer.second);
+        CHECK(std::any_of(shown.begin(), shown.end(), [&](const std::string& cu) {
+            const auto spans = v.high("accelerator." + cu + ".busy");
+            return !spans.empty() && layer.first <= spans.front().first && spans.front().second <= layer.second;
+        }));
+    }
     // The shared units each show when they work.
     for (const char* unit : {"dma", "global_buffer", "accumulators", "activation_unit", "pooling_unit"}) {
         INFO(unit);

@@ -114,7 +114,7 @@ struct Waveform::Train {
 };
 
 Waveform::Waveform(sc_core::sc_module_name name, const std::string& vcd_path, const std::vector<int>& cus, int pe_cus,
-                   sc_core::sc_signal<bool>* irq)
+                   sc_core::sc_signal<bool>* irq, const std::vector<int>& shown)
     : sc_core::sc_module(name), vcd_path_(vcd_path), wake_("wake") {
     file_ = sc_core::sc_create_vcd_trace_file(without_vcd_suffix(vcd_path).c_str());
     file_->set_time_unit(1, sc_core::SC_NS);
@@ -138,8 +138,11 @@ Waveform::Waveform(sc_core::sc_module_name name, const std::string& vcd_path, co
         stall_total_.push_back(0);
         sc_core::sc_trace(file_, *stalled_.back(), prefix + ".stalled_ns");
         sc_core::sc_trace(file_, *occupancy_.back(), prefix + ".sharing_buffer");
-        names_.push_back(where);
     }
+    auto where = [pe_cus](int cu) { return "pe_" + std::to_string(cu / pe_cus) + ".cu_" + std::to_string(cu % pe_cus); };
+    for (int cu : shown)
+        if (traces_cu(cu)) names_.push_back(where(cu));
+    for (size_t i = 0; names_.empty() && i < cus.size(); ++i) names_.push_back(where(cus[i]));   // all: the first four are shown
     SC_HAS_PROCESS(Waveform);
     SC_METHOD(apply);
     sensitive << wake_;

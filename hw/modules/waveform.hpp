@@ -32,9 +32,10 @@ const char* to_string(UnitTrace u);
 class Waveform : public sc_core::sc_module {
 public:
     // `cus`: global CU indices to trace; `pe_cus` names them pe_<i / pe_cus>.cu_<i % pe_cus>. When the trace closes, a
-    // GTKWave save file for it goes next to it (FILE.gtkw), opening on the traced layers.
+    // GTKWave save file for it goes next to it (FILE.gtkw), opening on the traced layers and showing the CUs of
+    // `shown` (traced ones; empty: the first four traced).
     Waveform(sc_core::sc_module_name name, const std::string& vcd_path, const std::vector<int>& cus, int pe_cus,
-             sc_core::sc_signal<bool>* irq);
+             sc_core::sc_signal<bool>* irq, const std::vector<int>& shown = {});
     ~Waveform() override;
 
     bool traces_cu(int cu) const { return index_.count(cu) > 0; }
@@ -59,7 +60,7 @@ private:
 
     sc_core::sc_trace_file* file_;
     std::string vcd_path_;
-    std::vector<std::string> names_;   // "pe_0.cu_5" of each traced CU
+    std::vector<std::string> names_;   // "pe_0.cu_5" of each CU the save file shows
     sc_core::sc_signal<int> layer_{"layer", -1};
     std::array<std::unique_ptr<sc_core::sc_signal<bool>>, size_t(UnitTrace::Count)> units_;
     std::vector<std::array<std::unique_ptr<sc_core::sc_signal<bool>>, size_t(CuTrace::Count)>> bits_;
@@ -74,7 +75,7 @@ private:
 };
 
 // The GTKWave save file of a trace whose CUs are `cus` ("pe_0.cu_5", ...): the accelerator's layer, interrupt and
-// shared units, then one group per CU (the first four) with its engines, stalls and sharing buffer (an analog step).
+// shared units, then one group per CU (the first four of `cus`) with its engines, stalls and sharing buffer (an analog step).
 // `dumpfile`: the trace GTKWave opens with the save file (empty: none, for the repository's generic one); it opens
 // on [begin_ns, end_ns] (end_ns <= begin_ns: at 0, unzoomed).
 std::string gtkw_save_file(const std::vector<std::string>& cus, const std::string& how_to_open, const std::string& dumpfile = "",
