@@ -124,9 +124,10 @@ Waveform::Waveform(sc_core::sc_module_name name, const std::string& vcd_path, co
         units_[u] = std::make_unique<sc_core::sc_signal<bool>>(to_string(UnitTrace(u)));
         sc_core::sc_trace(file_, *units_[u], std::string("accelerator.") + to_string(UnitTrace(u)));
     }
+    // A CU's place in the hierarchy: "pe_0.cu_5".
+    auto where = [pe_cus](int cu) { return "pe_" + std::to_string(cu / pe_cus) + ".cu_" + std::to_string(cu % pe_cus); };
     for (int cu : cus) {
-        const std::string where = "pe_" + std::to_string(cu / pe_cus) + ".cu_" + std::to_string(cu % pe_cus);
-        const std::string prefix = "accelerator." + where, object = "pe_" + std::to_string(cu / pe_cus) + "_cu_" + std::to_string(cu % pe_cus);
+        const std::string prefix = "accelerator." + where(cu), object = "pe_" + std::to_string(cu / pe_cus) + "_cu_" + std::to_string(cu % pe_cus);
         index_[cu] = bits_.size();
         bits_.emplace_back();
         for (int s = 0; s < int(CuTrace::Count); ++s) {
@@ -139,7 +140,6 @@ Waveform::Waveform(sc_core::sc_module_name name, const std::string& vcd_path, co
         sc_core::sc_trace(file_, *stalled_.back(), prefix + ".stalled_ns");
         sc_core::sc_trace(file_, *occupancy_.back(), prefix + ".sharing_buffer");
     }
-    auto where = [pe_cus](int cu) { return "pe_" + std::to_string(cu / pe_cus) + ".cu_" + std::to_string(cu % pe_cus); };
     for (int cu : shown)
         if (traces_cu(cu)) names_.push_back(where(cu));
     for (size_t i = 0; names_.empty() && i < cus.size(); ++i) names_.push_back(where(cus[i]));   // all: the first four are shown
