@@ -79,9 +79,11 @@ FastDatapath::FastDatapath(const CompressedLayer& l, uint64_t vectors) : l_(l) {
     const BitSlicing bs = slicing_of(l);
     for (int p = 0; p < l.geo.planes; ++p) significance_.push_back(bs.significance(p));
     offset_ = bs.offset();
+    cell_bits_ = bs.cell_bits();
     // Probing a unit costs one datapath pass per row; running it costs one per vector.
     if (vectors < uint64_t(unit_rows_)) return;
     coefficients_.resize(size_t(units_));
+    packed_.resize(size_t(units_));
     parallel_chunks<char>(units_, default_threads(), [&](int begin, int end) {
         Scratch s(l_.geo.group_bitcols());
         for (int u = begin; u < end; ++u) probe(u, s);
@@ -93,33 +95,91 @@ int FastDatapath::probed_units() const {
     return int(std::count_if(coefficients_.begin(), coefficients_.end(), [](const auto& c) { return !c.empty(); }));
 }
 
+int FastDatapath::packed_units() const { return int(std::count(packed_.begin(), packed_.end(), char(1))); }
+
 FastDatapath::UnitRows FastDatapath::rows_of(int u) const {
     const int row0 = (u % units_per_group_) * unit_rows_;
     return {u / units_per_group_, row0, std::min(unit_rows_, l_.geo.rows - row0)};
 }
 
-// Row i's coefficient for output j is the unit's output j for the one-hot input e_i. Kept as int16 only when every
-// partial sum of the product then fits int32 (valid tables give the int8 weights); otherwise the unit runs per vector.
+// Row i's coefficient for output j is the unit's output j for the one-hot input e_i: its cells' results in the
+// bit-columns of output j, shift-added over planes, less the offset encoding's correction (the input sums to 1).
+// Kept as int16 only when every partial sum of the product then fits int32 (valid tables give the int8 weights);
+// otherwise the unit runs per vector.
 void FastDatapath::probe(int u, Scratch& s) {
     const UnitRows r = rows_of(u);
-    const int gc = l_.geo.group_cols();
-    std::vector<int8_t> one_hot(size_t(l_.geo.groups) * l_.geo.rows, 0);
-    std::vector<int64_t> out(size_t(l_.geo.cols));
+    const int W = l_.geo.group_bitcols(), P = l_.geo.planes, gc = l_.geo.group_cols();
+    std::vector<int64_t> cells(size_t(r.count) * W);
+    packed_[size_t(u)] = packed_cells(u, r.count, cells, s);
+    if (!packed_[size_t(u)]) one_hot_cells(u, r.count, cells, s);
     std::vector<int16_t> c(size_t(r.count) * gc);
     int64_t largest = 0;
-    for (int i = 0; i < r.count; ++i) {
-        const size_t at = size_t(r.group) * l_.geo.rows + size_t(r.row0 + i);
-        one_hot[at] = 1;
-        std::fill(out.begin(), out.end(), 0);
-        unit_into(u, one_hot.data(), out.data(), s);
-        one_hot[at] = 0;
+    for (int i = 0; i < r.count; ++i)
         for (int j = 0; j < gc; ++j) {
-            const int64_t v = out[size_t(r.group) * gc + j];
+            int64_t v = -offset_;
+            for (int p = 0; p < P; ++p) v += significance_[size_t(p)] * cells[size_t(i) * W + size_t(j) * P + p];
             largest = std::max(largest, v < 0 ? -v : v);
             c[size_t(i) * gc + j] = int16_t(v);
         }
-    }
     if (largest <= INT16_MAX && largest * 128 * r.count <= INT32_MAX) coefficients_[size_t(u)] = std::move(c);
+}
+
+// One datapath pass holds several rows' one-hot results: row k of the pass gets the input 2^(f k), so by linearity
+// each bit-column's result is the sum of the rows' results in f-bit fields. A one-hot result is one cell's value
+// (0 .. 2^cell_bits - 1), or twice that for SME's shifted rows; f = cell_bits + 3 and fields must lie in
+// [-2^(f-2), 2^(f-2)), so a result outside that shows as a field out of range or a remainder above the top field
+// (and the unit falls back to a row a pass). A last pass with every row at 1 must give each column the sum of its
+// decoded fields, which a carry between fields would break. 30 / f + 1 rows fit an int32 input.
+bool FastDatapath::packed_cells(int u, int count, std::vector<int64_t>& cells, Scratch& s) const {
+    const int W = l_.geo.group_bitcols(), f = cell_bits_ + 3, per_pass = std::min(count, 30 / f + 1);
+    const int64_t bound = int64_t(1) << (f - 2), mask = (int64_t(1) << f) - 1;
+    std::vector<int32_t> x(static_cast<size_t>(count));
+    auto pass = [&] {
+        std::fill(s.results.begin(), s.results.end(), 0);
+        scheme_->results(u, x.data(), count, s.results.data(), s.values);
+    };
+    int64_t bad = 0;   // any field's top bit, any remainder above the top field: a field out of range
+    for (int i0 = 0; i0 < count; i0 += per_pass) {
+        const int k = std::min(per_pass, count - i0);
+        std::fill(x.begin(), x.end(), 0);
+        int64_t biased = 0;   // bound in every field makes each valid field's value non-negative: plain bit fields
+        for (int i = 0; i < k; ++i) x[size_t(i0 + i)] = int32_t(1) << (f * i), biased += bound << (f * i);
+        pass();
+        int64_t* r = s.results.data();
+        for (int col = 0; col < W; ++col) {
+            r[col] += biased;
+            bad |= (r[col] >> (f * k)) | (r[col] < 0);
+        }
+        for (int i = 0; i < k; ++i) {
+            int64_t* out = &cells[size_t(i0 + i) * W];
+            for (int col = 0; col < W; ++col) {
+                const int64_t field = (r[col] >> (f * i)) & mask;
+                bad |= field & (bound << 1);
+                out[col] = field - bound;
+            }
+        }
+    }
+    if (bad) return false;
+    std::fill(x.begin(), x.end(), 1);
+    pass();
+    for (int col = 0; col < W; ++col) {
+        int64_t sum = 0;
+        for (int i = 0; i < count; ++i) sum += cells[size_t(i) * W + col];
+        if (sum != s.results[size_t(col)]) return false;
+    }
+    return true;
+}
+
+void FastDatapath::one_hot_cells(int u, int count, std::vector<int64_t>& cells, Scratch& s) const {
+    const int W = l_.geo.group_bitcols();
+    std::vector<int32_t> x(static_cast<size_t>(count), 0);
+    for (int i = 0; i < count; ++i) {
+        x[size_t(i)] = 1;
+        std::fill(s.results.begin(), s.results.end(), 0);
+        scheme_->results(u, x.data(), count, s.results.data(), s.values);
+        x[size_t(i)] = 0;
+        std::copy(s.results.begin(), s.results.begin() + W, cells.begin() + long(i) * W);
+    }
 }
 
 // acc[v] += x[v] of the unit's rows times its coefficients: per vector, row by row into int32 partial sums (the

@@ -50,6 +50,7 @@ public:
     // `unit`'s contribution for n int8 input vectors into acc (n x cols). Summed over all units: run().
     int units() const { return units_; }
     int probed_units() const;   // units add_unit multiplies by probed coefficients
+    int packed_units() const;   // of those, units probed several rows a datapath pass (packed_cells)
     void add_unit(int unit, const int8_t* vectors, int n, int64_t* acc) const;
 
 private:
@@ -65,13 +66,19 @@ private:
     };
     UnitRows rows_of(int unit) const;
     void probe(int unit, Scratch& s);   // coefficients_[unit]: count x group_cols, or left empty
+    // Each row's one-hot result in every bit-column of the unit's group (count x group_bitcols), several rows a
+    // pass; false when a decoded field is not a cell value (then `one_hot_cells`, a row a pass).
+    bool packed_cells(int unit, int count, std::vector<int64_t>& cells, Scratch& s) const;
+    void one_hot_cells(int unit, int count, std::vector<int64_t>& cells, Scratch& s) const;
     void product(int unit, const int8_t* vectors, int n, int64_t* acc) const;
     const CompressedLayer& l_;
     std::unique_ptr<UnitDatapath> scheme_;
     int unit_rows_, units_per_group_, units_;
     std::vector<int64_t> significance_;
     int64_t offset_;
+    int cell_bits_;
     std::vector<std::vector<int16_t>> coefficients_;   // per unit, when probed
+    std::vector<char> packed_;                         // per unit: probed by packed_cells
 };
 
 }  // namespace reshare

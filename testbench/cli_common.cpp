@@ -246,6 +246,23 @@ void Progress::end() {
     drawn_ = false;
 }
 
+void PhaseClock::lap(const std::string& phase) {
+    const auto now = std::chrono::steady_clock::now();
+    laps_.emplace_back(phase, std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+}
+
+std::string PhaseClock::summary() const {
+    std::string s;
+    char buf[64];
+    for (const auto& [phase, seconds] : laps_) {
+        std::snprintf(buf, sizeof buf, " %.2f s, ", seconds);
+        s += phase + buf;
+    }
+    std::snprintf(buf, sizeof buf, "total %.2f s", std::chrono::duration<double>(last_ - start_).count());
+    return s + buf;
+}
+
 std::vector<std::string> model_args(const ModelOptions& o) {
     std::vector<std::string> a = {"--model", o.model, "--seed", std::to_string(o.seed)};
     add_arg(a, "--config", o.config);

@@ -91,6 +91,19 @@ private:
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+// The wall time of a command's phases (`run --timings`): where a run's seconds go, for whoever tunes it.
+class PhaseClock {
+public:
+    // The time since the previous lap (or the clock's start) was spent in `phase`.
+    void lap(const std::string& phase);
+    // "phase 1.23 s, phase 0.45 s, ..., total 2.00 s".
+    std::string summary() const;
+
+private:
+    std::vector<std::pair<std::string, double>> laps_;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_ = start_;
+};
+
 // Runs this same executable with `args` (a SystemC simulation per process), its stdout discarded; its exit status.
 int run_self(const std::vector<std::string>& args);
 // Called as each run ends: its index, exit status and what it wrote to stderr.

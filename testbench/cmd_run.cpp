@@ -48,6 +48,7 @@ struct RunOptions {
     std::string images;        // several test images: one run each (a process each), one combined report
     std::string learn;         // cr2: learning images (files and folders), profiled to allocate the input-pattern buffer
     std::string allocation;    // cr2: where the learned allocation is written (with --learn) or read from
+    bool timings = false;      // print the wall time of each phase to stderr
 };
 
 // A whole-chip trace would be huge: the waveform follows at most this many CUs (the focus layers' first ones).
@@ -380,6 +381,8 @@ void run(const RunOptions& o) {
     const int threads = thread_count(o.model);
     const auto [first, last] = layer_range(o.layers, model.layers.size());
     Progress progress;
+    PhaseClock clock;
+    clock.lap("load model");
 
     const models::Graph& g = *model.graph;
     const inference::Image image = o.image.empty() ? inference::synthetic_image(g.nodes[0].out.h, g.nodes[0].out.w, o.model.seed)
@@ -389,6 +392,7 @@ void run(const RunOptions& o) {
     const std::vector<inference::Tensor> float_outputs = inference::run_float(model, input);
     const inference::Calibration calibration = inference::calibrate(float_outputs);
     const inference::QuantizedModel quantized(model, config);
+    clock.lap("float reference and quantization");
 
     std::vector<CompressedLayer> layers = job::compress_layers(quantized, config, scheme, threads, [&](size_t i, size_t n) {
         progress.show("compressing " + model.layers[i].name, i, n);
@@ -415,11 +419,13 @@ void run(const RunOptions& o) {
     // The mapping and storage need only what units hold; replication also times them.
     for (const CompressedLayer& l : layers)
         units.push_back(config.replication == Replication::Fill ? hw::work_units(l, config) : hw::unit_holdings(l, config));
+    clock.lap("compression and mapping");
     // The reference: the same int8 network with uncompressed integer products, of the scheme's effective weights when
     // it changes them (the accelerator must match those bit for bit; what the change costs is measured below).
     const inference::IntResult reference = job::reference(quantized, calibration, input, layers, threads, [&](size_t i, size_t n) {
         progress.show("reference " + model.layers[i].name, i, n);
     });
+    clock.lap("integer reference");
 
     // The accelerator runs the whole network from the input tensor: every op's output comes back for the check.
     job::Program program = job::compile_network(g, quantized, calibration, layers, reference.nodes[0].q);
@@ -434,6 +440,7 @@ void run(const RunOptions& o) {
                     std::to_string(config.pe_cus) + " CUs, more than the " + std::to_string(kMaxChipCus) +
                     " CUs this model builds: set chip.pes or chip.crossbars to a smaller chip (layers then reprogram)");
     const std::vector<uint32_t> copies = replicate(config, rule, units, layer_cus, program, pes);
+    clock.lap("program and replication");
     // CUs the layers [from, to) take with their copies: the controller maps layers onto CUs in order, each from a
     // fresh CU, so the focus layers start after the CUs of the layers before them.
     auto cus_of = [&](size_t from, size_t to) {
@@ -442,7 +449,7 @@ void run(const RunOptions& o) {
         return n;
     };
     testbench::TraceOptions trace{o.vcd, cus_of(0, first), std::min(kMaxTracedCus, cus_of(first, last + 1)),
-                                  int(first), int(last)};
+                                  int(first), int(last), {}};
     // The save file's four CUs, spread over the traced layers: each layer's first CU, then each one's second, ...
     const int chip_cus = pes * config.pe_cus, traced_end = trace.first_cu + trace.cus;
     for (int k = 0; trace.shown.size() < 4 && k < 4; ++k)
@@ -462,7 +469,11 @@ void run(const RunOptions& o) {
             const job::ProgramOp& op = program.ops[done - 1];
             progress.show("accelerator: " + g.nodes[size_t(op.node)].name, done, ops);
         },
-        [&](int built, int all) { progress.show("building the chip's PEs", size_t(built), size_t(all)); });
+        [&](int built, int all) {
+            progress.show("building the chip's PEs", size_t(built), size_t(all));
+            if (built == all) clock.lap("building the chip");
+        });
+    clock.lap("simulation");
     try {
         testbench::check_outputs(g, to_string(scheme), sim, reference);
     } catch (const Error&) {
@@ -522,6 +533,8 @@ void run(const RunOptions& o) {
     if (!o.outputs.empty())
         write_whole(o.outputs, outputs_json(model, input_label, input, inference::dequantize(reference.nodes.back()), float_outputs.back()).dump() + "\n");
     if (!o.csv.empty()) write_whole(o.csv, csv_of(report));
+    clock.lap("check and report");
+    if (o.timings) std::fprintf(stderr, "wall time: %s\n", clock.summary().c_str());
     // The weight layers reported (all, or --layers' range, inclusive) against the whole job, in ms and uJ.
     const std::string span = o.layers.empty() ? "weight layers" : "layers " + std::to_string(first) + "-" + std::to_string(last);
     std::printf("%s (%s weights), scheme %s, input %s: bit-exact over %zu nodes (%zu weight layers); %s: %.3f ms and "
@@ -557,6 +570,7 @@ void register_run(CLI::App& app) {
                     "cr2: learning images (comma-separated files and folders) to allocate the input-pattern buffer on");
     cmd->add_option("--allocation", opts->allocation,
                     "cr2: write the learned allocation here (with --learn), or run with the one in this file");
+    cmd->add_flag("--timings", opts->timings, "print the wall time of each phase of the run to stderr");
     cmd->add_option("--vcd", opts->vcd, "write a VCD waveform of the --layers layers, and next to it a GTKWave save file (gtkwave FILE.vcd FILE.gtkw)");
     cmd->callback([opts] { run(*opts); });
 }

@@ -229,14 +229,17 @@ TEST_CASE("The fast datapath equals the bit-serial one and the plain product, fo
 }
 
 TEST_CASE("The fast datapath's work units, computed one by one on int8 inputs, add up to the whole product", "[schemes][exact]") {
-    const HwConfig config = config_with(Encoding::Offset, 8, 8);
+    // Probing packs cell_bits + 3 bits a row into one input: both cell sizes, both sign encodings.
+    const int cell_bits = GENERATE(1, 2);
+    const Encoding encoding = GENERATE(Encoding::Offset, Encoding::Differential);
+    const HwConfig config = config_with(encoding, 8, 8, cell_bits);
     const QuantizedMatrix m = random_layer(70, 18, 3, 91);
     const int n = 4;
     const size_t in = size_t(m.rows) * m.groups;
     const std::vector<int32_t> x = random_input(in * n, 92);
     const std::vector<int8_t> x8(x.begin(), x.end());
     for (Scheme s : all_schemes()) {
-        INFO(to_string(s));
+        INFO(to_string(s) << ", " << cell_bits << "-bit cells, " << to_string(encoding));
         const CompressedLayer l = compress(m, config_for(s, config), s);
         const FastDatapath fast(l), probed(l, 1000);   // per vector, and by coefficients probed through the datapath
         std::vector<int64_t> whole(size_t(n) * m.cols), parts(size_t(n) * m.cols, 0), products(parts);
@@ -245,6 +248,7 @@ TEST_CASE("The fast datapath's work units, computed one by one on int8 inputs, a
         for (int u = 0; u < probed.units(); ++u) probed.add_unit(u, x8.data(), n, products.data());
         REQUIRE(parts == whole);
         REQUIRE(probed.probed_units() == probed.units());
+        REQUIRE(probed.packed_units() == probed.units());   // several rows a probing pass, none fell back
         REQUIRE(fast.probed_units() == 0);
         REQUIRE(products == whole);
     }

@@ -61,7 +61,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, i
     SC_METHOD(drive_irq);
     sensitive << irq_changed_;
     SC_METHOD(on_reset);
-    sensitive << rst;   // nothing when it is left unbound
+    sensitive << rst << never_;   // rst adds nothing when it is left unbound
     dont_initialize();
 }
 

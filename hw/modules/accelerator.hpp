@@ -83,6 +83,8 @@ private:
     void drive_irq();   // irq = OR(IRQ_STATUS & IRQ_ENABLE), at kernel time
 
     sc_core::sc_event irq_changed_;
+    // Never notified: on_reset's static sensitivity when rst is left unbound (SystemC warns of a method without any).
+    sc_core::sc_event never_;
     sc_core::sc_time access_delay_;   // the annotated delay of the register write being handled
     bool discard_job_ = false;        // a reset stopped the running job: its end changes no register
 };

@@ -9,7 +9,7 @@
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
+#include <tlm_utils/passthrough_target_socket.h>
 
 #include <memory>
 #include <vector>
@@ -27,7 +27,9 @@ struct AccessExtension : tlm::tlm_extension<AccessExtension> {
 // CU's pipeline model times it, so it adds no latency of its own).
 class CuPart : public sc_core::sc_module {
 public:
-    tlm_utils::simple_target_socket<CuPart> socket;
+    // A passthrough socket: b_transport only, as the CU calls it. A simple_target_socket would also build the
+    // nb-to-b adapter's events and queue, most of the cost of building a chip of tens of thousands of CUs.
+    tlm_utils::passthrough_target_socket<CuPart> socket;
     explicit CuPart(sc_core::sc_module_name name);
     uint64_t reads = 0, writes = 0, activations = 0;
 
@@ -39,7 +41,7 @@ using EdramBuffer = CuPart;
 
 class ComputeUnit : public sc_core::sc_module {
 public:
-    tlm_utils::simple_target_socket<ComputeUnit> socket;
+    tlm_utils::passthrough_target_socket<ComputeUnit> socket;   // b_transport only (see CuPart)
     tlm_utils::multi_passthrough_initiator_socket<ComputeUnit> to_arrays, to_buffers;
 
     // `detailed`: also build the event-driven engine and time every transaction with it.

@@ -5,13 +5,13 @@
 #include "reshare/hw/modules/owned_modules.hpp"
 
 #include <tlm_utils/multi_passthrough_initiator_socket.h>
-#include <tlm_utils/simple_target_socket.h>
+#include <tlm_utils/passthrough_target_socket.h>
 
 namespace reshare::hw {
 
 class ProcessingEngine : public sc_core::sc_module {
 public:
-    tlm_utils::simple_target_socket<ProcessingEngine> socket;
+    tlm_utils::passthrough_target_socket<ProcessingEngine> socket;   // b_transport only (see CuPart)
     tlm_utils::multi_passthrough_initiator_socket<ProcessingEngine> to_cu;
     std::vector<std::unique_ptr<ComputeUnit>> cus;
 
