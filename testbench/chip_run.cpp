@@ -14,7 +14,7 @@
 namespace reshare::testbench {
 namespace {
 
-hw::UnitCounters collect(const hw::Accelerator& a, double& stall_ns) {
+hw::UnitCounters collect(const hw::Accelerator& a, double& stall_ns, uint64_t& events) {
     hw::UnitCounters c;
     for (const auto& pe : a.pes)
         for (const auto& cu : pe->cus) {
@@ -26,6 +26,7 @@ hw::UnitCounters collect(const hw::Accelerator& a, double& stall_ns) {
                 c.writes[b] += cu->buffers[b]->writes;
             }
             stall_ns += cu->stall_ns;
+            if (cu->engine) events += cu->engine->events();
         }
     return c;
 }
@@ -97,7 +98,7 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const job::Program& pr
         const uint8_t* at = &p.memory.data[layout.tensors[t]];
         out.tensors.emplace_back(at, at + program.tensors[t].elements());
     }
-    out.counters = collect(p.accelerator, out.stall_ns);
+    out.counters = collect(p.accelerator, out.stall_ns, out.detailed_events);
     out.periphery = {p.accelerator.global_buffer.accesses, p.accelerator.accumulators.ops,
                      p.accelerator.pooling_unit.busy_ns};
     waveform.reset();   // closes the VCD

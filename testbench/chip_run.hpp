@@ -25,6 +25,7 @@ struct ChipResult {
     hw::PeripheryCounters periphery;
     std::vector<std::vector<int8_t>> tensors;   // per graph node, as the accelerator wrote them (functional jobs)
     double stall_ns = 0;
+    uint64_t detailed_events = 0;   // handled by the detailed-mode engines (0 in batched mode)
 };
 
 

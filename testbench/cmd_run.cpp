@@ -534,7 +534,12 @@ void run(const RunOptions& o) {
         write_whole(o.outputs, outputs_json(model, input_label, input, inference::dequantize(reference.nodes.back()), float_outputs.back()).dump() + "\n");
     if (!o.csv.empty()) write_whole(o.csv, csv_of(report));
     clock.lap("check and report");
-    if (o.timings) std::fprintf(stderr, "wall time: %s\n", clock.summary().c_str());
+    if (o.timings) {
+        std::fprintf(stderr, "wall time: %s\n", clock.summary().c_str());
+        if (sim.detailed_events > 0)
+            std::fprintf(stderr, "detailed mode: %llu engine events in the simulation phase\n",
+                         static_cast<unsigned long long>(sim.detailed_events));
+    }
     // The weight layers reported (all, or --layers' range, inclusive) against the whole job, in ms and uJ.
     const std::string span = o.layers.empty() ? "weight layers" : "layers " + std::to_string(first) + "-" + std::to_string(last);
     std::printf("%s (%s weights), scheme %s, input %s: bit-exact over %zu nodes (%zu weight layers); %s: %.3f ms and "

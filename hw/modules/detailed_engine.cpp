@@ -33,7 +33,7 @@ UnitTiming DetailedEngine::run(const WorkUnit& unit, const TimingRule& rule, dou
     mvm_busy_ = writes_busy_ = sharing_busy_ = true;
     const sc_core::sc_time begin = sc_core::sc_time_stamp();
     start_.notify(sc_core::SC_ZERO_TIME);
-    while (mvm_busy_ || writes_busy_ || sharing_busy_) wait(mvm_done_ | writes_done_ | sharing_done_);
+    while (mvm_busy_ || writes_busy_ || sharing_busy_) await(mvm_done_ | writes_done_ | sharing_done_);
     UnitTiming t;
     t.total_ns = to_ns(sc_core::sc_time_stamp() - begin);
     t.stall_ns = to_ns(stall_);
@@ -44,14 +44,14 @@ UnitTiming DetailedEngine::run(const WorkUnit& unit, const TimingRule& rule, dou
 // the others compute back to back and leave the writes to the write thread.
 void DetailedEngine::mvm_thread() {
     for (;;) {
-        wait(start_);
+        await(start_);
         const uint32_t A = arrays_used();
         for (uint32_t k = 0; k < unit_->ous; k += A) {
             timed(CuTrace::Mvm, t_ou_ * (mvm_scale_ * CuPipeline::wave_cycles(*unit_, k, A, config_.input_bits) / config_.input_bits));
             for (uint32_t j = k; j < std::min(unit_->ous, k + A); ++j) to_write_.push_back(j);
             computed_.notify(sc_core::SC_ZERO_TIME);
             if (engine_ == SharingEngine::OutputBuffer)
-                while (ous_written_ < std::min(unit_->ous, k + A)) wait(written_);
+                while (ous_written_ < std::min(unit_->ous, k + A)) await(written_);
         }
         mvm_busy_ = false;
         mvm_done_.notify(sc_core::SC_ZERO_TIME);
@@ -61,9 +61,9 @@ void DetailedEngine::mvm_thread() {
 // One write per OU; the output-buffer engine first waits for room in the output buffer, which the sharing thread frees.
 void DetailedEngine::write_thread() {
     for (;;) {
-        wait(start_);
+        await(start_);
         while (ous_written_ < unit_->ous) {
-            while (to_write_.empty()) wait(computed_);
+            while (to_write_.empty()) await(computed_);
             const uint32_t ou = to_write_.front();
             to_write_.pop_front();
             if (engine_ == SharingEngine::OutputBuffer) {
@@ -72,7 +72,7 @@ void DetailedEngine::write_thread() {
                 auto full = [&] { return patterns_written_ - patterns_shared_ + n > uint32_t(config_.rws_output_buffer_results); };
                 if (full()) {
                     activity(CuTrace::Stall, true);
-                    while (full()) wait(shared_);
+                    while (full()) await(shared_);
                     activity(CuTrace::Stall, false);
                 }
                 stall_ += sc_core::sc_time_stamp() - asked;
@@ -104,7 +104,7 @@ void DetailedEngine::activity(CuTrace what, bool begins) {
 
 void DetailedEngine::timed(CuTrace what, const sc_core::sc_time& t) {
     activity(what, true);
-    wait(t);
+    await(t);
     activity(what, false);
 }
 
@@ -118,10 +118,10 @@ void DetailedEngine::report_occupancy() {
 // once its block's last OU is written, max(1, pattern reads) accesses each.
 void DetailedEngine::sharing_thread() {
     for (;;) {
-        wait(start_);
+        await(start_);
         if (engine_ == SharingEngine::OutputBuffer) {
             for (uint32_t p = 0; p < unit_->fanout.size(); ++p) {
-                while (patterns_written_ <= p) wait(written_);
+                while (patterns_written_ <= p) await(written_);
                 timed(CuTrace::Sharing, t_target_ * double(std::max<uint32_t>(1, unit_->fanout[p])));
                 ++patterns_shared_;
                 shared_.notify(sc_core::SC_ZERO_TIME);
@@ -129,7 +129,7 @@ void DetailedEngine::sharing_thread() {
             }
         } else if (engine_ == SharingEngine::BlockTasks) {
             for (size_t t = 0; t < unit_->task_ready_ou.size(); ++t) {
-                while (ous_written_ <= unit_->task_ready_ou[t]) wait(written_);
+                while (ous_written_ <= unit_->task_ready_ou[t]) await(written_);
                 timed(CuTrace::Sharing, t_acc_ * double(std::max<uint16_t>(1, task_pattern_reads(*unit_, t, config_.pattern_read))));
             }
         }

@@ -30,8 +30,16 @@ public:
     // reads its results from a buffer (rws, reshare), writes them there; the sharing engine writes the results
     // (dense, orc, sme, reram-sharing: straight to the result buffer) or shares them (rws, reshare).
     std::function<void(CuTrace what, bool on)> on_trace;
+    // Simulation events the engine has handled: every time one of its waits returned (an OU wave or a buffer access
+    // ending, a notification it waited for). Detailed mode's speed is reported per event (docs/performance.md).
+    uint64_t events() const { return events_; }
 
 private:
+    template <class Trigger>
+    void await(const Trigger& t) {
+        wait(t);
+        ++events_;
+    }
     void mvm_thread();
     void write_thread();
     void sharing_thread();
@@ -53,6 +61,7 @@ private:
     bool mvm_busy_ = false, writes_busy_ = false, sharing_busy_ = false;
     sc_core::sc_time stall_;
     int active_[int(CuTrace::Count)] = {};
+    uint64_t events_ = 0;
 };
 
 }  // namespace reshare::hw
