@@ -246,18 +246,31 @@ void Progress::end() {
     drawn_ = false;
 }
 
+namespace {
+// This process's resident set now, in MiB, from /proc/self/status (0 where there is none).
+long resident_mib() {
+    std::ifstream status("/proc/self/status");
+    std::string key;
+    long kib = 0;
+    while (status >> key)
+        if (key == "VmRSS:") return (status >> kib) ? kib / 1024 : 0;
+        else status.ignore(1 << 20, '\n');
+    return 0;
+}
+}  // namespace
+
 void PhaseClock::lap(const std::string& phase) {
     const auto now = std::chrono::steady_clock::now();
-    laps_.emplace_back(phase, std::chrono::duration<double>(now - last_).count());
+    laps_.push_back({phase, std::chrono::duration<double>(now - last_).count(), resident_mib()});
     last_ = now;
 }
 
 std::string PhaseClock::summary() const {
     std::string s;
     char buf[64];
-    for (const auto& [phase, seconds] : laps_) {
-        std::snprintf(buf, sizeof buf, " %.2f s, ", seconds);
-        s += phase + buf;
+    for (const Lap& l : laps_) {
+        std::snprintf(buf, sizeof buf, " %.2f s (%ld MiB), ", l.seconds, l.resident_mib);
+        s += l.phase + buf;
     }
     std::snprintf(buf, sizeof buf, "total %.2f s", std::chrono::duration<double>(last_ - start_).count());
     return s + buf;
@@ -277,8 +290,10 @@ std::vector<std::string> model_args(const ModelOptions& o) {
 
 namespace {
 
+ToolEntry g_tool_entry = nullptr;
+
 // Starts `reshare ARGS...` with stdout discarded and stderr to `stderr_file` (empty: ours).
-pid_t spawn_self(const std::vector<std::string>& args, const std::string& stderr_file) {
+pid_t spawn_self(const std::vector<std::string>& args, const std::string& stderr_file, Spawn how = Spawn::Exec) {
     std::vector<char*> argv;
     std::string self = "reshare";
     argv.push_back(self.data());
@@ -293,6 +308,11 @@ pid_t spawn_self(const std::vector<std::string>& args, const std::string& stderr
         if (null >= 0) dup2(null, STDOUT_FILENO);
         if (!stderr_file.empty())
             if (const int err = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644); err >= 0) dup2(err, STDERR_FILENO);
+        if (how == Spawn::Fork && g_tool_entry) {
+            const int status = g_tool_entry(int(argv.size() - 1), argv.data());
+            std::fflush(nullptr);
+            std::exit(status);
+        }
         execv("/proc/self/exe", argv.data());
         _exit(127);
     }
@@ -310,8 +330,10 @@ int run_self(const std::vector<std::string>& args) {
     return exit_status(status);
 }
 
+void set_tool_entry(ToolEntry entry) { g_tool_entry = entry; }
+
 std::vector<int> run_self_all(const std::vector<std::vector<std::string>>& runs, int jobs, const std::string& scratch,
-                              const RunDone& done) {
+                              const RunDone& done, Spawn how) {
     if (jobs <= 1 && !done) {
         std::vector<int> statuses;
         for (const auto& args : runs) statuses.push_back(run_self(args));
@@ -323,7 +345,7 @@ std::vector<int> run_self_all(const std::vector<std::vector<std::string>>& runs,
     size_t next = 0;
     while (next < runs.size() || !running.empty()) {
         if (next < runs.size() && running.size() < size_t(std::max(jobs, 1))) {
-            running.push_back({spawn_self(runs[next], err_file(next)), next});
+            running.push_back({spawn_self(runs[next], err_file(next), how), next});
             ++next;
             continue;
         }

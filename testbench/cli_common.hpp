@@ -96,11 +96,17 @@ class PhaseClock {
 public:
     // The time since the previous lap (or the clock's start) was spent in `phase`.
     void lap(const std::string& phase);
-    // "phase 1.23 s, phase 0.45 s, ..., total 2.00 s".
+    // "phase 1.23 s (512 MiB), phase 0.45 s (530 MiB), ..., total 2.00 s": each phase's wall time and the
+    // resident set at its end.
     std::string summary() const;
 
 private:
-    std::vector<std::pair<std::string, double>> laps_;
+    struct Lap {
+        std::string phase;
+        double seconds;
+        long resident_mib;
+    };
+    std::vector<Lap> laps_;
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_ = start_;
 };
 
@@ -108,11 +114,18 @@ private:
 int run_self(const std::vector<std::string>& args);
 // Called as each run ends: its index, exit status and what it wrote to stderr.
 using RunDone = std::function<void(size_t index, int status, const std::string& messages)>;
+// How a run's process starts: this executable afresh, or forked from this process, which then runs the command
+// line through the tool's entry (set_tool_entry) and keeps what this process prepared (prepare_shared_reference).
+// A forked run must start before this process builds any SystemC module.
+enum class Spawn { Exec, Fork };
 // Each of `runs` in its own process, up to `jobs` at a time; with more than one (or with `done`), a child's stderr
 // is kept in `scratch` and, when it ends, handed to `done` or (without it) copied to ours, so messages do not
 // interleave. The exit statuses, in order.
 std::vector<int> run_self_all(const std::vector<std::vector<std::string>>& runs, int jobs, const std::string& scratch,
-                              const RunDone& done = {});
+                              const RunDone& done = {}, Spawn how = Spawn::Exec);
+// The tool's command line as a function, `reshare ARGS...` -> exit status: main.cpp registers it for forked runs.
+using ToolEntry = int (*)(int argc, char** argv);
+void set_tool_entry(ToolEntry entry);
 
 void check_distinct(const std::vector<std::pair<std::string, std::string>>& outputs);
 // The fields every JSON output starts with: model, weights, encoding, quantization.
@@ -130,6 +143,9 @@ void register_compress(CLI::App& app);
 void register_fit(CLI::App& app);
 void register_run(CLI::App& app);
 void register_compare(CLI::App& app);
+// reshare compare, before it forks its runs: the reference every `reshare run` of these options shares (the
+// network, input, float and unchanged int8 references, quantized weights; cmd_run.cpp), computed once.
+void prepare_shared_reference(const ModelOptions& m, const InputOptions& in, const std::string& image);
 void register_sweep(CLI::App& app);
 void register_figures(CLI::App& app);
 void register_export(CLI::App& app);

@@ -184,6 +184,8 @@ void run(const CompareOptions& o) {
     try {
         if (!o.json && isatty(STDERR_FILENO))
             std::fprintf(stderr, "running %s, %d at a time ...\n", o.schemes.c_str(), std::min<int>(o.jobs, int(schemes.size())));
+        // The reference is the same for every scheme: computed here once, the runs forked after it use it.
+        prepare_shared_reference(o.model, o.input, o.image);
         std::vector<std::vector<std::string>> runs;
         for (const std::string& s : schemes) runs.push_back(run_args(o, s, dir / (s + ".json"), chip));
         // Each scheme's end in one line (k/N), after what its run said (warnings), so a long compare shows progress.
@@ -194,7 +196,7 @@ void run(const CompareOptions& o) {
             std::fprintf(stderr, "compare: %s %s (%zu/%zu, %.0f s)\n", schemes[i].c_str(), status == 0 ? "done" : "failed",
                          ++finished, schemes.size(),
                          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        });
+        }, Spawn::Fork);
         for (size_t i = 0; i < schemes.size(); ++i) {
             if (statuses[i] != 0)
                 throw Error("compare: reshare run --scheme " + schemes[i] + " failed (exit " + std::to_string(statuses[i]) + ")",

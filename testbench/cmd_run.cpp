@@ -233,19 +233,13 @@ std::string csv_of(const nlohmann::ordered_json& report) {
 
 // What the scheme's weights cost at the network's output, on this input: against the unchanged int8 network (the
 // reference itself when the scheme keeps the weights) and the float network; top-1 agreement where it classifies.
+// `unchanged`: the int8 network on the unchanged weights (the reference itself for a scheme that keeps them).
 nlohmann::ordered_json accuracy_json(const models::Model& model, const HwConfig& config, Scheme scheme,
-                                     const inference::QuantizedModel& quantized, const inference::Calibration& calibration,
-                                     const std::vector<float>& input, const std::vector<inference::Tensor>& float_outputs,
-                                     const inference::IntResult& reference, int threads) {
+                                     const inference::IntResult& reference,
+                                     const inference::IntResult& unchanged, const std::vector<inference::Tensor>& float_outputs) {
     const bool changes = changes_weights(scheme);
     const inference::Tensor out = inference::dequantize(reference.nodes.back());
-    const inference::Tensor int8 =
-        changes ? inference::dequantize(inference::run_int(quantized, calibration, input,
-                                                           [&](size_t, const QuantizedMatrix& w, const std::vector<int32_t>& x,
-                                                               int n, std::vector<int64_t>& acc) {
-                                                               inference::integer_mvm(w, x, n, acc, threads);
-                                                           }).nodes.back())
-                : out;
+    const inference::Tensor int8 = inference::dequantize(unchanged.nodes.back());
     const bool classifies = model.graph->classifies;
     auto against = [&](const inference::Tensor& ref) {
         const inference::OutputAgreement a = inference::agreement(out, ref);
@@ -358,6 +352,53 @@ nlohmann::ordered_json outputs_json(const models::Model& model, const std::strin
     return j;
 }
 
+// What every scheme's run of one network on one input computes alike: the network with its input convention,
+// the input, the float reference and its calibration, the quantized weights, and the int8 reference of the
+// unchanged weights (the reference of every scheme that keeps the weights, the yardstick of the accuracy of those
+// that change them). `reshare compare` prepares it once and forks its runs from that process (issue 10); a run
+// whose options name another network or input prepares its own.
+struct SharedReference {
+    std::string key;   // the options it was prepared for (reference_key)
+    models::Model model;
+    inference::Image image;
+    std::vector<float> input;
+    std::vector<inference::Tensor> float_outputs;
+    inference::Calibration calibration;
+    std::unique_ptr<inference::QuantizedModel> quantized;   // refers to `model`
+    std::unique_ptr<inference::IntResult> unchanged;        // null: not computed (a run computes its own)
+};
+std::unique_ptr<SharedReference> g_shared;   // set by prepare_shared_reference, before a compare forks its runs
+
+// Everything the shared reference depends on: the model options (network, seed, configuration and its
+// overrides, threads), the input convention and the image.
+std::string reference_key(const ModelOptions& m, const InputOptions& in, const std::string& image) {
+    std::string key;
+    for (const std::vector<std::string>& part : {model_args(m), input_args(in), std::vector<std::string>{image}})
+        for (const std::string& a : part) key += a + '\n';
+    return key;
+}
+
+std::unique_ptr<SharedReference> prepare_reference(const ModelOptions& m, const InputOptions& in, const std::string& image,
+                                                   const HwConfig& config) {
+    auto r = std::make_unique<SharedReference>();
+    r->key = reference_key(m, in, image);
+    r->model = load_model(m);
+    if (!r->model.graph) throw Error("model " + r->model.name + " has no layer graph: run needs a zoo model or its manifest");
+    apply_input_options(*r->model.graph, in);
+    const models::Graph& g = *r->model.graph;
+    r->image = image.empty() ? inference::synthetic_image(g.nodes[0].out.h, g.nodes[0].out.w, m.seed) : inference::load_image(image);
+    r->input = inference::network_input(r->image, g);
+    r->float_outputs = inference::run_float(r->model, r->input);
+    r->calibration = inference::calibrate(r->float_outputs);
+    r->quantized = std::make_unique<inference::QuantizedModel>(r->model, config);
+    return r;
+}
+
+// The int8 network on the unchanged weights.
+inference::IntResult unchanged_reference(const SharedReference& r, int threads) {
+    return job::reference(*r.quantized, r.calibration, r.input, {}, threads, {});
+}
+
 void run(const RunOptions& o) {
     if (!o.images.empty()) return run_images(o);
     HwConfig config = resolve_config(o.model);
@@ -375,24 +416,23 @@ void run(const RunOptions& o) {
     if (!o.learn.empty()) check_writable("--allocation", o.allocation);
     check_distinct({{"--report", o.report}, {"--outputs", o.outputs}, {"--csv", o.csv}, {"--vcd", o.vcd}, {"--allocation", o.learn.empty() ? "" : o.allocation},
                     {"--vcd's save file", o.vcd.empty() ? "" : hw::gtkw_path(o.vcd)}});
-    models::Model model = load_model(o.model);
-    if (!model.graph) throw Error("model " + model.name + " has no layer graph: run needs a zoo model or its manifest");
-    apply_input_options(*model.graph, o.input);
+    PhaseClock clock;
+    std::unique_ptr<SharedReference> own;
+    const bool shared = g_shared && g_shared->key == reference_key(o.model, o.input, o.image);
+    if (!shared) own = prepare_reference(o.model, o.input, o.image, config);
+    const SharedReference& prepared = shared ? *g_shared : *own;
+    const models::Model& model = prepared.model;
+    const models::Graph& g = *model.graph;
+    const inference::Image& image = prepared.image;
+    const std::vector<float>& input = prepared.input;
+    const std::vector<inference::Tensor>& float_outputs = prepared.float_outputs;
+    const inference::Calibration& calibration = prepared.calibration;
+    const inference::QuantizedModel& quantized = *prepared.quantized;
     const int threads = thread_count(o.model);
     const auto [first, last] = layer_range(o.layers, model.layers.size());
-    Progress progress;
-    PhaseClock clock;
-    clock.lap("load model");
-
-    const models::Graph& g = *model.graph;
-    const inference::Image image = o.image.empty() ? inference::synthetic_image(g.nodes[0].out.h, g.nodes[0].out.w, o.model.seed)
-                                                   : inference::load_image(o.image);
     const std::string input_label = o.image.empty() ? "synthetic (seed " + std::to_string(o.model.seed) + ")" : o.image;
-    const std::vector<float> input = inference::network_input(image, g);
-    const std::vector<inference::Tensor> float_outputs = inference::run_float(model, input);
-    const inference::Calibration calibration = inference::calibrate(float_outputs);
-    const inference::QuantizedModel quantized(model, config);
-    clock.lap("float reference and quantization");
+    Progress progress;
+    clock.lap(shared ? "load model, float reference and quantization (shared)" : "load model, float reference and quantization");
 
     std::vector<CompressedLayer> layers = job::compress_layers(quantized, config, scheme, threads, [&](size_t i, size_t n) {
         progress.show("compressing " + model.layers[i].name, i, n);
@@ -422,10 +462,14 @@ void run(const RunOptions& o) {
     clock.lap("compression and mapping");
     // The reference: the same int8 network with uncompressed integer products, of the scheme's effective weights when
     // it changes them (the accelerator must match those bit for bit; what the change costs is measured below).
-    const inference::IntResult reference = job::reference(quantized, calibration, input, layers, threads, [&](size_t i, size_t n) {
-        progress.show("reference " + model.layers[i].name, i, n);
-    });
-    clock.lap("integer reference");
+    const bool changes = changes_weights(scheme);
+    std::unique_ptr<inference::IntResult> computed;
+    if (changes || !prepared.unchanged)
+        computed = std::make_unique<inference::IntResult>(job::reference(quantized, calibration, input, layers, threads, [&](size_t i, size_t n) {
+            progress.show("reference " + model.layers[i].name, i, n);
+        }));
+    const inference::IntResult& reference = computed ? *computed : *prepared.unchanged;
+    clock.lap(computed ? "integer reference" : "integer reference (shared)");
 
     // The accelerator runs the whole network from the input tensor: every op's output comes back for the check.
     job::Program program = job::compile_network(g, quantized, calibration, layers, reference.nodes[0].q);
@@ -490,7 +534,11 @@ void run(const RunOptions& o) {
     report["input_preprocessing"]["network_size"] = {g.nodes[0].out.h, g.nodes[0].out.w};
     report["bit_exact"] = true;   // check_outputs would have thrown at the first differing output
     if (!reuse_json.is_null()) report["input_reuse"] = reuse_json;
-    report["accuracy"] = accuracy_json(model, config, scheme, quantized, calibration, input, float_outputs, reference, threads);
+    // The accuracy's yardstick, the unchanged int8 network: the reference itself for a scheme that keeps the weights.
+    std::unique_ptr<inference::IntResult> own_unchanged;
+    if (changes && !prepared.unchanged) own_unchanged = std::make_unique<inference::IntResult>(unchanged_reference(prepared, threads));
+    const inference::IntResult& unchanged = !changes ? reference : own_unchanged ? *own_unchanged : *prepared.unchanged;
+    report["accuracy"] = accuracy_json(model, config, scheme, reference, unchanged, float_outputs);
     report["pes"] = sim.pes;
     // holds_network: one copy of every layer fits (else layers reprogram crossbars during the run).
     const bool holds_network = resident_cus <= sim.cus;
@@ -550,6 +598,11 @@ void run(const RunOptions& o) {
 }
 
 }  // namespace
+
+void prepare_shared_reference(const ModelOptions& m, const InputOptions& in, const std::string& image) {
+    g_shared = prepare_reference(m, in, image, resolve_config(m));
+    g_shared->unchanged = std::make_unique<inference::IntResult>(unchanged_reference(*g_shared, thread_count(m)));
+}
 
 void register_run(CLI::App& app) {
     auto opts = std::make_shared<RunOptions>();

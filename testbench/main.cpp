@@ -25,8 +25,8 @@ void use_huge_pages(char** argv) {
     execv("/proc/self/exe", argv);   // returns only if it failed: then run as we are
 }
 
-int main(int argc, char** argv) {
-    use_huge_pages(argv);
+// The whole tool from its command line: main's, and that of each run `reshare compare` forks (cli_common.hpp).
+int run_tool(int argc, char** argv) {
     reshare::install_interrupt_cleanup();   // Ctrl-C or SIGTERM: what is being written is removed, exit 128 + signal
     setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0);   // keep stderr for our own one-line errors
     sc_core::sc_report_handler::set_actions(sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
@@ -74,4 +74,10 @@ int main(int argc, char** argv) {
         return int(reshare::ExitCode::Failure);
     }
     return 0;
+}
+
+int main(int argc, char** argv) {
+    use_huge_pages(argv);
+    reshare::cli::set_tool_entry(run_tool);
+    return run_tool(argc, argv);
 }
