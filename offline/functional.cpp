@@ -184,24 +184,59 @@ void FastDatapath::one_hot_cells(int u, int count, std::vector<int64_t>& cells, 
 
 // acc[v] += x[v] of the unit's rows times its coefficients: per vector, row by row into int32 partial sums (the
 // contiguous inner loop over columns vectorizes; zero inputs, which ReLU leaves many of, skip their row).
+namespace {
+// Input vectors per pass over a unit's coefficients: each coefficient, loaded once, updates this many vectors' sums.
+constexpr int kProductTile = 4;
+// A product of at least this many multiply-adds splits its vectors over the cores; the simulation thread waits for
+// them (below it, starting threads costs more than it saves).
+constexpr double kParallelProductMacs = 4e6;
+}  // namespace
+
 void FastDatapath::product(int u, const int8_t* vectors, int n, int64_t* acc) const {
     const UnitRows r = rows_of(u);
+    const double macs = double(n) * r.count * l_.geo.group_cols();
+    const int tiles = (n + kProductTile - 1) / kProductTile;
+    parallel_chunks<char>(tiles, macs >= kParallelProductMacs ? default_threads() : 1, [&](int t0, int t1) {
+        product_tiles(r, coefficients_[size_t(u)].data(), vectors, t0 * kProductTile, std::min(n, t1 * kProductTile), acc);
+        return char(0);
+    });
+}
+
+// Vectors [begin, end) of one unit, kProductTile at a time (a short tile repeats its last vector, whose extra sums
+// are dropped); rows where every vector of the tile is zero (ReLU leaves many) are skipped.
+void FastDatapath::product_tiles(const UnitRows& r, const int16_t* c, const int8_t* vectors, int begin, int end,
+                                 int64_t* acc) const {
+    static_assert(kProductTile == 4, "the inner loop updates four vectors");
     const int gc = l_.geo.group_cols();
     const size_t in = size_t(l_.geo.groups) * l_.geo.rows, out = size_t(l_.geo.cols);
-    const int16_t* c = coefficients_[size_t(u)].data();
-    std::vector<int32_t> part(static_cast<size_t>(gc));
-    for (int v = 0; v < n; ++v) {
-        const int8_t* x = vectors + v * in + size_t(r.group) * l_.geo.rows + r.row0;
+    std::vector<int32_t> part(size_t(kProductTile) * gc);
+    for (int v0 = begin; v0 < end; v0 += kProductTile) {
+        const int nv = std::min(kProductTile, end - v0);
+        const int8_t* x[kProductTile];
+        for (int t = 0; t < kProductTile; ++t)
+            x[t] = vectors + size_t(v0 + std::min(t, nv - 1)) * in + size_t(r.group) * l_.geo.rows + r.row0;
         std::fill(part.begin(), part.end(), 0);
+        int32_t* __restrict p0 = part.data();
+        int32_t* __restrict p1 = p0 + gc;
+        int32_t* __restrict p2 = p1 + gc;
+        int32_t* __restrict p3 = p2 + gc;
         for (int i = 0; i < r.count; ++i) {
-            const int32_t xv = x[i];
-            if (xv == 0) continue;
+            const int32_t a = x[0][i], b = x[1][i], d = x[2][i], e = x[3][i];
+            if ((a | b | d | e) == 0) continue;
             const int16_t* __restrict ci = c + size_t(i) * gc;
-            int32_t* __restrict p = part.data();
-            for (int j = 0; j < gc; ++j) p[j] += xv * ci[j];
+            for (int j = 0; j < gc; ++j) {
+                const int32_t w = ci[j];
+                p0[j] += a * w;
+                p1[j] += b * w;
+                p2[j] += d * w;
+                p3[j] += e * w;
+            }
         }
-        int64_t* y = acc + v * out + size_t(r.group) * gc;
-        for (int j = 0; j < gc; ++j) y[j] += part[j];
+        for (int t = 0; t < nv; ++t) {
+            int64_t* y = acc + size_t(v0 + t) * out + size_t(r.group) * gc;
+            const int32_t* pt = part.data() + size_t(t) * gc;
+            for (int j = 0; j < gc; ++j) y[j] += pt[j];
+        }
     }
 }
 

@@ -71,6 +71,8 @@ private:
     bool packed_cells(int unit, int count, std::vector<int64_t>& cells, Scratch& s) const;
     void one_hot_cells(int unit, int count, std::vector<int64_t>& cells, Scratch& s) const;
     void product(int unit, const int8_t* vectors, int n, int64_t* acc) const;
+    void product_tiles(const UnitRows& r, const int16_t* coefficients, const int8_t* vectors, int begin, int end,
+                       int64_t* acc) const;
     const CompressedLayer& l_;
     std::unique_ptr<UnitDatapath> scheme_;
     int unit_rows_, units_per_group_, units_;
