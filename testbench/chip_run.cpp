@@ -39,7 +39,7 @@ void check_outputs(const models::Graph& g, const std::string& datapath, const Ch
         throw Error(d, ExitCode::Failure);
 }
 
-ChipResult simulate_chip(const HwConfig& config, int pes, const job::Program& program, const TraceOptions& trace,
+ChipResult simulate_chip(const HwConfig& config, int pes, job::Program& program, const TraceOptions& trace,
                          std::function<void(size_t done, size_t ops)> progress,
                          const std::function<void(int built, int pes)>& building) {
     const job::Layout layout = job::lay_out(program);
@@ -71,6 +71,7 @@ ChipResult simulate_chip(const HwConfig& config, int pes, const job::Program& pr
     }
     // Loading memory is the host's job before the doorbell: done directly, untimed.
     job::load(program, layout, [&](uint64_t at, const void* data, size_t bytes) { std::memcpy(&p.memory.data[at], data, bytes); });
+    std::vector<std::vector<char>>().swap(program.images);
 
     ChipResult out;
     out.pes = pes;

@@ -247,13 +247,13 @@ void Progress::end() {
 }
 
 namespace {
-// This process's resident set now, in MiB, from /proc/self/status (0 where there is none).
-long resident_mib() {
+// A field of /proc/self/status in MiB ("VmRSS:" the resident set now, "VmHWM:" its peak so far); 0 where absent.
+long status_mib(const std::string& field) {
     std::ifstream status("/proc/self/status");
     std::string key;
     long kib = 0;
     while (status >> key)
-        if (key == "VmRSS:") return (status >> kib) ? kib / 1024 : 0;
+        if (key == field) return (status >> kib) ? kib / 1024 : 0;
         else status.ignore(1 << 20, '\n');
     return 0;
 }
@@ -261,7 +261,7 @@ long resident_mib() {
 
 void PhaseClock::lap(const std::string& phase) {
     const auto now = std::chrono::steady_clock::now();
-    laps_.push_back({phase, std::chrono::duration<double>(now - last_).count(), resident_mib()});
+    laps_.push_back({phase, std::chrono::duration<double>(now - last_).count(), status_mib("VmRSS:"), status_mib("VmHWM:")});
     last_ = now;
 }
 
@@ -269,7 +269,7 @@ std::string PhaseClock::summary() const {
     std::string s;
     char buf[64];
     for (const Lap& l : laps_) {
-        std::snprintf(buf, sizeof buf, " %.2f s (%ld MiB), ", l.seconds, l.resident_mib);
+        std::snprintf(buf, sizeof buf, " %.2f s (%ld MiB, peak %ld), ", l.seconds, l.resident_mib, l.peak_mib);
         s += l.phase + buf;
     }
     std::snprintf(buf, sizeof buf, "total %.2f s", std::chrono::duration<double>(last_ - start_).count());

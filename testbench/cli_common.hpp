@@ -96,15 +96,15 @@ class PhaseClock {
 public:
     // The time since the previous lap (or the clock's start) was spent in `phase`.
     void lap(const std::string& phase);
-    // "phase 1.23 s (512 MiB), phase 0.45 s (530 MiB), ..., total 2.00 s": each phase's wall time and the
-    // resident set at its end.
+    // "phase 1.23 s (512 MiB, peak 600), phase 0.45 s (530 MiB, peak 600), ..., total 2.00 s": each phase's wall
+    // time, the resident set at its end and the peak resident set so far.
     std::string summary() const;
 
 private:
     struct Lap {
         std::string phase;
         double seconds;
-        long resident_mib;
+        long resident_mib, peak_mib;
     };
     std::vector<Lap> laps_;
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_ = start_;

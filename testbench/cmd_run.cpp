@@ -484,6 +484,13 @@ void run(const RunOptions& o) {
                     std::to_string(config.pe_cus) + " CUs, more than the " + std::to_string(kMaxChipCus) +
                     " CUs this model builds: set chip.pes or chip.crossbars to a smaller chip (layers then reprogram)");
     const std::vector<uint32_t> copies = replicate(config, rule, units, layer_cus, program, pes);
+    // What the report needs of the compressed layers, before they are released: the accelerator reads them from
+    // its memory, and the host's copies (0.7 GB for a dense VGG16) would only raise the run's peak.
+    std::vector<LayerMetrics> metrics;
+    std::vector<std::string> layer_names;
+    for (size_t i = 0; i < layers.size(); ++i) metrics.push_back(measure(layers[i], config, units[i])), layer_names.push_back(layers[i].name);
+    const size_t layer_count = layers.size();
+    std::vector<CompressedLayer>().swap(layers);
     clock.lap("program and replication");
     // CUs the layers [from, to) take with their copies: the controller maps layers onto CUs in order, each from a
     // fresh CU, so the focus layers start after the CUs of the layers before them.
@@ -546,7 +553,7 @@ void run(const RunOptions& o) {
                       {"replication", to_string(config.replication)}, {"network_cus", resident_cus},
                       {"holds_network", holds_network}};
     report["config"] = config_json(config);
-    const std::vector<hw::OpRecord> records = layer_records(program, sim, layers.size());
+    const std::vector<hw::OpRecord> records = layer_records(program, sim, layer_count);
     const int occupied = std::min(sim.cus, cus_of(0, units.size()));   // CUs holding weights
     LayerMetrics total_metrics;
     hw::EnergyBreakdown total_energy;
@@ -554,7 +561,7 @@ void run(const RunOptions& o) {
     nlohmann::ordered_json per_layer = nlohmann::ordered_json::array();
     for (size_t i = first; i <= last; ++i) {
         const hw::OpRecord& r = records[i];
-        const LayerMetrics m = measure(layers[i], config, units[i]);
+        const LayerMetrics& m = metrics[i];
         const double leak = hw::leaking_cu_ns(config, double(r.time_ns), sim.cus, occupied, double(r.cu_busy_ns));
         hw::EnergyBreakdown e = hw::energy(config, hw::unit_counters(r), leak, hw::periphery_counters(r));
         // A chip that does not hold the network rewrites every layer's crossbars in each inference: that energy is
@@ -565,7 +572,7 @@ void run(const RunOptions& o) {
         hw::add_record(total, r);
         const hw::OpDescriptor& d = program.ops[job::op_of_layer(program, int(i))].desc;
         nlohmann::ordered_json l;
-        l["name"] = layers[i].name;
+        l["name"] = layer_names[i];
         l["vectors"] = uint64_t(d.out_h) * d.out_w;
         l["replication"] = copies[i];
         l.update(figures_json(r, m, e, config));

@@ -6,23 +6,36 @@
 namespace reshare {
 namespace {
 
-// Every bit-column's key in every domain, built once per layer.
+// Every bit-column's key in every domain, built once per layer - unless that table would be large: a dense
+// VGG16's fc6 has 720 MB of keys against its 103 MB of weights, and sees one input vector. Then each call builds
+// its domain's keys from the weights (the same keys either way).
+constexpr size_t kMaxKeyTableBytes = size_t(64) << 20;
+
 class DenseDatapath : public UnitDatapath {
 public:
-    explicit DenseDatapath(const CompressedLayer& l) : g_(l.geo) {
-        const QuantizedMatrix m = dense_matrix(l);
-        const DomainKeyer keyer(slicing_of(l), g_);
-        const size_t W = g_.group_bitcols();
-        keys_.resize(size_t(g_.domains()) * W);
-        for (int d = 0; d < g_.domains(); ++d) keyer.keys(m, d, &keys_[d * W]);
+    explicit DenseDatapath(const CompressedLayer& l) : g_(l.geo), m_(dense_matrix(l)), keyer_(slicing_of(l), g_) {
+        const size_t W = g_.group_bitcols(), keys = size_t(g_.domains()) * W;
+        if (keys * sizeof(PatternKey) > kMaxKeyTableBytes) return;
+        keys_.resize(keys);
+        for (int d = 0; d < g_.domains(); ++d) keyer_.keys(m_, d, &keys_[d * W]);
+        m_ = {};   // the table holds all the datapath needs
     }
     void results(int d, const int32_t* xs, int count, int64_t* results, std::vector<int64_t>&) const override {
         const int W = g_.group_bitcols();
-        for (int col = 0; col < W; ++col) results[col] = pattern_dot(keys_[size_t(d) * W + col], xs, count, g_.cell_bits);
+        const PatternKey* keys = keys_.empty() ? domain_keys(d) : &keys_[size_t(d) * W];
+        for (int col = 0; col < W; ++col) results[col] = pattern_dot(keys[col], xs, count, g_.cell_bits);
     }
 
 private:
+    const PatternKey* domain_keys(int d) const {
+        thread_local std::vector<PatternKey> keys;   // the datapath's threads call results() at once
+        keys.resize(size_t(g_.group_bitcols()));
+        keyer_.keys(m_, d, keys.data());
+        return keys.data();
+    }
     const LayerGeometry& g_;
+    QuantizedMatrix m_;   // kept only without the table
+    DomainKeyer keyer_;
     std::vector<PatternKey> keys_;
 };
 
