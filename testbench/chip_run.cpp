@@ -21,10 +21,11 @@ hw::UnitCounters collect(const hw::Accelerator& a, double& stall_ns, uint64_t& e
             c.ou_activations += cu->ou_activations;
             c.adc_conversions += cu->adc_conversions;
             c.block_writes += cu->block_writes;
-            for (int b = 0; b < int(hw::Buffer::Count); ++b) {
-                c.reads[b] += cu->buffers[b]->reads;
-                c.writes[b] += cu->buffers[b]->writes;
-            }
+            for (int b = 0; b < int(hw::Buffer::Count); ++b)
+                if (const auto& buffer = cu->buffers[b]) {
+                    c.reads[b] += buffer->reads;
+                    c.writes[b] += buffer->writes;
+                }
             stall_ns += cu->stall_ns;
             if (cu->engine) events += cu->engine->events();
         }
@@ -41,13 +42,13 @@ void check_outputs(const models::Graph& g, const std::string& datapath, const Ch
 
 ChipResult simulate_chip(const HwConfig& config, int pes, job::Program& program, const TraceOptions& trace,
                          std::function<void(size_t done, size_t ops)> progress,
-                         const std::function<void(int built, int pes)>& building) {
+                         const std::function<void(int built, int pes)>& building, hw::BufferSet buffers) {
     const job::Layout layout = job::lay_out(program);
     if (layout.end > (uint64_t(1) << 32)) throw Error("the job does not fit the platform's 4 GiB memory", ExitCode::Failure);
     // Never destroyed: SystemC elaborates once per process, so the platform is not reused, and tearing a chip down
     // costs O(n^2) in SystemC's module registry, which searches from the oldest module for each one removed (a
     // minute of an AlexNet dense run's two on its 26736 CUs). The process ends soon after the run.
-    platform::Platform& p = *new platform::Platform(config, pes, layout.end, building);
+    platform::Platform& p = *new platform::Platform(config, pes, layout.end, building, buffers);
     if (progress) p.accelerator.controller.on_op = [&progress](uint32_t done, uint32_t ops) { progress(done, ops); };
     p.accelerator.controller.focus_first = trace.first_layer;
     p.accelerator.controller.focus_last = trace.last_layer;

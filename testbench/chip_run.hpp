@@ -42,12 +42,14 @@ struct TraceOptions {
 
 // Loads the program into the platform's memory, rings the doorbell, waits for the interrupt, reads the records
 // and (functional programs) every tensor back. The host's copies of the layer images are released once they are in
-// the platform's memory (program.images is empty after): a dense VGG16 has 0.7 GB of them.
+// the platform's memory (program.images is empty after): a dense VGG16 has 0.7 GB of them. `buffers`: each CU's
+// eDRAM buffers (hw::buffers_used of the program's scheme: fewer modules on a large chip).
 // `progress` (optional) hears after every op how many of the job's ops are done; `building` (optional), while the
 // chip is built, after each PE how many are.
 ChipResult simulate_chip(const HwConfig& config, int pes, job::Program& program, const TraceOptions& trace = {},
                          std::function<void(size_t done, size_t ops)> progress = {},
-                         const std::function<void(int built, int pes)>& building = {});
+                         const std::function<void(int built, int pes)>& building = {},
+                         hw::BufferSet buffers = hw::kAllBuffers);
 
 // Compares every node's output the accelerator wrote with the reference engine's; the first difference is an
 // Error naming the node, the position and both values. `datapath` names the scheme in the message.

@@ -523,7 +523,8 @@ void run(const RunOptions& o) {
         [&](int built, int all) {
             progress.show("building the chip's PEs", size_t(built), size_t(all));
             if (built == all) clock.lap("building the chip");
-        });
+        },
+        hw::buffers_used(rule, config));
     clock.lap("simulation");
     try {
         testbench::check_outputs(g, to_string(scheme), sim, reference);

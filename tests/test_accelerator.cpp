@@ -616,6 +616,45 @@ TEST_CASE("job: a CU tells its arrays and buffers what it did over its own socke
     CHECK(std::string(c.buffers[int(hw::Buffer::Pattern)]->name()) == "accelerator.pe_0.cu_0.pattern_buffer");
 }
 
+TEST_CASE("job: a chip built for one scheme gives its CUs that scheme's buffers alone and refuses another's work", "[sim][job]") {
+    const HwConfig config;
+    using hw::Buffer;
+    const hw::BufferSet dense = hw::buffers_used(scheme_def(Scheme::Dense).timing(), config);
+    CHECK(dense == ((1u << int(Buffer::Input)) | (1u << int(Buffer::Result))));
+    CHECK(hw::has(hw::buffers_used(scheme_def(Scheme::ReShare).timing(), config), Buffer::Pattern));
+    CHECK(hw::has(hw::buffers_used(scheme_def(Scheme::Orc).timing(), config), Buffer::Index));
+    CHECK(hw::has(hw::buffers_used(scheme_def(Scheme::Cr2).timing(), config), Buffer::InputPatterns));
+    // Every scheme's timing counts accesses only to the buffers it is said to use.
+    const QuantizedMatrix m = random_layer(40, 24, 1, 71);
+    for (Scheme s : all_schemes()) {
+        if (!runs_with(s, config)) continue;
+        INFO(to_string(s));
+        const CompressedLayer l = compress(m, config, s);
+        const hw::BufferSet used = hw::buffers_used(scheme_def(s).layer_timing(l), config);
+        const hw::CuPipeline cu(config, l);
+        for (const hw::WorkUnit& u : hw::work_units(l, config))
+            for (int b = 0; b < int(Buffer::Count); ++b) {
+                const hw::UnitCounters c = cu.run(u).counters;
+                if (c.reads[b] || c.writes[b]) CHECK(hw::has(used, Buffer(b)));
+            }
+    }
+    Platform p(config, 1, 1 << 22, {}, dense);
+    const hw::ComputeUnit& c = *p.accelerator.pes[0]->cus[0];
+    CHECK(c.buffers[int(Buffer::Pattern)] == nullptr);
+    CHECK(std::string(c.buffers[int(Buffer::Result)]->name()) == "accelerator.pe_0.cu_0.result_buffer");
+    uint32_t status = 0, error = 0;
+    simulate(p, [&](Driver& d) {
+        ring(d, load_job(d, {job_layer(compress(m, config, Scheme::Dense), 2), job_layer(compress(m, config, Scheme::ReShare), 2)}),
+             0x2000, 2);
+        d.wait_for_irq();
+        status = d.read32(R + 0x010);
+        error = d.read32(R + 0x034);
+    });
+    CHECK(c.buffers[int(Buffer::Result)]->writes > 0);   // the dense layer ran
+    CHECK(status == (hw::reg::kStatusDone | hw::reg::kStatusError));   // the reshare layer needs a pattern buffer
+    CHECK(error == uint32_t(hw::JobError::BadImage));
+}
+
 namespace {
 
 // The tiny network with every op, through the accelerator with `scheme`: every node's output must equal the

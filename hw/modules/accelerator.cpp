@@ -19,7 +19,7 @@ uint32_t capabilities_of(const HwConfig& c) {
 }  // namespace
 
 Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, int n_pes,
-                         const std::function<void(int, int)>& built)
+                         const std::function<void(int, int)>& built, BufferSet buffers)
     : sc_core::sc_module(name), regs("regs"), dma("dma"), irq("irq"), rst("rst"),
       controller("controller", config, n_pes, config.pe_cus),
       global_buffer("global_buffer", config.global_buffer_width_bytes, config.buffer_access_ns),
@@ -41,7 +41,7 @@ Accelerator::Accelerator(sc_core::sc_module_name name, const HwConfig& config, i
     controller.to_activation.bind(activation_unit.socket);
     controller.to_pooling.bind(pooling_unit.socket);
     for (int p = 0; p < n_pes; ++p) {
-        pes.push_back(std::make_unique<ProcessingEngine>(("pe_" + std::to_string(p)).c_str(), config));
+        pes.push_back(std::make_unique<ProcessingEngine>(("pe_" + std::to_string(p)).c_str(), config, buffers));
         controller.to_pe.bind(pes.back()->socket);
         if (built) built(p + 1, n_pes);
     }

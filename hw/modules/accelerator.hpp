@@ -40,9 +40,10 @@ public:
     sc_core::sc_port<sc_core::sc_signal_in_if<bool>, 1, sc_core::SC_ZERO_OR_MORE_BOUND> rst;
 
     // `pes` PEs of config.pe_cus CUs each; `built` (optional) hears after each PE is built how many are (a chip of
-    // thousands of CUs takes seconds to build, and a tool shows progress).
+    // thousands of CUs takes seconds to build, and a tool shows progress). `buffers`: each CU's eDRAM buffers - all
+    // by default, or those one scheme uses (buffers_used), for a chip that runs that scheme alone.
     Accelerator(sc_core::sc_module_name name, const HwConfig& config, int pes,
-                const std::function<void(int built, int pes)>& built = {});
+                const std::function<void(int built, int pes)>& built = {}, BufferSet buffers = kAllBuffers);
     ~Accelerator() override { destroy_newest_first(pes); }
 
     GlobalController controller;

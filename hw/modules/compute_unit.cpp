@@ -25,7 +25,8 @@ void CuPart::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
     gp.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-ComputeUnit::ComputeUnit(sc_core::sc_module_name name, int n_arrays, int ous_per_array, const HwConfig* detailed)
+ComputeUnit::ComputeUnit(sc_core::sc_module_name name, int n_arrays, int ous_per_array, const HwConfig* detailed,
+                         BufferSet buffer_set)
     : sc_core::sc_module(name), socket("socket"), to_arrays("to_arrays"), to_buffers("to_buffers"),
       ous_per_array_(ous_per_array) {
     if (detailed) engine = std::make_unique<DetailedEngine>("engine", *detailed);
@@ -34,9 +35,11 @@ ComputeUnit::ComputeUnit(sc_core::sc_module_name name, int n_arrays, int ous_per
         arrays.push_back(std::make_unique<ReramArray>(("array_" + std::to_string(a)).c_str()));
         to_arrays.bind(arrays.back()->socket);
     }
+    int bound = 0;
     for (int b = 0; b < int(Buffer::Count); ++b) {
-        buffers.push_back(std::make_unique<EdramBuffer>(to_string(Buffer(b))));
-        to_buffers.bind(buffers.back()->socket);
+        buffer_socket_[b] = has(buffer_set, Buffer(b)) ? bound++ : -1;
+        buffers.push_back(has(buffer_set, Buffer(b)) ? std::make_unique<EdramBuffer>(to_string(Buffer(b))) : nullptr);
+        if (buffers.back()) to_buffers.bind(buffers.back()->socket);
     }
 }
 
@@ -51,6 +54,13 @@ void ComputeUnit::tell(tlm_utils::multi_passthrough_initiator_socket<ComputeUnit
 }
 
 // The transaction's events, told to the arrays (OUs dealt round-robin over the arrays in use) and buffers.
+bool ComputeUnit::lacks_buffer(const UnitTiming& t, const InputReuse& reuse) const {
+    for (int b = 0; b < int(Buffer::Count); ++b)
+        if (buffer_socket_[b] < 0 && (t.counters.reads[b] || t.counters.writes[b] || (b == int(Buffer::InputPatterns) && reuse.reads)))
+            return true;
+    return false;
+}
+
 void ComputeUnit::account(const WorkUnit& unit, const UnitTiming& t, uint64_t vectors, const InputReuse& reuse) {
     ou_activations += t.counters.ou_activations * vectors - reuse.saved;
     adc_conversions += (t.counters.adc_conversions / std::max<uint64_t>(1, t.counters.ou_activations)) *
@@ -68,7 +78,7 @@ void ComputeUnit::account(const WorkUnit& unit, const UnitTiming& t, uint64_t ve
         AccessExtension e;
         e.reads = t.counters.reads[b] * vectors + (b == int(Buffer::InputPatterns) ? reuse.reads : 0);
         e.writes = t.counters.writes[b] * vectors;
-        if (e.reads || e.writes) tell(to_buffers, b, e);
+        if (e.reads || e.writes) tell(to_buffers, buffer_socket_[b], e);
     }
     busy_ns += t.total_ns * double(vectors);
     stall_ns += t.stall_ns * double(vectors);
@@ -94,6 +104,10 @@ void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
     if (work->reuse.reads) {   // the hits' entries are read beside the activations, one buffer access each
         t.mvm_ns = std::max(t.mvm_ns, double(work->reuse.reads) / double(work->vectors) * work->pipeline->access_ns());
         t.total_ns = std::max(t.mvm_ns, t.sharing_ns);
+    }
+    if (lacks_buffer(t, work->reuse)) {   // work of a scheme whose buffers this CU was not built with
+        gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+        return;
     }
     if (engine && work->detailed) {
         // Detailed: live through every vector's events; the elapsed kernel time is the latency.

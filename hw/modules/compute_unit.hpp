@@ -44,8 +44,10 @@ public:
     tlm_utils::passthrough_target_socket<ComputeUnit> socket;   // b_transport only (see CuPart)
     tlm_utils::multi_passthrough_initiator_socket<ComputeUnit> to_arrays, to_buffers;
 
-    // `detailed`: also build the event-driven engine and time every transaction with it.
-    ComputeUnit(sc_core::sc_module_name name, int arrays, int ous_per_array, const HwConfig* detailed = nullptr);
+    // `detailed`: also build the event-driven engine and time every transaction with it. `buffers`: the eDRAM buffers
+    // it has (buffers_used of the scheme it is built for); a transaction that would use another is refused.
+    ComputeUnit(sc_core::sc_module_name name, int arrays, int ous_per_array, const HwConfig* detailed = nullptr,
+                BufferSet buffers = kAllBuffers);
     ~ComputeUnit() override {   // newest first: buffers, then arrays, then the engine (hw/modules/owned_modules.hpp)
         destroy_newest_first(buffers);
         destroy_newest_first(arrays);
@@ -53,7 +55,7 @@ public:
     }
 
     std::vector<std::unique_ptr<ReramArray>> arrays;
-    std::vector<std::unique_ptr<EdramBuffer>> buffers;   // indexed by hw::Buffer
+    std::vector<std::unique_ptr<EdramBuffer>> buffers;   // indexed by hw::Buffer; null where the CU has none
     std::unique_ptr<DetailedEngine> engine;              // detailed mode only
     uint64_t ou_activations = 0, adc_conversions = 0, block_writes = 0;
     double busy_ns = 0, stall_ns = 0;
@@ -61,8 +63,10 @@ public:
 private:
     void b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& delay);
     void account(const WorkUnit& unit, const UnitTiming& t, uint64_t vectors, const InputReuse& reuse);
+    bool lacks_buffer(const UnitTiming& t, const InputReuse& reuse) const;   // t uses a buffer this CU was built without
     void tell(tlm_utils::multi_passthrough_initiator_socket<ComputeUnit>& to, int index, const AccessExtension& what);
     int ous_per_array_;
+    int buffer_socket_[int(Buffer::Count)];   // to_buffers' index of each buffer, -1 where there is none
 };
 
 }  // namespace reshare::hw

@@ -5,13 +5,13 @@
 
 namespace reshare::hw {
 
-ProcessingEngine::ProcessingEngine(sc_core::sc_module_name name, const HwConfig& config)
+ProcessingEngine::ProcessingEngine(sc_core::sc_module_name name, const HwConfig& config, BufferSet buffers)
     : sc_core::sc_module(name), socket("socket"), to_cu("to_cu") {
     socket.register_b_transport(this, &ProcessingEngine::b_transport);
     const HwConfig* detailed = config.sim_mode == SimMode::Detailed ? &config : nullptr;
     for (int c = 0; c < config.pe_cus; ++c) {
         cus.push_back(std::make_unique<ComputeUnit>(("cu_" + std::to_string(c)).c_str(), config.cu_arrays,
-                                                    config.ous_per_crossbar(), detailed));
+                                                    config.ous_per_crossbar(), detailed, buffers));
         to_cu.bind(cus.back()->socket);
     }
 }

@@ -15,7 +15,8 @@ public:
     tlm_utils::multi_passthrough_initiator_socket<ProcessingEngine> to_cu;
     std::vector<std::unique_ptr<ComputeUnit>> cus;
 
-    ProcessingEngine(sc_core::sc_module_name name, const HwConfig& config);
+    // CUs with the eDRAM buffers `buffers` (ComputeUnit).
+    ProcessingEngine(sc_core::sc_module_name name, const HwConfig& config, BufferSet buffers = kAllBuffers);
     ~ProcessingEngine() override { destroy_newest_first(cus); }
 
 private:

@@ -57,6 +57,27 @@ WorkUnit merge_units(const std::vector<WorkUnit>& units, size_t begin, size_t en
     return m;
 }
 
+BufferSet buffers_used(const TimingRule& rule, const HwConfig& config) {
+    auto set = [](std::initializer_list<Buffer> bs) {
+        BufferSet s = 0;
+        for (Buffer b : bs) s |= BufferSet(1) << int(b);
+        return s;
+    };
+    BufferSet s = set({Buffer::Input, Buffer::Result});
+    switch (rule.engine) {
+        case SharingEngine::Direct:
+            if (rule.row_index_reads || rule.adder_targets) s |= set({Buffer::Index});
+            break;
+        case SharingEngine::OutputBuffer:
+            s |= set({Buffer::Output});
+            if (config.rws_index_memory != IndexMemory::Reram) s |= set({Buffer::Task, Buffer::Index});
+            break;
+        case SharingEngine::BlockTasks: s |= set({Buffer::Pattern, Buffer::Task}); break;
+    }
+    if (rule.input_reuse) s |= set({Buffer::InputPatterns});
+    return s;
+}
+
 const char* to_string(Buffer b) {
     switch (b) {
         case Buffer::Input: return "input_buffer";

@@ -87,6 +87,10 @@ WorkUnit merge_units(const std::vector<WorkUnit>& units, size_t begin, size_t en
 
 enum class Buffer { Input, Index, Output, Pattern, Task, Result, InputPatterns, Count };
 const char* to_string(Buffer b);
+// A set of a CU's buffers: bit b is Buffer b.
+using BufferSet = uint32_t;
+constexpr BufferSet kAllBuffers = (BufferSet(1) << int(Buffer::Count)) - 1;
+constexpr bool has(BufferSet s, Buffer b) { return (s >> int(b)) & 1; }
 
 struct UnitCounters {
     uint64_t ou_activations = 0;
@@ -113,6 +117,12 @@ struct UnitTiming {
     std::vector<Interval> stalls;   // when the MVM waits (rws): they sum to stall_ns
     UnitCounters counters;
 };
+
+// The buffers a CU under `rule` uses - the only ones CuPipeline::run counts accesses to: the input and result
+// buffers always; the index buffer for ORC's row indices and ReRAM-Sharing's targets; RWS's output buffer, and its
+// task and index buffers unless its index table is in ReRAM; ReShare's pattern and task buffers; CR2's input-pattern
+// buffer. A chip built for one scheme gives its CUs these alone (a dense CU has no pattern buffer).
+BufferSet buffers_used(const TimingRule& rule, const HwConfig& config);
 
 class CuPipeline {
 public:

@@ -21,8 +21,9 @@ struct Platform {
     sc_core::sc_signal<bool> irq{"irq_line"};
 
     // The global quantum belongs to the platform, not to the accelerator: a virtual platform sets its own.
-    Platform(const HwConfig& config, int pes, size_t memory_bytes, const std::function<void(int, int)>& built = {})
-        : memory("memory", memory_bytes), accelerator("accelerator", config, pes, built) {
+    Platform(const HwConfig& config, int pes, size_t memory_bytes, const std::function<void(int, int)>& built = {},
+             hw::BufferSet buffers = hw::kAllBuffers)
+        : memory("memory", memory_bytes), accelerator("accelerator", config, pes, built, buffers) {
         tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(config.quantum_ns, sc_core::SC_NS));
         driver.socket.bind(router.in);
         accelerator.dma.bind(router.in);
