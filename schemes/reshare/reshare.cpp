@@ -1,4 +1,5 @@
 #include "reshare/schemes/reshare/reshare.hpp"
+#include "reshare/common/parallel.hpp"
 
 #include "reshare/hw/timing/cu_pipeline.hpp"
 #include "reshare/schemes/common/tables.hpp"
@@ -140,11 +141,9 @@ void ReShareScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::Work
     add_pattern_work(tb, g, units);
     const std::vector<uint64_t> tstart = offsets(tb.domain_tasks);
     const int B = g.block_results;
-    for (int d = 0; d < g.domains(); ++d) {
-        hw::WorkUnit& u = units[size_t(d)];
-        const size_t tasks = size_t(tstart[d + 1] - tstart[d]);
-        u.task_ready_ou.reserve(tasks), u.task_reads.reserve(tasks), u.task_lines.reserve(tasks);
-        for (uint64_t t = tstart[d]; t < tstart[d + 1]; ++t) {
+    auto add_tasks = [&](hw::WorkUnit& u, uint64_t t0, uint64_t t1) {
+        u.task_ready_ou.reserve(t1 - t0), u.task_reads.reserve(t1 - t0), u.task_lines.reserve(t1 - t0);
+        for (uint64_t t = t0; t < t1; ++t) {
             // Distinct pattern-buffer addresses (+1) of the block and the lines they lie in; B <= 32 (validate).
             uint16_t distinct[32], lines[32];
             int n_distinct = 0, n_lines = 0;
@@ -160,7 +159,13 @@ void ReShareScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::Work
             u.task_reads.push_back(uint16_t(n_distinct));
             u.task_lines.push_back(uint16_t(n_lines));
         }
-    }
+    };
+    // Domains are independent (VGG16 has 30 M tasks): over every core, while the controller, which builds a layer's
+    // units in the simulation thread, waits.
+    parallel_chunks<char>(g.domains(), default_threads(), [&](int d0, int d1) {
+        for (int d = d0; d < d1; ++d) add_tasks(units[size_t(d)], tstart[d], tstart[d + 1]);
+        return char(0);
+    });
 }
 
 std::unique_ptr<UnitDatapath> ReShareScheme::datapath(const CompressedLayer& l) const {
