@@ -27,6 +27,11 @@ struct Tensor {
 // Every node's output (index = node index; node 0 is the input). Throws Error for a model without a graph
 // or an input of the wrong size.
 std::vector<Tensor> run_float(const models::Model& model, const std::vector<float>& input);
+// The same, handing each weight layer's float weights (Model::matrix) to `weights` once the layer has used them:
+// a caller that also quantizes them (QuantizedModel) makes them once, not twice (a synthetic VGG16's are 138 M
+// generated samples, 0.55 GB).
+using FloatWeightsFn = std::function<void(size_t layer, const std::vector<float>& weights)>;
+std::vector<Tensor> run_float(const models::Model& model, const std::vector<float>& input, const FloatWeightsFn& weights);
 
 // One scale per node: max|float output| / 127 (1 for an all-zero output); node 0 is the input tensor.
 struct Calibration {
@@ -70,6 +75,11 @@ void integer_mvm(const QuantizedMatrix& w, const std::vector<int32_t>& vectors, 
 class QuantizedModel {
 public:
     QuantizedModel(const models::Model& model, const HwConfig& config);
+    // From layers already quantized (quantize_layer; an empty one is quantized here from Model::matrix).
+    QuantizedModel(const models::Model& model, const HwConfig& config, std::vector<QuantizedMatrix> weights);
+    // Layer `layer`'s float weights quantized as the offline pass quantizes them.
+    static QuantizedMatrix quantize_layer(const models::Model& model, size_t layer, const std::vector<float>& weights,
+                                          const HwConfig& config);
     const models::Model& model() const { return *model_; }
     const QuantizedMatrix& weights(size_t layer) const { return weights_.at(layer); }
     // Per output channel: y = acc_real * mul[c] + add[c] (bias, scale layer and batch norm composed).

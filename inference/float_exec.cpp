@@ -56,7 +56,8 @@ using detail::shape_of;
 
 class FloatExec {
 public:
-    FloatExec(const models::Model& m, const std::vector<float>& input) : m_(m), input_(input) {}
+    FloatExec(const models::Model& m, const std::vector<float>& input, const FloatWeightsFn& weights)
+        : m_(m), input_(input), weights_(weights) {}
 
     Tensor input(const models::Node& n) const {
         if (input_.size() != size_t(n.out.elements()))
@@ -70,7 +71,9 @@ public:
         const int n_vectors = n.kind == models::OpKind::Dense ? 1 : n.out.h * n.out.w;
         const auto x = detail::layer_vectors<float, float>(in.data.data(), shape_of(in), n);
         Tensor out{n.out.h, n.out.w, n.out.c, {}};
-        detail::float_matmul(x, n_vectors, m_.matrix(layer, threads_), l.rows, l.cols, l.groups, out.data, threads_);
+        const std::vector<float> w = m_.matrix(layer, threads_);
+        detail::float_matmul(x, n_vectors, w, l.rows, l.cols, l.groups, out.data, threads_);
+        if (weights_) weights_(layer, w);
         const detail::Affine a = detail::layer_affine(m_, n);
         for (size_t i = 0; i < out.data.size(); ++i) {
             const size_t c = i % size_t(n.cout);
@@ -134,15 +137,18 @@ private:
 
     const models::Model& m_;
     const std::vector<float>& input_;
+    const FloatWeightsFn& weights_;
     int threads_ = default_threads();
 };
 
 }  // namespace
 
-std::vector<Tensor> run_float(const models::Model& model, const std::vector<float>& input) {
-    FloatExec exec(model, input);
+std::vector<Tensor> run_float(const models::Model& model, const std::vector<float>& input, const FloatWeightsFn& weights) {
+    FloatExec exec(model, input, weights);
     return detail::walk<Tensor>(detail::graph_of(model), exec);
 }
+
+std::vector<Tensor> run_float(const models::Model& model, const std::vector<float>& input) { return run_float(model, input, {}); }
 
 Calibration calibrate(const std::vector<Tensor>& float_outputs) {
     Calibration c;

@@ -139,14 +139,24 @@ std::vector<int8_t> activation_table(const models::Node& n, double in_scale, dou
     return t;
 }
 
-QuantizedModel::QuantizedModel(const models::Model& model, const HwConfig& config) : model_(&model) {
+QuantizedMatrix QuantizedModel::quantize_layer(const models::Model& model, size_t layer, const std::vector<float>& weights,
+                                               const HwConfig& config) {
+    const models::WeightLayer& l = model.layers.at(layer);
+    return quantize(l.name, l.rows, l.cols, l.groups, weights, config.quant, config.weight_bits, default_threads());
+}
+
+QuantizedModel::QuantizedModel(const models::Model& model, const HwConfig& config)
+    : QuantizedModel(model, config, std::vector<QuantizedMatrix>(model.layers.size())) {}
+
+QuantizedModel::QuantizedModel(const models::Model& model, const HwConfig& config, std::vector<QuantizedMatrix> weights)
+    : model_(&model), weights_(std::move(weights)) {
     check_config(config);
+    if (weights_.size() != model.layers.size())
+        throw Error("model " + model.name + ": " + std::to_string(weights_.size()) + " quantized layers for " +
+                    std::to_string(model.layers.size()) + " weight layers", ExitCode::Failure);
     const std::vector<const models::Node*> nodes = models::weight_layers(detail::graph_of(model));
-    const int threads = default_threads();
     for (size_t i = 0; i < model.layers.size(); ++i) {
-        const models::WeightLayer& l = model.layers[i];
-        weights_.push_back(quantize(l.name, l.rows, l.cols, l.groups, model.matrix(i, threads), config.quant,
-                                    config.weight_bits, threads));
+        if (weights_[i].q.empty()) weights_[i] = quantize_layer(model, i, model.matrix(i, default_threads()), config);
         detail::Affine a = detail::layer_affine(model, *nodes[i]);
         mul_.push_back(std::move(a.mul));
         add_.push_back(std::move(a.add));

@@ -389,9 +389,13 @@ std::unique_ptr<SharedReference> prepare_reference(const ModelOptions& m, const 
     const models::Graph& g = *r->model.graph;
     r->image = image.empty() ? inference::synthetic_image(g.nodes[0].out.h, g.nodes[0].out.w, m.seed) : inference::load_image(image);
     r->input = inference::network_input(r->image, g);
-    r->float_outputs = inference::run_float(r->model, r->input);
+    // Each layer's float weights, made once for the float run, are quantized as it goes.
+    std::vector<QuantizedMatrix> quantized(r->model.layers.size());
+    r->float_outputs = inference::run_float(r->model, r->input, [&](size_t layer, const std::vector<float>& w) {
+        quantized[layer] = inference::QuantizedModel::quantize_layer(r->model, layer, w, config);
+    });
     r->calibration = inference::calibrate(r->float_outputs);
-    r->quantized = std::make_unique<inference::QuantizedModel>(r->model, config);
+    r->quantized = std::make_unique<inference::QuantizedModel>(r->model, config, std::move(quantized));
     return r;
 }
 
