@@ -15,6 +15,15 @@
 
 namespace reshare {
 
+// Calls f with a zero of the unsigned type `width` bytes wide (1, 2 or 4): a loop that copies elements of that type
+// then has a constant size, which compiles to one load or store (a memcpy of a variable size is a call each).
+template <class F>
+void with_width(uint32_t width, F f) {
+    if (width == 1) f(uint8_t(0));
+    else if (width == 2) f(uint16_t(0));
+    else f(uint32_t(0));
+}
+
 class ImageWriter {
 public:
     void section(const char tag[4], uint32_t element_size, const void* data, uint64_t bytes);
@@ -80,10 +89,12 @@ void ImageWriter::narrow(const char tag[4], const std::vector<T>& v) {
     const uint32_t width = top <= 0xff ? 1 : top <= 0xffff ? 2 : 4;
     if (width == sizeof(T)) return array(tag, v);
     std::vector<char> packed(v.size() * width);
-    for (size_t i = 0; i < v.size(); ++i) {
-        const uint32_t x = uint32_t(v[i]);
-        std::memcpy(&packed[i * width], &x, width);   // little-endian: the low bytes come first
-    }
+    with_width(width, [&](auto narrow) {
+        for (size_t i = 0; i < v.size(); ++i) {
+            narrow = decltype(narrow)(v[i]);
+            std::memcpy(&packed[i * sizeof(narrow)], &narrow, sizeof(narrow));   // little-endian: the low bytes first
+        }
+    });
     section(tag, width, packed.data(), packed.size());
 }
 
@@ -103,16 +114,12 @@ std::vector<T> ImageReader::narrow(const char* tag) const {
     fail_if((w != 1 && w != 2 && w != 4) || w > sizeof(T) || s.bytes % w, std::string("section ") + tag + " has the wrong element size");
     if (w == sizeof(T)) return array<T>(tag);
     std::vector<T> v(s.bytes / w);
-    // A fixed width per loop: memcpy of a constant size compiles to one load, of a variable size to a call each.
-    auto widen = [&](auto narrow) {
+    with_width(w, [&](auto narrow) {
         for (size_t i = 0; i < v.size(); ++i) {
             std::memcpy(&narrow, &bytes_[s.at + i * sizeof(narrow)], sizeof(narrow));
             v[i] = T(narrow);
         }
-    };
-    if (w == 1) widen(uint8_t(0));
-    else if (w == 2) widen(uint16_t(0));
-    else widen(uint32_t(0));
+    });
     return v;
 }
 
