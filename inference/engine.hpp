@@ -112,6 +112,8 @@ std::vector<NodeRequant> requant_program(const QuantizedModel& model, const Cali
 
 IntResult run_int(const QuantizedModel& model, const Calibration& calibration, const std::vector<float>& input,
                   const MvmFn& mvm = {});
+// The int8 network input (node 0 of run_int's result): `input` at the calibrated input scale.
+QTensor quantize_input(const models::Graph& g, const Calibration& calibration, const std::vector<float>& input);
 // Quantizes the weights (once for this run) and runs; use QuantizedModel directly for repeated runs.
 IntResult run_int(const models::Model& model, const HwConfig& config, const Calibration& calibration,
                   const std::vector<float>& input, const MvmFn& mvm = {});

@@ -19,6 +19,12 @@ QTensor quantized(const models::Shape& s, double scale) {
     return {s.h, s.w, s.c, scale, std::vector<int8_t>(size_t(s.elements()))};
 }
 
+QTensor quantized_input(const models::Node& n, const Calibration& cal, const std::vector<float>& input) {
+    QTensor t = quantized(n.out, cal.scale[0]);
+    for (size_t i = 0; i < input.size() && i < t.q.size(); ++i) t.q[i] = saturate(input[i] / t.scale);
+    return t;
+}
+
 void check_config(const HwConfig& c) {
     if (c.weight_bits < 2 || c.weight_bits > 8)
         throw Error("inference: weight_bits " + std::to_string(c.weight_bits) + " does not fit int8 weights");
@@ -45,9 +51,7 @@ public:
         if (input_.size() != size_t(n.out.elements()))
             throw Error("model " + qm_.model().name + ": input has " + std::to_string(input_.size()) +
                         " values, expected " + std::to_string(n.out.elements()));
-        QTensor t = quantized(n.out, cal_.scale[0]);
-        for (size_t i = 0; i < input_.size(); ++i) t.q[i] = saturate(input_[i] / t.scale);
-        return t;
+        return quantized_input(n, cal_, input_);
     }
 
     // Integer products of the layer's im2col vectors, then one requantization per output channel.
@@ -161,6 +165,12 @@ QuantizedModel::QuantizedModel(const models::Model& model, const HwConfig& confi
         mul_.push_back(std::move(a.mul));
         add_.push_back(std::move(a.add));
     }
+}
+
+QTensor quantize_input(const models::Graph& g, const Calibration& calibration, const std::vector<float>& input) {
+    if (g.nodes.empty() || calibration.scale.empty() || input.size() != size_t(g.nodes[0].out.elements()))
+        throw Error("quantize_input: the input or calibration does not fit the graph", ExitCode::Failure);
+    return quantized_input(g.nodes[0], calibration, input);
 }
 
 std::vector<double> tensor_scales(const models::Graph& g, const Calibration& calibration) {

@@ -28,7 +28,7 @@
 #include <iostream>
 #include <regex>
 #include <sstream>
-#include <thread>
+#include <future>
 
 namespace reshare::cli {
 namespace fs = std::filesystem;
@@ -465,19 +465,10 @@ void run(const RunOptions& o) {
     for (const CompressedLayer& l : layers)
         units.push_back(config.replication == Replication::Fill ? hw::work_units(l, config) : hw::unit_holdings(l, config));
     clock.lap("compression and mapping");
-    // The reference: the same int8 network with uncompressed integer products, of the scheme's effective weights when
-    // it changes them (the accelerator must match those bit for bit; what the change costs is measured below).
     const bool changes = changes_weights(scheme);
-    std::unique_ptr<inference::IntResult> computed;
-    if (changes || !prepared.unchanged)
-        computed = std::make_unique<inference::IntResult>(job::reference(quantized, calibration, input, layers, threads, [&](size_t i, size_t n) {
-            progress.show("reference " + model.layers[i].name, i, n);
-        }));
-    const inference::IntResult& reference = computed ? *computed : *prepared.unchanged;
-    clock.lap(computed ? "integer reference" : "integer reference (shared)");
 
     // The accelerator runs the whole network from the input tensor: every op's output comes back for the check.
-    job::Program program = job::compile_network(g, quantized, calibration, layers, reference.nodes[0].q);
+    job::Program program = job::compile_network(g, quantized, calibration, layers, inference::quantize_input(g, calibration, input).q);
     const TimingRule rule = scheme_def(scheme).layer_timing(layers.front());   // one rule: every layer has the same scheme and config
     std::vector<int> layer_cus;   // one copy of each layer, as the controller maps it
     for (size_t i = 0; i < units.size(); ++i) layer_cus.push_back(job::cus_used(config, rule, units, i, i + 1));
@@ -495,8 +486,22 @@ void run(const RunOptions& o) {
     std::vector<std::string> layer_names;
     for (size_t i = 0; i < layers.size(); ++i) metrics.push_back(measure(layers[i], config, units[i])), layer_names.push_back(layers[i].name);
     const size_t layer_count = layers.size();
-    // Freed on the other core while the chip is built: a ReShare VGG16's millions of table entries take a second.
-    std::thread([dead = std::move(layers)]() mutable { std::vector<CompressedLayer>().swap(dead); }).detach();
+    // The references run on the other core while the chip is built and simulated: nothing before the check needs
+    // them. The reference is the same int8 network with uncompressed integer products, of the scheme's effective
+    // weights when it changes them (the accelerator must match those bit for bit); such a scheme also needs the
+    // unchanged network, the yardstick of what the change costs. The task owns the compressed layers and frees
+    // them when the reference is done (a ReShare VGG16's millions of table entries take a second to free).
+    struct References {
+        std::unique_ptr<inference::IntResult> reference, unchanged;   // null: the shared one
+    };
+    std::future<References> references = std::async(std::launch::async, [&, owned = std::move(layers)]() mutable {
+        References r;
+        if (changes || !prepared.unchanged)
+            r.reference = std::make_unique<inference::IntResult>(job::reference(quantized, calibration, input, owned, threads, {}));
+        std::vector<CompressedLayer>().swap(owned);
+        if (changes && !prepared.unchanged) r.unchanged = std::make_unique<inference::IntResult>(unchanged_reference(prepared, threads));
+        return r;
+    });
     clock.lap("program and replication");
     // CUs the layers [from, to) take with their copies: the controller maps layers onto CUs in order, each from a
     // fresh CU, so the focus layers start after the CUs of the layers before them.
@@ -532,6 +537,11 @@ void run(const RunOptions& o) {
         },
         hw::buffers_used(rule, config));
     clock.lap("simulation");
+    const References refs = references.get();
+    const inference::IntResult& reference = refs.reference ? *refs.reference : *prepared.unchanged;
+    // The accuracy's yardstick, the unchanged int8 network: the reference itself for a scheme that keeps the weights.
+    const inference::IntResult& unchanged = !changes ? reference : refs.unchanged ? *refs.unchanged : *prepared.unchanged;
+    clock.lap(refs.reference ? "integer references (their wait after the simulation)" : "integer reference (shared)");
     try {
         testbench::check_outputs(g, to_string(scheme), sim, reference);
     } catch (const Error&) {
@@ -548,10 +558,6 @@ void run(const RunOptions& o) {
     report["input_preprocessing"]["network_size"] = {g.nodes[0].out.h, g.nodes[0].out.w};
     report["bit_exact"] = true;   // check_outputs would have thrown at the first differing output
     if (!reuse_json.is_null()) report["input_reuse"] = reuse_json;
-    // The accuracy's yardstick, the unchanged int8 network: the reference itself for a scheme that keeps the weights.
-    std::unique_ptr<inference::IntResult> own_unchanged;
-    if (changes && !prepared.unchanged) own_unchanged = std::make_unique<inference::IntResult>(unchanged_reference(prepared, threads));
-    const inference::IntResult& unchanged = !changes ? reference : own_unchanged ? *own_unchanged : *prepared.unchanged;
     report["accuracy"] = accuracy_json(model, config, scheme, reference, unchanged, float_outputs);
     report["pes"] = sim.pes;
     // holds_network: one copy of every layer fits (else layers reprogram crossbars during the run).
