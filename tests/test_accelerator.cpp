@@ -316,6 +316,29 @@ TEST_CASE("job: a damaged layer image ends the job with the error interrupt", "[
     CHECK(irq_status == hw::reg::kIrqError);
 }
 
+TEST_CASE("job: a damaged image of a later layer - decoded ahead on another core - ends the job at that layer", "[sim][job]") {
+    const HwConfig config;
+    const JobLayer good = job_layer(compress(random_layer(16, 8, 1, 3), config, Scheme::ReShare), 1);
+    JobLayer bad = job_layer(compress(random_layer(16, 8, 1, 4), config, Scheme::ReShare), 1);
+    bad.image[bad.image.size() / 2] ^= 0x40;
+    Platform p(config, 1, 1 << 20);
+    uint32_t status = 0, error = 0;
+    std::vector<hw::OpRecord> records(3);
+    simulate(p, [&](Driver& d) {
+        ring(d, load_job(d, {good, good, bad}), 0x2000, 3);
+        d.wait_for_irq();
+        status = d.read32(R + 0x010);
+        error = d.read32(R + 0x034);
+        d.access(tlm::TLM_READ_COMMAND, 0x2000, records.data(), unsigned(records.size() * sizeof(hw::OpRecord)));
+    });
+    CHECK(status == (hw::reg::kStatusDone | hw::reg::kStatusError));
+    CHECK(error == uint32_t(hw::JobError::BadImage));
+    CHECK(records[0].time_ns > 0);   // the good layers ran, the second from its image decoded ahead
+    CHECK(records[1].time_ns == records[0].time_ns);
+    CHECK(p.accelerator.controller.last_error.rfind("op 2: ", 0) == 0);
+    CHECK(p.accelerator.controller.images_decoded_ahead == 2);   // ops 1 and 2
+}
+
 TEST_CASE("job: detailed mode (an event per OU group and buffer access) gives the batched model's times", "[sim][job]") {
     HwConfig config;
     config.encoding = Encoding::Twos;          // fewer zero patterns: busier sharing

@@ -82,8 +82,10 @@ JobError GlobalController::run_job(const Job& job) {
     next_cu_ = 0;
     job_layer_ = 0;
     last_error.clear();
+    ahead_ = {};
     for (uint32_t i = 0; i < job.ops; ++i) {
         if (abort_) return fail(JobError::Aborted, "aborted before op " + std::to_string(i));
+        op_ = i;
         OpDescriptor d;
         if (!dma_transfer(tlm::TLM_READ_COMMAND, job.descriptors + uint64_t(i) * sizeof d, &d, sizeof d))
             return fail(JobError::DmaFailed, "reading op descriptor " + std::to_string(i));
@@ -173,20 +175,71 @@ std::vector<Share> place_copies(const std::vector<CuShare>& layout, uint32_t cop
 
 }  // namespace
 
+bool GlobalController::debug_read(uint64_t addr, void* data, size_t bytes) {
+    tlm::tlm_generic_payload gp;
+    gp.set_command(tlm::TLM_READ_COMMAND);
+    gp.set_address(addr);
+    gp.set_data_ptr(static_cast<unsigned char*>(data));
+    gp.set_data_length(unsigned(bytes));
+    gp.set_streaming_width(unsigned(bytes));
+    return dma->transport_dbg(gp) == bytes;
+}
+
+// Everything of a weight op that depends on its image alone: plain C++, so it can run on another thread.
+std::unique_ptr<GlobalController::Decoded> GlobalController::decode(std::vector<char> bytes, const OpDescriptor& d) const {
+    auto out = std::make_unique<Decoded>();
+    out->bytes = std::move(bytes);
+    auto failed = [&](JobError e, const std::string& why) {
+        out->error = e, out->why = why;
+        return std::move(out);
+    };
+    try {
+        out->layer = decode_layer_image(out->bytes, "at " + hex(d.image_addr));
+    } catch (const Error& e) {
+        return failed(JobError::BadImage, e.what());
+    }
+    if (const std::string why = check_layer_fits(d, out->layer.geo); !why.empty()) return failed(JobError::BadDescriptor, why);
+    if (const std::string why = check_image_hardware(out->layer.geo); !why.empty()) return failed(JobError::BadImage, why);
+    out->units = work_units(out->layer, config_);
+    if (d.src0 != 0) out->datapath = std::make_unique<FastDatapath>(out->layer, uint64_t(d.out_h) * d.out_w);
+    return out;
+}
+
+void GlobalController::decode_ahead(uint32_t op) {
+    ahead_ = {};
+    for (uint32_t k = op + 1; k < job_.ops; ++k) {
+        OpDescriptor d;
+        if (!debug_read(job_.descriptors + uint64_t(k) * sizeof d, &d, sizeof d)) return;
+        if (OpCode(d.op) != OpCode::WeightLayer) continue;
+        if (!check_descriptor(d).empty()) return;
+        std::vector<char> bytes(d.image_bytes);
+        if (!debug_read(d.image_addr, bytes.data(), bytes.size())) return;
+        ahead_.image_addr = d.image_addr;
+        ahead_.decoded = std::async(std::launch::async, [this, d, b = std::move(bytes)]() mutable { return decode(std::move(b), d); });
+        return;
+    }
+}
+
+std::unique_ptr<GlobalController::Decoded> GlobalController::take_ahead(const OpDescriptor& d, const std::vector<char>& bytes) {
+    if (!ahead_.decoded.valid() || ahead_.image_addr != d.image_addr) return nullptr;
+    std::unique_ptr<Decoded> got = ahead_.decoded.get();
+    if (got->bytes != bytes) return nullptr;
+    ++images_decoded_ahead;
+    return got;
+}
+
 JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     std::vector<char> bytes(d.image_bytes);
     if (!dma_transfer(tlm::TLM_READ_COMMAND, d.image_addr, bytes.data(), bytes.size()))
         return fail(JobError::DmaFailed, "reading the layer image");
-    CompressedLayer layer;
-    try {
-        layer = decode_layer_image(bytes, "at " + hex(d.image_addr));
-    } catch (const Error& e) {
-        return fail(JobError::BadImage, e.what());
-    }
-    if (const std::string why = check_layer_fits(d, layer.geo); !why.empty()) return fail(JobError::BadDescriptor, why);
-    if (const std::string why = check_image_hardware(layer.geo); !why.empty()) return fail(JobError::BadImage, why);
+    std::unique_ptr<Decoded> decoded = take_ahead(d, bytes);
+    decode_ahead(op_);   // the next weight op's, beside this one
+    if (!decoded) decoded = decode(std::move(bytes), d);
+    if (decoded->error != JobError::None) return fail(decoded->error, decoded->why);
+    std::vector<char>().swap(decoded->bytes);   // compared and decoded: not needed while the layer runs
+    const CompressedLayer& layer = decoded->layer;
     const int layer_index = job_layer_++;
-    const std::vector<WorkUnit> units = work_units(layer, config_);
+    const std::vector<WorkUnit>& units = decoded->units;
     const CuPipeline pipeline(config_, layer);
     const OpGeometry geo = geometry_of(d);
     const uint32_t vectors = d.out_h * d.out_w;
@@ -196,7 +249,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
     std::vector<int8_t> input, inputs;
     std::vector<int64_t> accumulators;
     std::vector<kernels::RequantEntry> params;
-    std::optional<FastDatapath> datapath;
+    FastDatapath* datapath = decoded->datapath.get();
     if (functional) {
         if (!fetch_tensor(d.src0, uint64_t(geo.in.elements()), input)) return fail(JobError::DmaFailed, "reading the input tensor");
         if (const JobError e = fetch_params(d, params); e != JobError::None) return e;
@@ -206,7 +259,6 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
             for (uint32_t ox = 0; ox < d.out_w; ++ox)
                 kernels::im2col(input.data(), geo.in, geo, int(oy), int(ox), inputs.data() + (size_t(oy) * d.out_w + ox) * width);
         accumulators.assign(size_t(vectors) * layer.geo.cols, 0);
-        datapath.emplace(layer, vectors);
     }
     const int total_cus = pes_ * cus_per_pe_;
     std::vector<double> busy(total_cus, 0.0), stall(total_cus, 0.0), mvm(total_cus, 0.0), sharing(total_cus, 0.0);
@@ -253,7 +305,7 @@ JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
         work.timing_cache = &timings[sh.merged];
         work.pipeline = &pipeline;
         work.vectors = n;
-        work.datapath = datapath ? &*datapath : nullptr;
+        work.datapath = datapath;
         work.inputs = functional ? inputs.data() + size_t(sh.v0) * in_width : nullptr;
         work.accumulators = functional ? accumulators.data() + size_t(sh.v0) * layer.geo.cols : nullptr;
         work.unit_begin = int(sh.begin);

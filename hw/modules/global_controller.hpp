@@ -12,6 +12,7 @@
 #include "reshare/hw/modules/periphery.hpp"
 #include "reshare/hw/modules/waveform.hpp"
 #include "reshare/offline/compressed_layer.hpp"
+#include "reshare/offline/functional.hpp"
 
 #include <systemc>
 #include <tlm>
@@ -20,6 +21,8 @@
 #include <tlm_utils/tlm_quantumkeeper.h>
 
 #include <functional>
+#include <future>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,6 +48,7 @@ public:
     std::function<void(uint32_t done, uint32_t ops)> on_op;      // optional: after each op (progress displays)
     bool busy() const { return busy_; }
     std::string last_error;
+    uint32_t images_decoded_ahead = 0;   // weight ops that took the image decoded ahead (decode_ahead)
     Waveform* waveform = nullptr;   // opt-in tracing
     // The weight layers in focus (counted from the job's first, 0-based): the waveform shows their activity, and
     // with sim.mode detailed their CUs run event by event (the others use the batched model, which gives the same
@@ -52,6 +56,28 @@ public:
     int focus_first = 0, focus_last = 1 << 30;
 
 private:
+    // A weight op's layer image decoded: the layer, its work units and (functional ops) its datapath, or why not.
+    struct Decoded {
+        std::vector<char> bytes;   // the image it was decoded from
+        JobError error = JobError::None;
+        std::string why;
+        CompressedLayer layer;
+        std::vector<WorkUnit> units;
+        std::unique_ptr<FastDatapath> datapath;   // refers to `layer`: a Decoded stays where it was made
+    };
+    std::unique_ptr<Decoded> decode(std::vector<char> bytes, const OpDescriptor& d) const;
+    // Host time, not simulated time: while op `op` runs, the next weight op's image is read by debug transport
+    // (untimed) and decoded on another core. That op still DMAs its image, timed as ever, and takes the decode only
+    // if the bytes are the same (a platform may rewrite memory between ops).
+    void decode_ahead(uint32_t op);
+    std::unique_ptr<Decoded> take_ahead(const OpDescriptor& d, const std::vector<char>& bytes);
+    bool debug_read(uint64_t addr, void* data, size_t bytes);
+    struct Ahead {
+        uint64_t image_addr = 0;
+        std::future<std::unique_ptr<Decoded>> decoded;
+    };
+    Ahead ahead_;
+    uint32_t op_ = 0;   // the op running
     void run();
     JobError run_job(const Job& job);
     JobError run_op(const OpDescriptor& d, OpRecord& record);
