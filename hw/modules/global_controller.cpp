@@ -175,13 +175,20 @@ std::vector<Share> place_copies(const std::vector<CuShare>& layout, uint32_t cop
 
 }  // namespace
 
-bool GlobalController::debug_read(uint64_t addr, void* data, size_t bytes) {
-    tlm::tlm_generic_payload gp;
-    gp.set_command(tlm::TLM_READ_COMMAND);
+namespace {
+// One burst of `bytes` at `addr`, for b_transport or the debug transport.
+void burst(tlm::tlm_generic_payload& gp, tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes) {
+    gp.set_command(cmd);
     gp.set_address(addr);
     gp.set_data_ptr(static_cast<unsigned char*>(data));
     gp.set_data_length(unsigned(bytes));
     gp.set_streaming_width(unsigned(bytes));
+}
+}  // namespace
+
+bool GlobalController::debug_read(uint64_t addr, void* data, size_t bytes) {
+    tlm::tlm_generic_payload gp;
+    burst(gp, tlm::TLM_READ_COMMAND, addr, data, bytes);
     return dma->transport_dbg(gp) == bytes;
 }
 
@@ -562,11 +569,7 @@ void GlobalController::trace_units(double layer_end_offset_ns, const UnitTimes& 
 
 bool GlobalController::dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes) {
     tlm::tlm_generic_payload gp;
-    gp.set_command(cmd);
-    gp.set_address(addr);
-    gp.set_data_ptr(static_cast<unsigned char*>(data));
-    gp.set_data_length(unsigned(bytes));
-    gp.set_streaming_width(unsigned(bytes));
+    burst(gp, cmd, addr, data, bytes);
     gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
     // One burst: setup plus bytes over the bus bandwidth, added to the target's own latency.
     sc_core::sc_time delay = qk_.get_local_time();
