@@ -309,9 +309,13 @@ pid_t spawn_self(const std::vector<std::string>& args, const std::string& stderr
         if (!stderr_file.empty())
             if (const int err = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644); err >= 0) dup2(err, STDERR_FILENO);
         if (how == Spawn::Fork && g_tool_entry) {
+            // _exit, not exit: the forked run ends without the parent's exit handlers and static destructors, and
+            // without LeakSanitizer's exit check, which would count the parent's live frames (not unwound) as leaks.
             const int status = g_tool_entry(int(argv.size() - 1), argv.data());
+            std::cout.flush();
+            std::cerr.flush();
             std::fflush(nullptr);
-            std::exit(status);
+            _exit(status);
         }
         execv("/proc/self/exe", argv.data());
         _exit(127);
