@@ -628,9 +628,19 @@ TEST_CASE("job: a CU tells its arrays and buffers what it did over its own socke
         d.wait_for_irq();
     });
     const hw::ComputeUnit& c = *p.accelerator.pes[0]->cus[0];
-    uint64_t activations = 0;
-    for (const auto& a : c.arrays) activations += a->activations;
-    CHECK(activations == want.ou_activations);
+    CHECK(c.arrays.total_activations() == want.ou_activations);
+    CHECK(c.arrays.count() == config.cu_arrays);
+    CHECK(std::string(c.arrays.name()) == "accelerator.pe_0.cu_0.arrays");
+    // An array the CU does not have is an address error.
+    hw::AccessExtension e;
+    e.array = config.cu_arrays;
+    tlm::tlm_generic_payload gp;
+    tlmx::reset_for_transport(gp);
+    gp.set_extension(&e);
+    sc_core::sc_time t = sc_core::SC_ZERO_TIME;
+    p.accelerator.pes[0]->cus[0]->to_arrays[0]->b_transport(gp, t);
+    gp.clear_extension(&e);
+    CHECK(gp.get_response_status() == tlm::TLM_ADDRESS_ERROR_RESPONSE);
     for (int b = 0; b < int(hw::Buffer::Count); ++b) {
         INFO(hw::to_string(hw::Buffer(b)));
         CHECK(c.buffers[b]->reads == want.reads[b]);

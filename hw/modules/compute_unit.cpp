@@ -8,33 +8,53 @@
 
 namespace reshare::hw {
 
-CuPart::CuPart(sc_core::sc_module_name name) : sc_core::sc_module(name), socket("socket") {
-    socket.register_b_transport(this, &CuPart::b_transport);
+namespace {
+
+// The events a transaction to an array or a buffer tells, or null after an error response.
+const AccessExtension* access_of(tlm::tlm_generic_payload& gp, const char* target) {
+    tlmx::check_arrival(gp, target);
+    const auto* a = gp.get_extension<AccessExtension>();
+    gp.set_response_status(a ? tlm::TLM_OK_RESPONSE : tlm::TLM_GENERIC_ERROR_RESPONSE);
+    return a;
 }
 
-void CuPart::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
-    tlmx::check_arrival(gp, socket.name());
-    const auto* a = gp.get_extension<AccessExtension>();
-    if (!a) {
-        gp.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-        return;
+}  // namespace
+
+EdramBuffer::EdramBuffer(sc_core::sc_module_name name) : sc_core::sc_module(name), socket("socket") {
+    socket.register_b_transport(this, &EdramBuffer::b_transport);
+}
+
+void EdramBuffer::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
+    if (const AccessExtension* a = access_of(gp, socket.name())) {
+        reads += a->reads;
+        writes += a->writes;
     }
-    reads += a->reads;
-    writes += a->writes;
-    activations += a->activations;
-    gp.set_response_status(tlm::TLM_OK_RESPONSE);
+}
+
+ArrayBank::ArrayBank(sc_core::sc_module_name name, int arrays)
+    : sc_core::sc_module(name), socket("socket"), activations(size_t(std::max(arrays, 0)), 0) {
+    socket.register_b_transport(this, &ArrayBank::b_transport);
+}
+
+uint64_t ArrayBank::total_activations() const {
+    uint64_t sum = 0;
+    for (uint64_t a : activations) sum += a;
+    return sum;
+}
+
+void ArrayBank::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time&) {
+    const AccessExtension* a = access_of(gp, socket.name());
+    if (a && (a->array < 0 || a->array >= count())) gp.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+    else if (a) activations[size_t(a->array)] += a->activations;
 }
 
 ComputeUnit::ComputeUnit(sc_core::sc_module_name name, int n_arrays, int ous_per_array, const HwConfig* detailed,
                          BufferSet buffer_set)
     : sc_core::sc_module(name), socket("socket"), to_arrays("to_arrays"), to_buffers("to_buffers"),
-      ous_per_array_(ous_per_array) {
+      arrays("arrays", n_arrays), ous_per_array_(ous_per_array) {
     if (detailed) engine = std::make_unique<DetailedEngine>("engine", *detailed);
     socket.register_b_transport(this, &ComputeUnit::b_transport);
-    for (int a = 0; a < n_arrays; ++a) {
-        arrays.push_back(std::make_unique<ReramArray>(("array_" + std::to_string(a)).c_str()));
-        to_arrays.bind(arrays.back()->socket);
-    }
+    to_arrays.bind(arrays.socket);
     int bound = 0;
     for (int b = 0; b < int(Buffer::Count); ++b) {
         buffer_socket_[b] = has(buffer_set, Buffer(b)) ? bound++ : -1;
@@ -43,17 +63,15 @@ ComputeUnit::ComputeUnit(sc_core::sc_module_name name, int n_arrays, int ous_per
     }
 }
 
-void ComputeUnit::tell(tlm_utils::multi_passthrough_initiator_socket<ComputeUnit>& to, int index,
-                       const AccessExtension& what) {
+void ComputeUnit::tell(tlm::tlm_fw_transport_if<>* target, const AccessExtension& what) {
     AccessExtension e = what;
     tlm::tlm_generic_payload gp;
     gp.set_extension(&e);
     sc_core::sc_time none = sc_core::SC_ZERO_TIME;
-    to[index]->b_transport(gp, none);
+    target->b_transport(gp, none);
     gp.clear_extension(&e);
 }
 
-// The transaction's events, told to the arrays (OUs dealt round-robin over the arrays in use) and buffers.
 bool ComputeUnit::lacks_buffer(const UnitTiming& t, const InputReuse& reuse) const {
     for (int b = 0; b < int(Buffer::Count); ++b)
         if (buffer_socket_[b] < 0 && (t.counters.reads[b] || t.counters.writes[b] || (b == int(Buffer::InputPatterns) && reuse.reads)))
@@ -61,24 +79,26 @@ bool ComputeUnit::lacks_buffer(const UnitTiming& t, const InputReuse& reuse) con
     return false;
 }
 
+// The transaction's events, told to the arrays (OUs dealt round-robin over the arrays in use) and buffers.
 void ComputeUnit::account(const WorkUnit& unit, const UnitTiming& t, uint64_t vectors, const InputReuse& reuse) {
     ou_activations += t.counters.ou_activations * vectors - reuse.saved;
     adc_conversions += (t.counters.adc_conversions / std::max<uint64_t>(1, t.counters.ou_activations)) *
                        (t.counters.ou_activations * vectors - reuse.saved);
     block_writes += t.counters.block_writes * vectors;
-    const uint64_t used = std::min<uint64_t>(arrays.size(), std::max<uint64_t>(1, (unit.ous + ous_per_array_ - 1) / ous_per_array_));
+    const uint64_t used = std::min<uint64_t>(uint64_t(arrays.count()), std::max<uint64_t>(1, (unit.ous + ous_per_array_ - 1) / ous_per_array_));
     const uint64_t per_ou = unit.ous ? t.counters.ou_activations / unit.ous : 0;
     for (uint64_t a = 0; a < used && unit.ous; ++a) {
         AccessExtension e;
         const uint64_t ous = (unit.ous - a + used - 1) / used;   // OUs a, a + used, ...
+        e.array = int(a);
         e.activations = per_ou * vectors * ous - reuse.saved * ous / unit.ous;   // the hits spare each array its share
-        tell(to_arrays, int(a), e);
+        tell(to_arrays[0], e);
     }
     for (int b = 0; b < int(Buffer::Count); ++b) {
         AccessExtension e;
         e.reads = t.counters.reads[b] * vectors + (b == int(Buffer::InputPatterns) ? reuse.reads : 0);
         e.writes = t.counters.writes[b] * vectors;
-        if (e.reads || e.writes) tell(to_buffers, buffer_socket_[b], e);
+        if (e.reads || e.writes) tell(to_buffers[buffer_socket_[b]], e);
     }
     busy_ns += t.total_ns * double(vectors);
     stall_ns += t.stall_ns * double(vectors);
