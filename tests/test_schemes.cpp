@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 
 using namespace reshare;
@@ -105,6 +106,19 @@ TEST_CASE("Algorithm 1: the literal and the fast version agree on random domains
             if (p >= 0) p = id[p] >= 0 ? id[p] : (id[p] = next++);
         INFO("trial " << trial << " n " << next << " cols " << cols << " block " << block);
         REQUIRE(reorder_fast(pattern_of, next, block) == reorder_literal(pattern_of, next, block));
+    }
+}
+
+TEST_CASE("Algorithm 1: the literal and the fast version agree with byte-wide and wider pattern ids", "[reorder]") {
+    // reorder_fast keeps ids in one byte up to 256 patterns, in two up to 65536, and scans for the best up to 1024.
+    std::mt19937 rng(11);
+    for (const int n : {255, 256, 257, 1024, 1500}) {
+        const int cols = 2 * n;
+        std::vector<int> pattern_of(cols);
+        for (int c = 0; c < cols; ++c) pattern_of[c] = c < n ? c : (rng() % 4 == 0 ? -1 : int(rng() % n));
+        std::shuffle(pattern_of.begin() + n, pattern_of.end(), rng);   // every id occurs, the first n in order
+        INFO("n " << n);
+        REQUIRE(reorder_fast(pattern_of, n, 8) == reorder_literal(pattern_of, n, 8));
     }
 }
 

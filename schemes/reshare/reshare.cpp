@@ -37,11 +37,14 @@ void build_domain(const DomainScratch& s, int block_results, ReShareTables& out)
     std::vector<Task> sorted(tasks.size());
     for (const Task& t : tasks) sorted[at[t.ready]++] = t;
     out.domain_tasks.push_back(uint32_t(sorted.size()));
+    const size_t first_slot = out.task_slot.size();
+    out.task_slot.resize(first_slot + sorted.size() * block_results);
+    uint16_t* slot = out.task_slot.data() + first_slot;
     for (const Task& t : sorted) {
         out.task_block.push_back(uint32_t(t.block));
         for (int col = t.block * block_results; col < (t.block + 1) * block_results; ++col) {
             const int p = col < cols ? s.pattern_of[col] : -1;
-            out.task_slot.push_back(uint16_t(p < 0 ? 0 : rank[p] + 1));
+            *slot++ = uint16_t(p < 0 ? 0 : rank[p] + 1);
         }
     }
 }
@@ -78,6 +81,10 @@ std::shared_ptr<const SchemeTables> ReShareScheme::compress(const QuantizedMatri
                                                             const LayerGeometry& g, const HwConfig&, int threads) const {
     return build_in_parallel<ReShareTables>(g.domains(), threads, [&](int begin, int end) {
         ReShareTables part;
+        // At most one task per block: reserved, so the tables (VGG16: 0.4 GB) are not copied as they grow.
+        const size_t blocks = size_t(end - begin) * g.blocks_per_domain();
+        part.task_block.reserve(blocks);
+        part.task_slot.reserve(blocks * g.block_results);
         DomainScratch s(bs, g);
         for (int d = begin; d < end; ++d) s.load(m, d), build_domain(s, g.block_results, part);
         return part;
