@@ -9,11 +9,28 @@
 namespace reshare {
 namespace {
 
+// An 8x8 bit matrix, bit 8r + c, transposed to bit 8c + r (three swaps of ever larger blocks).
+uint64_t transpose_8x8(uint64_t m) {
+    uint64_t t = (m ^ (m >> 7)) & 0x00AA00AA00AA00AAull;
+    m ^= t ^ (t << 7);
+    t = (m ^ (m >> 14)) & 0x0000CCCC0000CCCCull;
+    m ^= t ^ (t << 14);
+    t = (m ^ (m >> 28)) & 0x00000000F0F0F0F0ull;
+    return m ^ t ^ (t << 28);
+}
+
 // The c-cell rows of strip k in one domain: row i's cell t is row i's cell in bit-column k*c + t.
 // Only non-zero pattern cells are visited: most of a trained layer's cells are zero.
 void strip_rows_of(const PatternKey* keys, int k, const LayerGeometry& g, PatternKey* rows) {
-    std::fill(rows, rows + g.ou_rows, 0);
     const int cb = g.cell_bits, first = k * g.ou_cols, last = std::min(g.group_bitcols(), first + g.ou_cols);
+    if (cb == 1 && g.ou_rows == 8 && last - first == 8) {   // the default 8x8 OU of 1-bit cells: a bit transpose
+        uint64_t m = 0;   // bit 8c + i: row i's cell in the strip's column c
+        for (int c = 0; c < 8; ++c) m |= uint64_t(keys[first + c] & 0xff) << (8 * c);
+        m = transpose_8x8(m);   // bit 8i + c
+        for (int i = 0; i < 8; ++i) rows[i] = PatternKey((m >> (8 * i)) & 0xff);
+        return;
+    }
+    std::fill(rows, rows + g.ou_rows, 0);
     const PatternKey cell_mask = (1u << cb) - 1;
     for (int col = first; col < last; ++col)
         for (PatternKey key = keys[col]; key;) {
@@ -30,6 +47,11 @@ OrcTables build_tiles(const QuantizedMatrix& m, const BitSlicing& bs, const Laye
     OrcTables part;
     const DomainKeyer keyer(bs, g);
     const int strips = g.ou_col_groups(), domains_per_tile = g.xbar_rows / g.ou_rows;
+    // At most every row of every strip is kept (dense layers keep nearly all): reserved, so the tables (hundreds of
+    // MB on VGG16) are not copied as they grow.
+    part.strip_rows.reserve(size_t(end - begin) * strips);
+    part.kept_row.reserve(size_t(end - begin) * strips * g.xbar_rows);
+    part.kept_cells.reserve(size_t(end - begin) * strips * g.xbar_rows);
     std::vector<PatternKey> keys(g.group_bitcols()), rows(g.ou_rows);
     std::vector<std::vector<uint16_t>> kept(strips);
     std::vector<std::vector<PatternKey>> cells(strips);

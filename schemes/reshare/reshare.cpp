@@ -81,7 +81,8 @@ std::shared_ptr<const SchemeTables> ReShareScheme::compress(const QuantizedMatri
                                                             const LayerGeometry& g, const HwConfig&, int threads) const {
     return build_in_parallel<ReShareTables>(g.domains(), threads, [&](int begin, int end) {
         ReShareTables part;
-        // At most one task per block: reserved, so the tables (VGG16: 0.4 GB) are not copied as they grow.
+        // At most one task per block: reserved, so the tables (hundreds of MB on
+        // VGG16) are not copied as they grow.
         const size_t blocks = size_t(end - begin) * g.blocks_per_domain();
         part.task_block.reserve(blocks);
         part.task_slot.reserve(blocks * g.block_results);

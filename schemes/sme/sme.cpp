@@ -156,13 +156,15 @@ std::string SmeScheme::config_problem(const HwConfig& c) const {
 
 std::shared_ptr<const SchemeTables> SmeScheme::compress(const QuantizedMatrix& m, const BitSlicing&, const LayerGeometry& g,
                                                         const HwConfig& c, int threads) const {
+    // Each int8 weight into its S-bit window, by a table of the 256 values (VGG16: 138 M weights).
     const int Mw = sme_magnitude_bits(g);
-    std::vector<int8_t> window(m.q.size());
-    for (size_t k = 0; k < m.q.size(); ++k) {
-        const int w = m.q[k];
+    int8_t in_window[256];
+    for (int w = -128; w < 128; ++w) {
         const int mag = int(sme::round_magnitude(double(std::abs(w)), c.sme_window_bits, Mw));
-        window[k] = int8_t(w < 0 ? -mag : mag);
+        in_window[w + 128] = int8_t(w < 0 ? -mag : mag);
     }
+    std::vector<int8_t> window(m.q.size());
+    for (size_t k = 0; k < m.q.size(); ++k) window[k] = in_window[m.q[k] + 128];
     std::vector<SmeTables> parts = parallel_chunks<SmeTables>(tiles_of(g), threads, [&](int b, int e) {
         return build_units(window, g, c.input_bits, c.sme_squeeze_bits, b, e);
     });
@@ -178,19 +180,23 @@ std::vector<int8_t> SmeScheme::effective_weights(const CompressedLayer& l) const
     const LayerGeometry& g = l.geo;
     const SmeTables& t = sme_tables(l);
     std::vector<int8_t> out = t.weights;
-    for (int tile = 0; tile < tiles_of(g); ++tile)
-        for_each_group(g, tile, [&](const Group& x) {
-            for (int i = 0; i < x.rows; ++i) {
-                const int s = t.shift[size_t(x.index) * g.xbar_rows + i];
-                for (int j = 0; j < x.cols; ++j) {
-                    int8_t& w = out[size_t(x.row0 + i) * g.cols + x.col0 + j];
-                    if ((x.pol == 0) == (w > 0) && w != 0) {   // the weight lives in this polarity's group
-                        const int mag = (std::abs(int(w)) >> s) << s;   // squeezed rows lose their last s bits
-                        w = int8_t(w < 0 ? -mag : mag);
-                    }
+    auto squeeze = [&](const Group& x) {
+        for (int i = 0; i < x.rows; ++i) {
+            const int s = t.shift[size_t(x.index) * g.xbar_rows + i];
+            for (int j = 0; j < x.cols; ++j) {
+                int8_t& w = out[size_t(x.row0 + i) * g.cols + x.col0 + j];
+                if ((x.pol == 0) == (w > 0) && w != 0) {   // the weight lives in this polarity's group
+                    const int mag = (std::abs(int(w)) >> s) << s;   // squeezed rows lose their last s bits
+                    w = int8_t(w < 0 ? -mag : mag);
                 }
             }
-        });
+        }
+    };
+    // Row tiles hold disjoint rows: over every core.
+    parallel_chunks<char>(tiles_of(g), default_threads(), [&](int begin, int end) {
+        for (int tile = begin; tile < end; ++tile) for_each_group(g, tile, squeeze);
+        return char(0);
+    });
     return out;
 }
 
