@@ -49,6 +49,33 @@ void build_domain(const DomainScratch& s, int block_results, ReShareTables& out)
     }
 }
 
+// What writing one task's block reads: its distinct pattern-buffer addresses, the buffer lines (B results each)
+// they lie in, and the last address (+1, as the slots hold them), which the block waits for.
+struct TaskReads {
+    uint16_t distinct = 0, lines = 0, last = 0;
+};
+
+// kB: B known at compile time (the default 8), else 0. Each slot is compared with those before it: for B <= 32
+// slots, fixed-length loops without a search beat a find per slot (VGG16 has 30 M tasks).
+template <int kB>
+TaskReads task_reads(const uint16_t* slot, int block_results) {
+    const int B = kB ? kB : block_results;
+    TaskReads r;
+    for (int i = 0; i < B; ++i) {
+        if (!slot[i]) continue;
+        const int line = (slot[i] - 1) / B;
+        bool seen = false, line_seen = false;
+        for (int j = 0; j < i; ++j) {
+            seen |= slot[j] == slot[i];
+            line_seen |= slot[j] != 0 && (slot[j] - 1) / B == line;
+        }
+        r.distinct += !seen;
+        r.lines += !line_seen;
+        r.last = std::max(r.last, slot[i]);
+    }
+    return r;
+}
+
 template <class T>
 uint64_t max_of(const std::vector<T>& v) {
     return v.empty() ? 0 : *std::max_element(v.begin(), v.end());
@@ -152,20 +179,10 @@ void ReShareScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::Work
     auto add_tasks = [&](hw::WorkUnit& u, uint64_t t0, uint64_t t1) {
         u.task_ready_ou.reserve(t1 - t0), u.task_reads.reserve(t1 - t0), u.task_lines.reserve(t1 - t0);
         for (uint64_t t = t0; t < t1; ++t) {
-            // Distinct pattern-buffer addresses (+1) of the block and the lines they lie in; B <= 32 (validate).
-            uint16_t distinct[32], lines[32];
-            int n_distinct = 0, n_lines = 0;
-            uint16_t last = 0;
-            for (const uint16_t* slot = &tb.task_slot[t * B]; slot < &tb.task_slot[(t + 1) * B]; ++slot) {
-                if (!*slot || std::find(distinct, distinct + n_distinct, *slot) != distinct + n_distinct) continue;
-                distinct[n_distinct++] = *slot;
-                last = std::max(last, *slot);
-                const uint16_t line = uint16_t((*slot - 1) / B);
-                if (std::find(lines, lines + n_lines, line) == lines + n_lines) lines[n_lines++] = line;
-            }
-            u.task_ready_ou.push_back(uint32_t((last - 1) / g.ou_cols));
-            u.task_reads.push_back(uint16_t(n_distinct));
-            u.task_lines.push_back(uint16_t(n_lines));
+            const TaskReads r = B == 8 ? task_reads<8>(&tb.task_slot[t * B], B) : task_reads<0>(&tb.task_slot[t * B], B);
+            u.task_ready_ou.push_back(uint32_t((r.last - 1) / g.ou_cols));
+            u.task_reads.push_back(r.distinct);
+            u.task_lines.push_back(r.lines);
         }
     };
     // Domains are independent (VGG16 has 30 M tasks): over every core, while the controller, which builds a layer's
