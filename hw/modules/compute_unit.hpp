@@ -41,7 +41,7 @@ private:
 
 // The CU's ReRAM crossbar arrays: one passive target for all of them, each transaction naming its array, counting
 // each array's OU activations. One module (with its socket) per array cost about 1.5 KB each in SystemC's objects:
-// about 0.9 GB of peak memory and 1.5 to 4 s of building on VGG16's dense chip of 482432 arrays (docs/performance.md).
+// about 0.9 GB of peak memory on VGG16's dense chip of 482432 arrays, and seconds of its building (docs/performance.md).
 class ArrayBank : public sc_core::sc_module {
 public:
     tlm_utils::passthrough_target_socket<ArrayBank> socket;   // b_transport only (see EdramBuffer)

@@ -8,9 +8,8 @@ namespace reshare {
 namespace {
 
 // Distinct non-zero patterns of every block with their frequencies, at a fixed stride of B entries per block.
-// Id holds a pattern id and Count a count up to B: as narrow as they can be, since a domain's blocks are walked
-// again at every step (VGG16's fc6: 8192 blocks per domain, 16 bytes each with byte-wide entries against 64 with
-// ints, so a domain's blocks stay in the core's cache).
+// Id holds a pattern id and Count a count up to B, as narrow as they can be: a domain's blocks are walked again at
+// every step (VGG16's fc6: 8192 blocks per domain, 16 bytes each with byte-wide entries, 64 with ints).
 template <class Id, class Count>
 struct Blocks {
     int count = 0, stride = 0;
