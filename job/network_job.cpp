@@ -58,17 +58,28 @@ std::vector<CompressedLayer> compress_layers(const inference::QuantizedModel& mo
     return layers;
 }
 
+std::vector<QuantizedMatrix> effective_weights(const inference::QuantizedModel& model, const std::vector<CompressedLayer>& layers) {
+    std::vector<QuantizedMatrix> effective;
+    if (!layers.empty() && changes_weights(layers.front().scheme))
+        for (size_t i = 0; i < layers.size(); ++i) effective.push_back(effective_matrix(layers[i], model.weights(i)));
+    return effective;
+}
+
+inference::IntResult reference_of(const inference::QuantizedModel& model, const inference::Calibration& calibration,
+                                  const std::vector<float>& input, const std::vector<QuantizedMatrix>& effective,
+                                  int threads, const std::function<void(size_t, size_t)>& progress) {
+    const size_t layers = model.model().layers.size();
+    return inference::run_int(model, calibration, input,
+                              [&](size_t i, const QuantizedMatrix& w, const std::vector<int32_t>& x, int n, std::vector<int64_t>& acc) {
+                                  if (progress) progress(i, layers);
+                                  inference::integer_mvm(effective.empty() ? w : effective[i], x, n, acc, threads);
+                              });
+}
+
 inference::IntResult reference(const inference::QuantizedModel& model, const inference::Calibration& calibration,
                                const std::vector<float>& input, const std::vector<CompressedLayer>& layers, int threads,
                                const std::function<void(size_t, size_t)>& progress) {
-    std::vector<QuantizedMatrix> effective;   // the weights the scheme computes with, when it changes them
-    if (!layers.empty() && changes_weights(layers.front().scheme))
-        for (size_t i = 0; i < layers.size(); ++i) effective.push_back(effective_matrix(layers[i], model.weights(i)));
-    return inference::run_int(model, calibration, input,
-                              [&](size_t i, const QuantizedMatrix& w, const std::vector<int32_t>& x, int n, std::vector<int64_t>& acc) {
-                                  if (progress) progress(i, layers.size());
-                                  inference::integer_mvm(effective.empty() ? w : effective[i], x, n, acc, threads);
-                              });
+    return reference_of(model, calibration, input, effective_weights(model, layers), threads, progress);
 }
 
 Program compile_network(const models::Graph& graph, const inference::QuantizedModel& model,

@@ -37,6 +37,12 @@ std::vector<CompressedLayer> compress_layers(const inference::QuantizedModel& mo
 inference::IntResult reference(const inference::QuantizedModel& model, const inference::Calibration& calibration,
                                const std::vector<float>& input, const std::vector<CompressedLayer>& layers, int threads,
                                const std::function<void(size_t layer, size_t layers)>& progress = {});
+// The same in two steps, so that the compressed layers can be freed before the long part: the weights they compute
+// with where the scheme changes them (empty where it does not), and the int8 network of those (empty: the model's).
+std::vector<QuantizedMatrix> effective_weights(const inference::QuantizedModel& model, const std::vector<CompressedLayer>& layers);
+inference::IntResult reference_of(const inference::QuantizedModel& model, const inference::Calibration& calibration,
+                                  const std::vector<float>& input, const std::vector<QuantizedMatrix>& effective,
+                                  int threads, const std::function<void(size_t layer, size_t layers)>& progress = {});
 
 // The job of the network: its layers' images encoded, one op per graph node, and the input tensor (the
 // reference's quantized input).

@@ -490,15 +490,18 @@ void run(const RunOptions& o) {
     // them. The reference is the same int8 network with uncompressed integer products, of the scheme's effective
     // weights when it changes them (the accelerator must match those bit for bit); such a scheme also needs the
     // unchanged network, the yardstick of what the change costs. The task owns the compressed layers and frees
-    // them when the reference is done (a ReShare VGG16's millions of table entries take a second to free).
+    // them as soon as it has their effective weights, before the reference runs: they are the host's copies of what
+    // the accelerator reads from its memory (ORC's VGG16 tables: 0.8 GB), and a ReShare VGG16's millions of table
+    // entries take a second to free.
     struct References {
         std::unique_ptr<inference::IntResult> reference, unchanged;   // null: the shared one
     };
     std::future<References> references = std::async(std::launch::async, [&, owned = std::move(layers)]() mutable {
         References r;
-        if (changes || !prepared.unchanged)
-            r.reference = std::make_unique<inference::IntResult>(job::reference(quantized, calibration, input, owned, threads, {}));
+        const std::vector<QuantizedMatrix> effective = job::effective_weights(quantized, owned);
         std::vector<CompressedLayer>().swap(owned);
+        if (changes || !prepared.unchanged)
+            r.reference = std::make_unique<inference::IntResult>(job::reference_of(quantized, calibration, input, effective, threads));
         if (changes && !prepared.unchanged) r.unchanged = std::make_unique<inference::IntResult>(unchanged_reference(prepared, threads));
         return r;
     });

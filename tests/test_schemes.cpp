@@ -1,5 +1,7 @@
 // Bit-slicing, the four schemes and Algorithm 1 on hand-made and random layers.
 #include "helpers.hpp"
+#include "reshare/common/parallel.hpp"
+#include "reshare/offline/layer_image.hpp"
 
 #include "reshare/offline/bitslice.hpp"
 #include "reshare/offline/compressed_layer.hpp"
@@ -171,6 +173,29 @@ TEST_CASE("Every scheme reconstructs the weights and computes the exact MVM (sch
                         REQUIRE(compressed_mvm(l, x) == (changes_weights(scheme) ? reference_mvm(effective, x) : want));
                     }
                 }
+}
+
+TEST_CASE("Tables built over several workers, in small parts appended in order, equal the serial ones", "[schemes]") {
+    // 160 domains over 3 workers: a part per domain, which finish out of order and wait for their turn.
+    const HwConfig config = config_with(Encoding::Differential, 8, 8);
+    const QuantizedMatrix m = random_layer(1280, 40, 1, 7);
+    for (Scheme scheme : all_schemes()) {
+        INFO(to_string(scheme));
+        REQUIRE(encode_layer_image(compress(m, config, scheme, 3)) == encode_layer_image(compress(m, config, scheme, 1)));
+    }
+    std::vector<int> seen;
+    parallel_chunks_in_order<int>(1000, 2, 128, [](int begin, int) { return begin; }, [&](int& begin) { seen.push_back(begin); });
+    REQUIRE(seen.size() == 128);
+    REQUIRE(std::is_sorted(seen.begin(), seen.end()));
+    REQUIRE(seen.back() == 1000 * 127 / 128);
+    auto fail_at_500 = [](int begin, int end) {
+        if (begin <= 500 && 500 < end) throw Error("chunk holding 500");
+        return begin;
+    };
+    seen.clear();
+    REQUIRE_THROWS_WITH(parallel_chunks_in_order<int>(1000, 2, 128, fail_at_500, [&](int& b) { seen.push_back(b); }),
+                        "chunk holding 500");
+    REQUIRE(std::all_of(seen.begin(), seen.end(), [](int b) { return b < 500; }));   // none from the failed part on
 }
 
 TEST_CASE("Sharing schemes store exactly the distinct non-zero patterns, ORC exactly the non-zero rows", "[schemes]") {

@@ -8,6 +8,7 @@
 #include "reshare/offline/pattern_ids.hpp"
 #include "reshare/schemes/scheme.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -38,6 +39,13 @@ struct DomainScratch {
     PatternIds ids;
     std::vector<int> pattern_of;   // per bit-column: its pattern's id, -1 for the zero pattern
 };
+
+// Room for a layer's patterns: per domain at most one per bit-column and one per non-zero key.
+inline void reserve_patterns(const LayerGeometry& g, PatternTables& t) {
+    const uint64_t per_domain = std::min<uint64_t>(g.group_bitcols(), (uint64_t(1) << std::min(g.key_bits(), 32)) - 1);
+    t.domain_patterns.reserve(size_t(g.domains()));
+    t.patterns.reserve(size_t(g.domains()) * per_domain);
+}
 
 // Sections DPAT (patterns per domain) and PATT (the patterns), and their checks against the geometry.
 void encode_patterns(const PatternTables& t, ImageWriter& w);

@@ -1,4 +1,4 @@
-// Building a scheme's tables in parallel: parts built over consecutive ranges of a layer, concatenated in order.
+// Building a scheme's tables in parallel: parts built over consecutive ranges of a layer, appended in order.
 // A tables type T lists its variable-length tables in `template <class F> static void zip(T& a, T& b, F f)`,
 // calling f(a.table, b.table) for each.
 #pragma once
@@ -29,11 +29,20 @@ std::shared_ptr<const T> concatenate(std::vector<T>& parts) {
     return out;
 }
 
-// Builds a layer's tables from `count` pieces split over `threads` workers: build(begin, end) returns a T.
-template <class T, class Build>
-std::shared_ptr<const T> build_in_parallel(int count, int threads, Build build) {
-    std::vector<T> parts = parallel_chunks<T>(count, threads, build);
-    return concatenate(parts);
+// Builds a layer's tables from `count` pieces over `threads` workers: build(begin, end) returns the T of pieces
+// [begin, end), and each part is appended to the layer's tables as soon as the parts before it are. reserve(T&)
+// makes room in the (empty) tables for the whole layer, an upper bound, which costs only address space: the
+// tables are then written once, without growing. The parts are small (64 per worker), so their memory is freed
+// and reused while the layer is built; with a part per worker held to the end and then copied, VGG16's ReShare
+// tables were written twice, into fresh memory each time, which virtual machines make dear (docs/performance.md).
+template <class T, class Reserve, class Build>
+std::shared_ptr<const T> build_in_parallel(int count, int threads, Reserve reserve, Build build) {
+    auto out = std::make_shared<T>();
+    reserve(*out);
+    parallel_chunks_in_order<T>(count, threads, threads * 64, build, [&](T& part) {
+        T::zip(*out, part, [](auto& d, auto& s) { append(d, s); });
+    });
+    return out;
 }
 
 }  // namespace reshare

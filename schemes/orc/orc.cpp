@@ -47,11 +47,6 @@ OrcTables build_tiles(const QuantizedMatrix& m, const BitSlicing& bs, const Laye
     OrcTables part;
     const DomainKeyer keyer(bs, g);
     const int strips = g.ou_col_groups(), domains_per_tile = g.xbar_rows / g.ou_rows;
-    // At most every row of every strip is kept (dense layers keep nearly all): reserved, so the tables (hundreds of
-    // MB on VGG16) are not copied as they grow.
-    part.strip_rows.reserve(size_t(end - begin) * strips);
-    part.kept_row.reserve(size_t(end - begin) * strips * g.xbar_rows);
-    part.kept_cells.reserve(size_t(end - begin) * strips * g.xbar_rows);
     std::vector<PatternKey> keys(g.group_bitcols()), rows(g.ou_rows);
     std::vector<std::vector<uint16_t>> kept(strips);
     std::vector<std::vector<PatternKey>> cells(strips);
@@ -111,7 +106,14 @@ private:
 
 std::shared_ptr<const SchemeTables> OrcScheme::compress(const QuantizedMatrix& m, const BitSlicing& bs,
                                                         const LayerGeometry& g, const HwConfig&, int threads) const {
-    return build_in_parallel<OrcTables>(g.groups * g.row_tiles(), threads,
+    // At most every row of every strip is kept (dense layers keep nearly all).
+    auto reserve = [&](OrcTables& t) {
+        const size_t strips = size_t(orc_strips(g));
+        t.strip_rows.reserve(strips);
+        t.kept_row.reserve(strips * g.xbar_rows);
+        t.kept_cells.reserve(strips * g.xbar_rows);
+    };
+    return build_in_parallel<OrcTables>(g.groups * g.row_tiles(), threads, reserve,
                                         [&](int b, int e) { return build_tiles(m, bs, g, b, e); });
 }
 

@@ -106,13 +106,16 @@ private:
 
 std::shared_ptr<const SchemeTables> ReShareScheme::compress(const QuantizedMatrix& m, const BitSlicing& bs,
                                                             const LayerGeometry& g, const HwConfig&, int threads) const {
-    return build_in_parallel<ReShareTables>(g.domains(), threads, [&](int begin, int end) {
+    // At most one task per block (VGG16: 30 M tasks, 600 MB of tables).
+    auto reserve = [&](ReShareTables& t) {
+        const size_t blocks = size_t(g.domains()) * g.blocks_per_domain();
+        reserve_patterns(g, t);
+        t.domain_tasks.reserve(size_t(g.domains()));
+        t.task_block.reserve(blocks);
+        t.task_slot.reserve(blocks * g.block_results);
+    };
+    return build_in_parallel<ReShareTables>(g.domains(), threads, reserve, [&](int begin, int end) {
         ReShareTables part;
-        // At most one task per block: reserved, so the tables (hundreds of MB on
-        // VGG16) are not copied as they grow.
-        const size_t blocks = size_t(end - begin) * g.blocks_per_domain();
-        part.task_block.reserve(blocks);
-        part.task_slot.reserve(blocks * g.block_results);
         DomainScratch s(bs, g);
         for (int d = begin; d < end; ++d) s.load(m, d), build_domain(s, g.block_results, part);
         return part;

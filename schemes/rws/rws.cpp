@@ -50,7 +50,13 @@ private:
 
 std::shared_ptr<const SchemeTables> RwsScheme::compress(const QuantizedMatrix& m, const BitSlicing& bs,
                                                         const LayerGeometry& g, const HwConfig&, int threads) const {
-    return build_in_parallel<RwsTables>(g.domains(), threads, [&](int begin, int end) {
+    // Every pattern occurrence is one column index: at most one per bit-column.
+    auto reserve = [&](RwsTables& t) {
+        reserve_patterns(g, t);
+        t.task_length.reserve(t.patterns.capacity());
+        t.column_index.reserve(size_t(g.domains()) * g.group_bitcols());
+    };
+    return build_in_parallel<RwsTables>(g.domains(), threads, reserve, [&](int begin, int end) {
         RwsTables part;
         DomainScratch s(bs, g);
         for (int d = begin; d < end; ++d) s.load(m, d), build_domain(s, part);
