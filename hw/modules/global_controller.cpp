@@ -1,6 +1,9 @@
 // sc_spawn: a detailed layer's CUs run as threads of their own, in parallel in kernel time.
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "reshare/hw/modules/global_controller.hpp"
+
+#include <functional>
+#include <string_view>
 #include "reshare/tlm/payload_check.hpp"
 #include "reshare/hw/modules/sim_time.hpp"
 
@@ -12,8 +15,10 @@
 #include "reshare/tlm/work_extension.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <cmath>
 #include <cstring>
 
@@ -212,6 +217,13 @@ std::unique_ptr<GlobalController::Decoded> GlobalController::decode(std::vector<
     return out;
 }
 
+namespace {
+
+// Tells an image read at the op from the one decoded ahead: libstdc++'s 64-bit hash of the bytes.
+size_t image_digest(const std::vector<char>& bytes) { return std::hash<std::string_view>{}(std::string_view(bytes.data(), bytes.size())); }
+
+}  // namespace
+
 void GlobalController::decode_ahead(uint32_t op) {
     ahead_ = {};
     for (uint32_t k = op + 1; k < job_.ops; ++k) {
@@ -222,28 +234,35 @@ void GlobalController::decode_ahead(uint32_t op) {
         std::vector<char> bytes(d.image_bytes);
         if (!debug_read(d.image_addr, bytes.data(), bytes.size())) return;
         ahead_.image_addr = d.image_addr;
-        ahead_.decoded = std::async(std::launch::async, [this, d, b = std::move(bytes)]() mutable { return decode(std::move(b), d); });
+        ahead_.decoded = std::async(std::launch::async, [this, d, b = std::move(bytes)]() mutable {
+            std::unique_ptr<Decoded> decoded = decode(std::move(b), d);
+            decoded->digest = image_digest(decoded->bytes);
+            std::vector<char>().swap(decoded->bytes);
+            return decoded;
+        });
         return;
     }
 }
 
-std::unique_ptr<GlobalController::Decoded> GlobalController::take_ahead(const OpDescriptor& d, const std::vector<char>& bytes) {
+std::unique_ptr<GlobalController::Decoded> GlobalController::take_ahead(const OpDescriptor& d) {
     if (!ahead_.decoded.valid() || ahead_.image_addr != d.image_addr) return nullptr;
-    std::unique_ptr<Decoded> got = ahead_.decoded.get();
-    if (got->bytes != bytes) return nullptr;
-    ++images_decoded_ahead;
-    return got;
+    return ahead_.decoded.get();
 }
 
 JobError GlobalController::run_layer(const OpDescriptor& d, OpRecord& record) {
+    // The decode made ahead is awaited before the image is read: its own copy of the image is freed by then.
+    std::unique_ptr<Decoded> decoded = take_ahead(d);
     std::vector<char> bytes(d.image_bytes);
     if (!dma_transfer(tlm::TLM_READ_COMMAND, d.image_addr, bytes.data(), bytes.size()))
         return fail(JobError::DmaFailed, "reading the layer image");
-    std::unique_ptr<Decoded> decoded = take_ahead(d, bytes);
+    if (decoded && decoded->digest == image_digest(bytes)) ++images_decoded_ahead;
+    else decoded.reset();
     decode_ahead(op_);   // the next weight op's, beside this one
     if (!decoded) decoded = decode(std::move(bytes), d);
     if (decoded->error != JobError::None) return fail(decoded->error, decoded->why);
-    std::vector<char>().swap(decoded->bytes);   // compared and decoded: not needed while the layer runs
+    // Compared and decoded, the image is not needed while the layer runs.
+    std::vector<char>().swap(bytes);
+    std::vector<char>().swap(decoded->bytes);
     const CompressedLayer& layer = decoded->layer;
     const int layer_index = job_layer_++;
     const std::vector<WorkUnit>& units = decoded->units;

@@ -58,7 +58,8 @@ public:
 private:
     // A weight op's layer image decoded: the layer, its work units and (functional ops) its datapath, or why not.
     struct Decoded {
-        std::vector<char> bytes;   // the image it was decoded from
+        std::vector<char> bytes;   // the image it was decoded from, until it is freed for its digest
+        size_t digest = 0;         // image_digest of those bytes
         JobError error = JobError::None;
         std::string why;
         CompressedLayer layer;
@@ -68,9 +69,10 @@ private:
     std::unique_ptr<Decoded> decode(std::vector<char> bytes, const OpDescriptor& d) const;
     // Host time, not simulated time: while op `op` runs, the next weight op's image is read by debug transport
     // (untimed) and decoded on another core. That op still DMAs its image, timed as ever, and takes the decode only
-    // if the bytes are the same (a platform may rewrite memory between ops).
+    // if the bytes are the same (a platform may rewrite memory between ops): their 64-bit digests are, since
+    // keeping the bytes to compare would hold two copies of the image at once (VGG16's ORC fc6: 0.2 GB each).
     void decode_ahead(uint32_t op);
-    std::unique_ptr<Decoded> take_ahead(const OpDescriptor& d, const std::vector<char>& bytes);
+    std::unique_ptr<Decoded> take_ahead(const OpDescriptor& d);   // the decode made ahead of d's image, if any
     bool debug_read(uint64_t addr, void* data, size_t bytes);
     struct Ahead {
         uint64_t image_addr = 0;

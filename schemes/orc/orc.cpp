@@ -44,15 +44,14 @@ void strip_rows_of(const PatternKey* keys, int k, const LayerGeometry& g, Patter
 // Row tiles [begin, end) (tile index over all groups: group-major). A tile is xbar_rows rows, i.e.
 // xbar_rows / ou_rows whole domains, so its strips are built from the domains' pattern keys.
 OrcTables build_tiles(const QuantizedMatrix& m, const BitSlicing& bs, const LayerGeometry& g, int begin, int end) {
-    OrcTables part;
+    OrcTables part = orc_tables_for(g);
     const DomainKeyer keyer(bs, g);
     const int strips = g.ou_col_groups(), domains_per_tile = g.xbar_rows / g.ou_rows;
     std::vector<PatternKey> keys(g.group_bitcols()), rows(g.ou_rows);
-    std::vector<std::vector<uint16_t>> kept(strips);
-    std::vector<std::vector<PatternKey>> cells(strips);
+    std::vector<OrcTables> strip(strips, orc_tables_for(g));   // each strip's kept rows of this tile
     for (int t = begin; t < end; ++t) {
         const int group = t / g.row_tiles(), tile = t % g.row_tiles();
-        for (int k = 0; k < strips; ++k) kept[k].clear(), cells[k].clear();
+        for (OrcTables& st : strip) st.kept_row.bytes.clear(), st.kept_cells.bytes.clear();
         for (int q = 0; q < domains_per_tile; ++q) {
             const int row_group = tile * domains_per_tile + q;
             if (row_group >= g.row_groups()) break;
@@ -60,13 +59,13 @@ OrcTables build_tiles(const QuantizedMatrix& m, const BitSlicing& bs, const Laye
             for (int k = 0; k < strips; ++k) {
                 strip_rows_of(keys.data(), k, g, rows.data());
                 for (int i = 0; i < g.ou_rows; ++i)
-                    if (rows[i]) kept[k].push_back(uint16_t(q * g.ou_rows + i)), cells[k].push_back(rows[i]);
+                    if (rows[i]) strip[k].kept_row.push_back(uint32_t(q * g.ou_rows + i)), strip[k].kept_cells.push_back(rows[i]);
             }
         }
-        for (int k = 0; k < strips; ++k) {
-            part.strip_rows.push_back(uint32_t(kept[k].size()));
-            append(part.kept_row, kept[k]);
-            append(part.kept_cells, cells[k]);
+        for (OrcTables& st : strip) {
+            part.strip_rows.push_back(uint32_t(st.kept_row.size()));
+            append(part.kept_row.bytes, st.kept_row.bytes);
+            append(part.kept_cells.bytes, st.kept_cells.bytes);
         }
     }
     return part;
@@ -90,9 +89,12 @@ public:
         const int strips = orc_strips_per_tile(g_), W = g_.group_bitcols(), cb = g_.cell_bits;
         for (int k = 0; k < strips; ++k) {
             const size_t strip = size_t(u) * strips + k;
-            for (uint64_t r = sstart_[strip]; r < sstart_[strip + 1]; ++r)
+            for (uint64_t r = sstart_[strip]; r < sstart_[strip + 1]; ++r) {
+                const PatternKey cells = t_.kept_cells[r];
+                const int32_t x = xs[t_.kept_row[r]];
                 for (int c = 0; c < g_.ou_cols && k * g_.ou_cols + c < W; ++c)
-                    results[k * g_.ou_cols + c] += int64_t(pattern_cell(t_.kept_cells[r], c, cb)) * xs[t_.kept_row[r]];
+                    results[k * g_.ou_cols + c] += int64_t(pattern_cell(cells, c, cb)) * x;
+            }
         }
     }
 
@@ -109,34 +111,62 @@ std::shared_ptr<const SchemeTables> OrcScheme::compress(const QuantizedMatrix& m
     // At most every row of every strip is kept (dense layers keep nearly all).
     auto reserve = [&](OrcTables& t) {
         const size_t strips = size_t(orc_strips(g));
+        t = orc_tables_for(g);
         t.strip_rows.reserve(strips);
-        t.kept_row.reserve(strips * g.xbar_rows);
-        t.kept_cells.reserve(strips * g.xbar_rows);
+        t.kept_row.bytes.reserve(strips * g.xbar_rows * t.kept_row.width);
+        t.kept_cells.bytes.reserve(strips * g.xbar_rows * t.kept_cells.width);
     };
     return build_in_parallel<OrcTables>(g.groups * g.row_tiles(), threads, reserve,
                                         [&](int b, int e) { return build_tiles(m, bs, g, b, e); });
 }
 
+namespace {
+
+// One entry per kept row in a narrow section (ImageWriter::narrow): the bytes themselves where entries are one byte.
+void encode_entries(ImageWriter& w, const char tag[4], const PackedEntries& e) {
+    if (e.width == 1) return w.narrow(tag, e.bytes);
+    std::vector<uint32_t> values(e.size());
+    for (size_t k = 0; k < values.size(); ++k) values[k] = e[k];
+    w.narrow(tag, values);
+}
+
+// A narrow section into entries of `width` bytes, each below `limit`.
+PackedEntries decode_entries(const ImageReader& r, const char* tag, int width, uint64_t limit, const char* problem) {
+    PackedEntries e;
+    e.width = width;
+    if (width == 1) {
+        e.bytes = r.narrow<uint8_t>(tag);
+        r.fail_if(!all_below(e.bytes, limit), problem);
+        return e;
+    }
+    const std::vector<uint32_t> values = r.narrow<uint32_t>(tag);
+    r.fail_if(!all_below(values, limit), problem);
+    e.bytes.reserve(values.size() * width);
+    for (uint32_t v : values) e.push_back(v);
+    return e;
+}
+
+}  // namespace
+
 void OrcScheme::encode(const CompressedLayer& l, ImageWriter& w) const {
     const OrcTables& t = orc_tables(l);
     w.narrow("STRW", t.strip_rows);
-    w.narrow("KROW", t.kept_row);
-    w.narrow("KCEL", t.kept_cells);
+    encode_entries(w, "KROW", t.kept_row);
+    encode_entries(w, "KCEL", t.kept_cells);
 }
 
 std::shared_ptr<const SchemeTables> OrcScheme::decode(const ImageReader& r, const CompressedLayer& l) const {
     const LayerGeometry& g = l.geo;
     auto t = std::make_shared<OrcTables>();
     t->strip_rows = r.narrow<uint32_t>("STRW");
-    t->kept_row = r.narrow<uint16_t>("KROW");
-    t->kept_cells = r.narrow<PatternKey>("KCEL");
+    t->kept_row = decode_entries(r, "KROW", orc_row_width(g), uint64_t(g.xbar_rows), "row index outside the crossbar");
+    t->kept_cells = decode_entries(r, "KCEL", orc_cells_width(g), uint64_t(1) << (g.ou_cols * g.cell_bits),
+                                   "row cells wider than an OU");
     r.fail_if(t->strip_rows.size() != size_t(orc_strips(g)), "strip count does not match the geometry");
     r.fail_if(!all_below(t->strip_rows, uint64_t(g.xbar_rows) + 1), "a strip keeps more rows than a tile has");
     r.fail_if(sum(t->strip_rows) != t->kept_row.size() || t->kept_row.size() != t->kept_cells.size(),
               "kept-row tables disagree in length");
-    r.fail_if(!all_below(t->kept_row, g.xbar_rows), "row index outside the crossbar");
     check_rows_inside_matrix(r, g, *t);
-    r.fail_if(!all_below(t->kept_cells, uint64_t(1) << (g.ou_cols * g.cell_bits)), "row cells wider than an OU");
     return t;
 }
 
