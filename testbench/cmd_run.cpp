@@ -498,10 +498,11 @@ void run(const RunOptions& o) {
     };
     std::future<References> references = std::async(std::launch::async, [&, owned = std::move(layers)]() mutable {
         References r;
-        const std::vector<QuantizedMatrix> effective = job::effective_weights(quantized, owned);
+        std::vector<QuantizedMatrix> effective = job::effective_weights(quantized, owned);
         std::vector<CompressedLayer>().swap(owned);
         if (changes || !prepared.unchanged)
             r.reference = std::make_unique<inference::IntResult>(job::reference_of(quantized, calibration, input, effective, threads));
+        std::vector<QuantizedMatrix>().swap(effective);   // not needed by the unchanged network's reference
         if (changes && !prepared.unchanged) r.unchanged = std::make_unique<inference::IntResult>(unchanged_reference(prepared, threads));
         return r;
     });
