@@ -4,14 +4,20 @@ static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "layer images are writt
 
 namespace reshare {
 
+char* ImageWriter::open(const char tag[4], uint32_t element_size, uint64_t bytes) {
+    const size_t at = size_;
+    size_ += 16 + bytes;
+    if (mode_ == Mode::Count) return nullptr;
+    bytes_.resize(size_);   // within the room made: no reallocation
+    char* p = &bytes_[at];
+    std::memcpy(p, tag, 4);
+    std::memcpy(p + 4, &element_size, sizeof element_size);
+    std::memcpy(p + 8, &bytes, sizeof bytes);
+    return p + 16;
+}
+
 void ImageWriter::section(const char tag[4], uint32_t element_size, const void* data, uint64_t bytes) {
-    payload_.insert(payload_.end(), tag, tag + 4);
-    const char* e = reinterpret_cast<const char*>(&element_size);
-    payload_.insert(payload_.end(), e, e + sizeof element_size);
-    const char* n = reinterpret_cast<const char*>(&bytes);
-    payload_.insert(payload_.end(), n, n + sizeof bytes);
-    const char* p = static_cast<const char*>(data);
-    payload_.insert(payload_.end(), p, p + bytes);
+    if (char* p = open(tag, element_size, bytes); p && bytes > 0) std::memcpy(p, data, bytes);
 }
 
 ImageReader::ImageReader(const std::vector<char>& bytes, size_t at, std::string what) : bytes_(bytes), what_(std::move(what)) {

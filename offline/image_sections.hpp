@@ -24,8 +24,16 @@ void with_width(uint32_t width, F f) {
     else f(uint32_t(0));
 }
 
+// Sections go after `offset` bytes left for a header, into room made once: a layer is encoded twice, first by a
+// counting writer, which only adds up the sizes its sections take, then into exactly that many bytes. So an image
+// is written once, in place (VGG16's ORC fc6 image is 0.2 GB: grown by doubling, then copied behind its header, it
+// was written into fresh memory three times).
 class ImageWriter {
 public:
+    enum class Mode { Count, Write };
+    ImageWriter(Mode mode, size_t offset, size_t room = 0) : mode_(mode), size_(offset) {
+        if (mode_ == Mode::Write) bytes_.reserve(std::max(room, offset)), bytes_.resize(offset);
+    }
     void section(const char tag[4], uint32_t element_size, const void* data, uint64_t bytes);
     template <class T>
     void array(const char tag[4], const std::vector<T>& v) {
@@ -33,10 +41,15 @@ public:
     }
     template <class T>
     void narrow(const char tag[4], const std::vector<T>& v);
-    const std::vector<char>& payload() const { return payload_; }
+    size_t size() const { return size_; }   // the offset and every section so far
+    std::vector<char> take() { return std::move(bytes_); }
 
 private:
-    std::vector<char> payload_;
+    // A section's header; returns where its `bytes` of data go (null when counting).
+    char* open(const char tag[4], uint32_t element_size, uint64_t bytes);
+    Mode mode_;
+    size_t size_;
+    std::vector<char> bytes_;
 };
 
 class ImageReader {
@@ -88,14 +101,14 @@ void ImageWriter::narrow(const char tag[4], const std::vector<T>& v) {
     for (T x : v) top = std::max<uint64_t>(top, x);
     const uint32_t width = top <= 0xff ? 1 : top <= 0xffff ? 2 : 4;
     if (width == sizeof(T)) return array(tag, v);
-    std::vector<char> packed(v.size() * width);
+    char* packed = open(tag, width, v.size() * width);
+    if (!packed) return;
     with_width(width, [&](auto narrow) {
         for (size_t i = 0; i < v.size(); ++i) {
             narrow = decltype(narrow)(v[i]);
-            std::memcpy(&packed[i * sizeof(narrow)], &narrow, sizeof(narrow));   // little-endian: the low bytes first
+            std::memcpy(packed + i * sizeof(narrow), &narrow, sizeof(narrow));   // little-endian: the low bytes first
         }
     });
-    section(tag, width, packed.data(), packed.size());
 }
 
 template <class T>

@@ -29,9 +29,8 @@ uint32_t checksum(const char* data, size_t n) {
 }
 
 template <class T>
-void put(std::vector<char>& out, T v) {
-    const char* p = reinterpret_cast<const char*>(&v);
-    out.insert(out.end(), p, p + sizeof(T));
+void put_at(char* at, T v) {
+    std::memcpy(at, &v, sizeof(T));
 }
 
 // Fixed-layout description of the layer: scheme, encoding and geometry.
@@ -115,20 +114,26 @@ void read_geometry(const ImageReader& r, CompressedLayer& l) {
 }  // namespace
 
 std::vector<char> encode_layer_image(const CompressedLayer& l) {
-    ImageWriter w;
     const Meta meta = meta_of(l);
-    w.section("META", 1, &meta, sizeof meta);
-    w.section("NAME", 1, l.name.data(), l.name.size());
-    w.array("SCAL", l.scale);
-    scheme_def(l.scheme).encode(l, w);
-    const std::vector<char>& payload = w.payload();
-    std::vector<char> out(kMagic, kMagic + 8);
-    put(out, kLayerImageVersion);
-    put(out, uint32_t(0));
-    put(out, uint64_t(payload.size()));
-    put(out, checksum(payload.data(), payload.size()));
-    put(out, checksum(out.data(), 28));
-    out.insert(out.end(), payload.begin(), payload.end());
+    auto sections = [&](ImageWriter& w) {
+        w.section("META", 1, &meta, sizeof meta);
+        w.section("NAME", 1, l.name.data(), l.name.size());
+        w.array("SCAL", l.scale);
+        scheme_def(l.scheme).encode(l, w);
+    };
+    ImageWriter count(ImageWriter::Mode::Count, kHeaderBytes);
+    sections(count);
+    ImageWriter w(ImageWriter::Mode::Write, kHeaderBytes, count.size());
+    sections(w);
+    std::vector<char> out = w.take();
+    const uint64_t payload_bytes = out.size() - kHeaderBytes;
+    char* h = out.data();
+    std::memcpy(h, kMagic, 8);
+    put_at(h + 8, kLayerImageVersion);
+    put_at(h + 12, uint32_t(0));
+    put_at(h + 16, payload_bytes);
+    put_at(h + 24, checksum(h + kHeaderBytes, payload_bytes));
+    put_at(h + 28, checksum(h, 28));
     return out;
 }
 
