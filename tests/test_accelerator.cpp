@@ -339,6 +339,27 @@ TEST_CASE("job: a damaged image of a later layer - decoded ahead on another core
     CHECK(p.accelerator.controller.images_decoded_ahead == 2);   // ops 1 and 2
 }
 
+TEST_CASE("job: an image rewritten after it was decoded ahead is read and decoded again, not taken from the decode", "[sim][job]") {
+    const HwConfig config;
+    const JobLayer first = job_layer(compress(random_layer(16, 8, 1, 3), config, Scheme::ReShare), 1);
+    const JobLayer second = job_layer(compress(random_layer(16, 8, 1, 4), config, Scheme::ReShare), 1);
+    // load_job puts the second image at the first 4 KiB boundary after the first. The result record of op 0 is
+    // written there, 64 bytes in, after op 0 ran - that is, after op 1's image was read and decoded ahead.
+    const uint64_t second_image = 0x10000 + ((first.image.size() + 4095) & ~uint64_t(4095));
+    Platform p(config, 1, 1 << 20);
+    uint32_t status = 0, error = 0;
+    simulate(p, [&](Driver& d) {
+        ring(d, load_job(d, {first, second}), second_image + 64, 2);
+        d.wait_for_irq();
+        status = d.read32(R + 0x010);
+        error = d.read32(R + 0x034);
+    });
+    CHECK(status == (hw::reg::kStatusDone | hw::reg::kStatusError));
+    CHECK(error == uint32_t(hw::JobError::BadImage));   // what op 1 read is no image any more
+    CHECK(p.accelerator.controller.last_error.rfind("op 1: ", 0) == 0);
+    CHECK(p.accelerator.controller.images_decoded_ahead == 0);
+}
+
 TEST_CASE("job: detailed mode (an event per OU group and buffer access) gives the batched model's times", "[sim][job]") {
     HwConfig config;
     config.encoding = Encoding::Twos;          // fewer zero patterns: busier sharing
