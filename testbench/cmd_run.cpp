@@ -491,7 +491,7 @@ void run(const RunOptions& o) {
     // weights when it changes them (the accelerator must match those bit for bit); such a scheme also needs the
     // unchanged network, the yardstick of what the change costs. The task owns the compressed layers and frees
     // them as soon as it has their effective weights, before the reference runs: they are the host's copies of what
-    // the accelerator reads from its memory (ORC's VGG16 tables: 0.8 GB), and a ReShare VGG16's millions of table
+    // the accelerator reads from its memory (hundreds of MB on VGG16), and a ReShare VGG16's millions of table
     // entries take a second to free.
     struct References {
         std::unique_ptr<inference::IntResult> reference, unchanged;   // null: the shared one
