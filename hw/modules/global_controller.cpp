@@ -1,9 +1,6 @@
 // sc_spawn: a detailed layer's CUs run as threads of their own, in parallel in kernel time.
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "reshare/hw/modules/global_controller.hpp"
-
-#include <functional>
-#include <string_view>
 #include "reshare/tlm/payload_check.hpp"
 #include "reshare/hw/modules/sim_time.hpp"
 
