@@ -28,6 +28,9 @@ void with_width(uint32_t width, F f) {
 // counting writer, which only adds up the sizes its sections take, then into exactly that many bytes. So an image
 // is written once, in place (VGG16's ORC fc6 image is 0.2 GB: grown by doubling, then copied behind its header, it
 // was written into fresh memory three times).
+// The narrowest of 1, 2 or 4 bytes that holds `largest`.
+inline uint32_t narrow_width(uint64_t largest) { return largest <= 0xff ? 1 : largest <= 0xffff ? 2 : 4; }
+
 class ImageWriter {
 public:
     enum class Mode { Count, Write };
@@ -99,7 +102,7 @@ template <class T>
 void ImageWriter::narrow(const char tag[4], const std::vector<T>& v) {
     uint64_t top = 0;
     for (T x : v) top = std::max<uint64_t>(top, x);
-    const uint32_t width = top <= 0xff ? 1 : top <= 0xffff ? 2 : 4;
+    const uint32_t width = narrow_width(top);
     if (width == sizeof(T)) return array(tag, v);
     char* packed = open(tag, width, v.size() * width);
     if (!packed) return;

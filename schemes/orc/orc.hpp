@@ -5,17 +5,18 @@
 #pragma once
 
 #include "reshare/offline/compressed_layer.hpp"
+#include "reshare/offline/image_sections.hpp"
 
 namespace reshare {
 
 // Unsigned entries of `width` bytes each (1, 2 or 4), low byte first: as narrow as the geometry allows. ORC keeps
-// two entries per kept row, and VGG16 keeps 115 M rows: a row index and its cells in one byte each (the default
-// 128-row crossbar, 8x8 OU of 1-bit cells) take 0.46 GB less than in 2 and 4.
+// two entries per kept row, and VGG16 keeps 111 M rows (`reshare compress --model vgg16 --scheme orc`: the row_index
+// storage bits over 7): a row index and its cells in one byte each (the default 128-row crossbar, 8x8 OU of 1-bit
+// cells) take 0.44 GB less than in 2 and 4.
 struct PackedEntries {
     int width = 1;
     std::vector<uint8_t> bytes;
 
-    static int width_for(uint64_t largest) { return largest <= 0xff ? 1 : largest <= 0xffff ? 2 : 4; }
     size_t size() const { return bytes.size() / size_t(width); }
     uint32_t operator[](size_t k) const {
         if (width == 1) return bytes[k];
@@ -58,9 +59,9 @@ public:
 
 inline const OrcTables& orc_tables(const CompressedLayer& l) { return l.tables_as<OrcTables>(); }
 // Entry widths by the geometry: a row index below xbar_rows, ou_cols cells of cell_bits each.
-inline int orc_row_width(const LayerGeometry& g) { return PackedEntries::width_for(uint64_t(g.xbar_rows) - 1); }
+inline int orc_row_width(const LayerGeometry& g) { return int(narrow_width(uint64_t(g.xbar_rows) - 1)); }
 inline int orc_cells_width(const LayerGeometry& g) {
-    return PackedEntries::width_for((uint64_t(1) << (g.ou_cols * g.cell_bits)) - 1);
+    return int(narrow_width((uint64_t(1) << (g.ou_cols * g.cell_bits)) - 1));
 }
 // Empty tables with the widths of the geometry.
 inline OrcTables orc_tables_for(const LayerGeometry& g) {
