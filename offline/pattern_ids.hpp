@@ -14,21 +14,22 @@ public:
         if (direct_) {
             id_.assign(size_t(1) << key_bits, 0);
             stamp_.assign(size_t(1) << key_bits, 0);
+            id_[0] = -1;   // the zero pattern: stamped at every reset, so it is never new (no branch per key)
         }
+        reset();
     }
 
     // Forgets every pattern: O(1) for small keys (a generation stamp), O(distinct) otherwise.
     void reset() {
         keys_.clear();
         if (direct_)
-            ++generation_;
+            stamp_[0] = ++generation_;
         else
             map_.clear();
     }
 
     // -1 for the zero pattern, else the pattern's id (a new one the first time it is seen).
     int id(PatternKey key) {
-        if (key == 0) return -1;
         if (direct_) {
             if (stamp_[key] != generation_) {
                 stamp_[key] = generation_;
@@ -37,6 +38,7 @@ public:
             }
             return id_[key];
         }
+        if (key == 0) return -1;
         auto [it, fresh] = map_.try_emplace(key, int(keys_.size()));
         if (fresh) keys_.push_back(key);
         return it->second;
@@ -55,7 +57,7 @@ private:
     bool direct_;
     std::vector<int> id_;
     std::vector<uint32_t> stamp_;
-    uint32_t generation_ = 1;
+    uint32_t generation_ = 0;
     std::unordered_map<PatternKey, int> map_;
     std::vector<PatternKey> keys_;
 };

@@ -12,41 +12,40 @@ namespace {
 
 // Patterns in Algorithm 1 order; one task per non-zero block, ordered by when it completes.
 void build_domain(const DomainScratch& s, int block_results, ReShareTables& out) {
-    const int n = s.ids.size();
-    const std::vector<int> order = reorder_fast(s.pattern_of, n, block_results);
-    std::vector<int> rank(n);
-    for (int i = 0; i < n; ++i) rank[order[i]] = i;
+    const int n = s.ids.size(), B = block_results;
+    const std::vector<int> order = reorder_fast(s.pattern_of, n, B);
+    // slot_of[p + 1]: what a slot holds for pattern id p, its pattern-buffer address + 1; slot_of[0] = 0, the zero
+    // pattern. 16 bits suffice: compress() refuses groups of more than 65534 bit-columns.
+    std::vector<uint16_t> slot_of(n + 1, 0);
+    for (int i = 0; i < n; ++i) slot_of[order[i] + 1] = uint16_t(i + 1);
     out.domain_patterns.push_back(uint32_t(n));
     for (int p : order) out.patterns.push_back(s.ids.keys()[p]);
 
-    struct Task {
-        int ready;   // rank of the block's last pattern: the step after which it can be written
-        int block;
-    };
-    std::vector<Task> tasks;
-    std::vector<uint32_t> per_ready(n, 0);
-    const int cols = int(s.pattern_of.size());
-    for (int b = 0, col0 = 0; col0 < cols; ++b, col0 += block_results) {
-        int ready = -1;
-        for (int col = col0; col < std::min(cols, col0 + block_results); ++col)
-            if (s.pattern_of[col] >= 0) ready = std::max(ready, rank[s.pattern_of[col]]);
-        if (ready >= 0) tasks.push_back({ready, b}), ++per_ready[ready];
+    // Every block's slots, and the step after which it can be written: its largest slot (0: all-zero, no task).
+    const int cols = int(s.pattern_of.size()), blocks = (cols + B - 1) / B;
+    std::vector<uint16_t> slots(size_t(blocks) * B, 0), ready(blocks);
+    std::vector<uint32_t> per_ready(n + 1, 0);
+    for (int b = 0; b < blocks; ++b) {
+        uint16_t* slot = &slots[size_t(b) * B];
+        uint16_t last = 0;
+        for (int col = b * B; col < std::min(cols, (b + 1) * B); ++col)
+            last = std::max(last, *slot++ = slot_of[s.pattern_of[col] + 1]);
+        ready[b] = last, ++per_ready[last];
     }
     // Counting sort by completion step; blocks completing at the same step keep their address order.
+    const uint32_t tasks = uint32_t(blocks) - per_ready[0];
+    per_ready[0] = 0;
     std::vector<uint64_t> at = offsets(per_ready);
-    std::vector<Task> sorted(tasks.size());
-    for (const Task& t : tasks) sorted[at[t.ready]++] = t;
-    out.domain_tasks.push_back(uint32_t(sorted.size()));
-    const size_t first_slot = out.task_slot.size();
-    out.task_slot.resize(first_slot + sorted.size() * block_results);
-    uint16_t* slot = out.task_slot.data() + first_slot;
-    for (const Task& t : sorted) {
-        out.task_block.push_back(uint32_t(t.block));
-        for (int col = t.block * block_results; col < (t.block + 1) * block_results; ++col) {
-            const int p = col < cols ? s.pattern_of[col] : -1;
-            *slot++ = uint16_t(p < 0 ? 0 : rank[p] + 1);
+    out.domain_tasks.push_back(tasks);
+    const size_t first = out.task_block.size();
+    out.task_block.resize(first + tasks);
+    out.task_slot.resize((first + tasks) * B);
+    for (int b = 0; b < blocks; ++b)
+        if (ready[b]) {
+            const uint64_t t = first + at[ready[b]]++;
+            out.task_block[t] = uint32_t(b);
+            std::copy_n(&slots[size_t(b) * B], B, &out.task_slot[t * B]);
         }
-    }
 }
 
 // What writing one task's block reads: its distinct pattern-buffer addresses, the buffer lines (B results each)
