@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <random>
+#include <set>
 
 using namespace reshare;
 using reshare::test::config_for;
@@ -173,6 +174,30 @@ TEST_CASE("Every scheme reconstructs the weights and computes the exact MVM (sch
                         REQUIRE(compressed_mvm(l, x) == (changes_weights(scheme) ? reference_mvm(effective, x) : want));
                     }
                 }
+}
+
+TEST_CASE("ReShare: what a task reads - distinct addresses and lines and the last - is counted as a set would", "[reshare]") {
+    // task_reads counts by bit sets for domains of up to 256 patterns and by comparisons beyond: both against sets.
+    std::mt19937 rng(17);
+    for (const uint32_t patterns : {1u, 9u, 200u, 256u, 257u, 3000u})
+        for (const int B : {1, 2, 4, 8, 16, 32})
+            for (int trial = 0; trial < 200; ++trial) {
+                std::vector<uint16_t> slot(static_cast<size_t>(B));
+                // Half the slots repeat a few hot addresses, a fifth are zero, the rest anywhere in the domain.
+                for (uint16_t& x : slot) {
+                    const uint32_t r = rng() % 10;
+                    x = uint16_t(r < 2 ? 0 : r < 7 ? 1 + rng() % std::min(patterns, 3u) : 1 + rng() % patterns);
+                }
+                std::set<int> addresses, lines;
+                int last = 0;
+                for (const uint16_t x : slot)
+                    if (x) addresses.insert(x), lines.insert((x - 1) / B), last = std::max(last, int(x));
+                const TaskReads r = task_reads(slot.data(), B, patterns);
+                INFO("patterns " << patterns << " B " << B << " trial " << trial);
+                REQUIRE(r.distinct == addresses.size());
+                REQUIRE(r.lines == lines.size());
+                REQUIRE(r.last == last);
+            }
 }
 
 TEST_CASE("Tables built over several workers, in small parts appended in order, equal the serial ones", "[schemes]") {

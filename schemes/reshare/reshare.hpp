@@ -40,4 +40,12 @@ public:
 
 inline const ReShareTables& reshare_tables(const CompressedLayer& l) { return l.tables_as<ReShareTables>(); }
 
+// What writing one task's block reads: its distinct pattern-buffer addresses, the buffer lines (block_results
+// results each) they lie in, and its last address (+1, as the slots hold them), which the block waits for.
+struct TaskReads {
+    uint16_t distinct = 0, lines = 0, last = 0;
+};
+// Of the block_results slots of one task of a domain that holds `patterns` patterns.
+TaskReads task_reads(const uint16_t* slot, int block_results, uint32_t patterns);
+
 }  // namespace reshare
