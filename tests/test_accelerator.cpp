@@ -125,6 +125,46 @@ TEST_CASE("job: after a DMI invalidation the controller asks again with a reset 
     CHECK(p.memory.dmi_requests_not_reset == 0);
 }
 
+TEST_CASE("job: without DMI the images are copied by b_transport and the job's records are the same", "[sim][job]") {
+    // With DMI an image decoded ahead is compared where it lies in memory; without, it is copied first.
+    const HwConfig config;
+    const JobLayer a = job_layer(compress(random_layer(16, 8, 1, 3), config, Scheme::ReShare), 1);
+    const JobLayer b = job_layer(compress(random_layer(24, 8, 1, 4), config, Scheme::Rws), 2);
+    Platform p(config, 1, 1 << 20);
+    std::vector<hw::OpRecord> with(2), without(2);
+    uint64_t transactions_with = 0, transactions_without = 0, ahead_with = 0;
+    sc_core::sc_time took_with, took_without;   // doorbell to interrupt: the DMAs' time included
+    simulate(p, [&](Driver& d) {
+        const uint64_t table = load_job(d, {a, b});
+        auto job = [&](std::vector<hw::OpRecord>& records, sc_core::sc_time& took) {
+            const uint64_t before = p.memory.transactions;
+            const sc_core::sc_time start = sc_core::sc_time_stamp();
+            ring(d, table, 0x2000, 2);
+            d.wait_for_irq();
+            took = sc_core::sc_time_stamp() - start;
+            d.write32(R + 0x014, d.read32(R + 0x014));
+            d.access(tlm::TLM_READ_COMMAND, 0x2000, records.data(), unsigned(records.size() * sizeof(hw::OpRecord)));
+            return p.memory.transactions - before;
+        };
+        transactions_with = job(with, took_with);
+        ahead_with = p.accelerator.controller.images_decoded_ahead;
+        p.memory.grant_dmi = false;
+        p.memory.invalidate_dmi();
+        transactions_without = job(without, took_without);
+    });
+    for (int i = 0; i < 2; ++i) {
+        INFO("op " << i);
+        CHECK(with[i].time_ns > 0);
+        CHECK(without[i].time_ns == with[i].time_ns);
+        CHECK(without[i].ou_activations == with[i].ou_activations);
+        CHECK(without[i].stall_ns == with[i].stall_ns);
+    }
+    CHECK(took_without == took_with);
+    CHECK(ahead_with == 1);                                              // op 1, compared in place
+    CHECK(p.accelerator.controller.images_decoded_ahead == 2);          // and again, from its copy
+    CHECK(transactions_without > transactions_with);                    // descriptors, images, records: b_transport
+}
+
 TEST_CASE("job: the doorbell starts the job at the write's annotated delay (a loosely-timed initiator's local time)",
           "[sim][job]") {
     const CompressedLayer l = compress(random_layer(16, 8, 1, 55), HwConfig{}, Scheme::ReShare);

@@ -106,7 +106,12 @@ private:
     void trace_layer(int layer, const std::vector<ShareTrace>& shares, const std::vector<double>& stall, double layer_ns);
     void trace_units(double layer_end_offset_ns, const UnitTimes& units);
     bool dma_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes);
+    // A DMA read timed as dma_transfer's, of bytes the controller only looks at: through the memory's direct pointer,
+    // in place, without a copy. Null where the memory grants no DMI for them (then nothing is timed: dma_transfer).
+    const char* dma_read_in_place(uint64_t addr, size_t bytes);
+    unsigned char* dmi_pointer(tlm::tlm_command cmd, uint64_t addr, size_t bytes);   // null: no DMI for these bytes
     bool dmi_transfer(tlm::tlm_command cmd, uint64_t addr, void* data, size_t bytes, sc_core::sc_time& delay);
+    void end_burst(sc_core::sc_time delay, double from, size_t bytes);   // a burst's time, in the quantum keeper
     void invalidate_dmi(sc_dt::uint64 start, sc_dt::uint64 end);
 
     HwConfig config_;

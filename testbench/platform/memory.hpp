@@ -27,6 +27,7 @@ public:
     // DMI requests, and those whose descriptor was not in its initial state (tlm_dmi::init: no pointer, addresses
     // 0 to the maximum, no access, zero latencies), which the TLM-2.0 base protocol checker reports.
     uint64_t dmi_requests = 0, dmi_requests_not_reset = 0;
+    bool grant_dmi = true;   // false: DMI requests are refused (as by a memory behind a bus that forbids it)
 
     // Withdraws every DMI grant (as a memory does when it is remapped); initiators must ask again.
     void invalidate_dmi() { socket->invalidate_direct_mem_ptr(0, data.size() - 1); }
@@ -60,6 +61,12 @@ private:
     }
     bool get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
         ++dmi_requests;
+        if (!grant_dmi) {   // refused for the whole memory: initiators use b_transport
+            dmi.allow_none();
+            dmi.set_start_address(0);
+            dmi.set_end_address(data.size() - 1);
+            return false;
+        }
         dmi_requests_not_reset += dmi.get_dmi_ptr() || dmi.get_start_address() != 0 ||
                                   dmi.get_end_address() != ~sc_dt::uint64(0) ||
                                   dmi.get_granted_access() != tlm::tlm_dmi::DMI_ACCESS_NONE ||
