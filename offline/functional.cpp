@@ -264,15 +264,18 @@ void FastDatapath::add_unit(int unit, const int8_t* vectors, int n, int64_t* acc
 template <class In>
 void FastDatapath::unit_into(int u, const In* x, int64_t* y, Scratch& s) const {
     const LayerGeometry& g = l_.geo;
-    const int W = g.group_bitcols(), P = g.planes, gc = g.group_cols();
+    const int P = g.planes, gc = g.group_cols();
     const auto [group, row0, count] = rows_of(u);
     const In* xs = x + size_t(group) * g.rows + row0;
     s.xs.assign(xs, xs + count);
     std::fill(s.results.begin(), s.results.end(), 0);
     scheme_->results(u, s.xs.data(), count, s.results.data(), s.values);
     int64_t* out = y + size_t(group) * gc;
-    for (int col = 0; col < W; ++col)
-        if (s.results[col]) out[col / P] += significance_[col % P] * s.results[col];
+    for (int j = 0, col = 0; j < gc; ++j) {   // output j's bit-columns are j * P .. j * P + P - 1
+        int64_t sum = 0;
+        for (int p = 0; p < P; ++p, ++col) sum += significance_[p] * s.results[col];
+        out[j] += sum;
+    }
     if (offset_) {
         int64_t xsum = 0;
         for (int i = 0; i < count; ++i) xsum += xs[i];

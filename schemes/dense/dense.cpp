@@ -20,10 +20,18 @@ public:
         for (int d = 0; d < g_.domains(); ++d) keyer_.keys(m_, d, &keys_[d * W]);
         m_ = {};   // the table holds all the datapath needs
     }
-    void results(int d, const int32_t* xs, int count, int64_t* results, std::vector<int64_t>&) const override {
-        const int W = g_.group_bitcols();
+    // Keys of at most 8 bits (the default 8-row OU of 1-bit cells) take at most 256 values, far fewer than a domain's
+    // bit-columns (VGG16's fc6: 57344): each value's dot product is computed once, then looked up per column.
+    void results(int d, const int32_t* xs, int count, int64_t* results, std::vector<int64_t>& value) const override {
+        const int W = g_.group_bitcols(), values = g_.key_bits() <= 8 ? 1 << g_.key_bits() : 0;
         const PatternKey* keys = keys_.empty() ? domain_keys(d) : &keys_[size_t(d) * W];
-        for (int col = 0; col < W; ++col) results[col] = pattern_dot(keys[col], xs, count, g_.cell_bits);
+        if (values && W > values) {
+            value.resize(size_t(values));
+            for (int k = 0; k < values; ++k) value[size_t(k)] = pattern_dot(PatternKey(k), xs, count, g_.cell_bits);
+            for (int col = 0; col < W; ++col) results[col] = value[keys[col]];
+        } else {
+            for (int col = 0; col < W; ++col) results[col] = pattern_dot(keys[col], xs, count, g_.cell_bits);
+        }
     }
 
 private:
