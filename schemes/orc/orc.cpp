@@ -77,7 +77,7 @@ void check_rows_inside_matrix(const ImageReader& r, const LayerGeometry& g, cons
     for (int s = 0; s < orc_strips(g); ++s) {
         const int row0 = (s / orc_strips_per_tile(g) % g.row_tiles()) * g.xbar_rows;
         for (uint64_t k = start[s]; k < start[s + 1]; ++k)
-            r.fail_if(row0 + t.kept_row[k] >= g.rows, "row index below the last matrix row");
+            r.fail_if(int64_t(row0) + t.kept_row[k] >= g.rows, "row index below the last matrix row");
     }
 }
 
@@ -89,11 +89,12 @@ public:
         const int strips = orc_strips_per_tile(g_), W = g_.group_bitcols(), cb = g_.cell_bits;
         for (int k = 0; k < strips; ++k) {
             const size_t strip = size_t(u) * strips + k;
+            const int cols = std::min(g_.ou_cols, W - k * g_.ou_cols);
             for (uint64_t r = sstart_[strip]; r < sstart_[strip + 1]; ++r) {
-                const PatternKey cells = t_.kept_cells[r];
                 const int32_t x = xs[t_.kept_row[r]];
-                for (int c = 0; c < g_.ou_cols && k * g_.ou_cols + c < W; ++c)
-                    results[k * g_.ou_cols + c] += int64_t(pattern_cell(cells, c, cb)) * x;
+                if (!x) continue;   // adds nothing: ReLU's zeros, and the rows a probe leaves out (most of a tile's)
+                const PatternKey cells = t_.kept_cells[r];
+                for (int c = 0; c < cols; ++c) results[k * g_.ou_cols + c] += int64_t(pattern_cell(cells, c, cb)) * x;
             }
         }
     }
