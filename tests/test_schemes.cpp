@@ -70,7 +70,8 @@ TEST_CASE("Fig. 1: ReShare orders the patterns by Algorithm 1 and writes whole b
     REQUIRE(l.patterns == std::vector<PatternKey>{1, 2, 3});
     // Tasks in completion order: block 3 is complete after pattern 0, blocks 0 and 2 after pattern 1, block 1 last.
     REQUIRE(l.task_block == std::vector<uint32_t>{3, 0, 2, 1});
-    REQUIRE(l.task_slot == std::vector<uint16_t>{1, 0, 1, 2, 1, 2, 2, 3});
+    REQUIRE(l.task_slot.narrow == std::vector<uint8_t>{1, 0, 1, 2, 1, 2, 2, 3});   // 2-bit keys: a byte per slot
+    REQUIRE(l.task_slot.wide.empty());
 }
 
 TEST_CASE("Algorithm 1 orders a hand-computed case", "[reorder]") {
@@ -197,7 +198,33 @@ TEST_CASE("ReShare: what a task reads - distinct addresses and lines and the las
                 REQUIRE(r.distinct == addresses.size());
                 REQUIRE(r.lines == lines.size());
                 REQUIRE(r.last == last);
+                if (patterns <= 255) {   // as one-byte slots hold them
+                    const std::vector<uint8_t> narrow(slot.begin(), slot.end());
+                    const TaskReads n = task_reads(narrow.data(), B, patterns);
+                    REQUIRE((n.distinct == r.distinct && n.lines == r.lines && n.last == r.last));
+                }
             }
+}
+
+TEST_CASE("ReShare keeps slots in two bytes where a domain may hold more than 255 patterns and in one elsewhere", "[reshare]") {
+    const QuantizedMatrix m = random_layer(70, 100, 1, 5);
+    const std::vector<int32_t> x = random_input(70, 6);
+    for (const int ou_rows : {8, 16}) {   // 8- and 16-bit keys; 100 columns x 8 planes = 800 bit-columns per domain
+        const CompressedLayer l = compress(m, config_with(Encoding::Offset, ou_rows, 8), Scheme::ReShare);
+        const ReShareTables& t = reshare_tables(l);
+        INFO("ou_rows " << ou_rows);
+        REQUIRE(reshare_slot_bytes(l.geo) == (ou_rows == 8 ? 1 : 2));
+        REQUIRE(t.task_slot.narrow.empty() == (ou_rows == 16));
+        REQUIRE(t.task_slot.wide.empty() == (ou_rows == 8));
+        if (ou_rows == 16) REQUIRE(*std::max_element(t.domain_patterns.begin(), t.domain_patterns.end()) > 255);
+        const std::vector<char> bytes = encode_layer_image(l);
+        const CompressedLayer back = decode_layer_image(bytes, "memory");
+        REQUIRE(encode_layer_image(back) == bytes);
+        REQUIRE(reshare_tables(back).task_slot.wide == t.task_slot.wide);
+        REQUIRE(reshare_tables(back).task_slot.narrow == t.task_slot.narrow);
+        REQUIRE(reconstruct(back) == m.q);
+        REQUIRE(compressed_mvm(back, x) == reference_mvm(m, x));
+    }
 }
 
 TEST_CASE("Tables built over several workers, in small parts appended in order, equal the serial ones", "[schemes]") {

@@ -10,7 +10,9 @@
 namespace reshare {
 namespace {
 
-// Patterns in Algorithm 1 order; one task per non-zero block, ordered by when it completes.
+// Patterns in Algorithm 1 order; one task per non-zero block, ordered by when it completes. Slot: the slots' type
+// (reshare_slot_bytes).
+template <class Slot>
 void build_domain(const DomainScratch& s, int block_results, ReShareTables& out) {
     const int n = s.ids.size(), B = block_results;
     const std::vector<int> order = reorder_fast(s.pattern_of, n, B);
@@ -38,20 +40,21 @@ void build_domain(const DomainScratch& s, int block_results, ReShareTables& out)
     std::vector<uint64_t> at = offsets(per_ready);
     out.domain_tasks.push_back(tasks);
     const size_t first = out.task_block.size();
+    std::vector<Slot>& task_slot = out.task_slot.as<Slot>();
     out.task_block.resize(first + tasks);
-    out.task_slot.resize((first + tasks) * B);
+    task_slot.resize((first + tasks) * B);
     for (int b = 0; b < blocks; ++b)
         if (ready[b]) {
             const uint64_t t = first + at[ready[b]]++;
             out.task_block[t] = uint32_t(b);
-            std::copy_n(&slots[size_t(b) * B], B, &out.task_slot[t * B]);
+            std::copy_n(&slots[size_t(b) * B], B, &task_slot[t * B]);
         }
 }
 
 // kB: B known at compile time (the default 8), else 0. Each slot is compared with those before it: for B <= 32
 // slots, fixed-length loops without a search beat a find per slot.
-template <int kB>
-TaskReads task_reads_compared(const uint16_t* slot, int block_results) {
+template <int kB, class Slot>
+TaskReads task_reads_compared(const Slot* slot, int block_results) {
     const int B = kB ? kB : block_results;
     TaskReads r;
     for (int i = 0; i < B; ++i) {
@@ -64,7 +67,7 @@ TaskReads task_reads_compared(const uint16_t* slot, int block_results) {
         }
         r.distinct += !seen;
         r.lines += !line_seen;
-        r.last = std::max(r.last, slot[i]);
+        r.last = std::max<uint16_t>(r.last, slot[i]);
     }
     return r;
 }
@@ -81,11 +84,11 @@ inline int bits_set(uint64_t x) {
 // A domain of at most 256 patterns (8-bit keys, the default) in lines of at least 4: the addresses read as bits of
 // a 256-bit set and the lines as bits of a 64-bit one, counted at the end; no comparisons, no branches. VGG16 has
 // 30 M tasks.
-template <int kB>
-TaskReads task_reads_few(const uint16_t* slot, int block_results) {
+template <int kB, class Slot>
+TaskReads task_reads_few(const Slot* slot, int block_results) {
     const int B = kB ? kB : block_results;
     uint64_t address[4] = {0, 0, 0, 0}, lines = 0;
-    uint16_t last = 0;
+    Slot last = 0;
     for (int i = 0; i < B; ++i) {
         const uint32_t a = slot[i] - 1u;   // the zero pattern's 0 wraps around; its bit is 0, so it sets nothing
         const uint64_t bit = slot[i] != 0;
@@ -100,13 +103,17 @@ TaskReads task_reads_few(const uint16_t* slot, int block_results) {
     return r;
 }
 
-}  // namespace
-
-TaskReads task_reads(const uint16_t* slot, int block_results, uint32_t patterns) {
+template <class Slot>
+TaskReads task_reads_of(const Slot* slot, int block_results, uint32_t patterns) {
     const int B = block_results;
     if (patterns <= 256 && B >= 4) return B == 8 ? task_reads_few<8>(slot, B) : task_reads_few<0>(slot, B);
     return B == 8 ? task_reads_compared<8>(slot, B) : task_reads_compared<0>(slot, B);
 }
+
+}  // namespace
+
+TaskReads task_reads(const uint8_t* slot, int block_results, uint32_t patterns) { return task_reads_of(slot, block_results, patterns); }
+TaskReads task_reads(const uint16_t* slot, int block_results, uint32_t patterns) { return task_reads_of(slot, block_results, patterns); }
 
 namespace {
 
@@ -124,19 +131,21 @@ public:
     void results(int d, const int32_t* xs, int count, int64_t* results, std::vector<int64_t>& values) const override {
         pattern_values(t_, pstart_, d, xs, count, g_.cell_bits, values);
         values.insert(values.begin(), 0);
-        if (g_.block_results == 8)
-            write_blocks<8>(d, values.data(), results);
-        else
-            write_blocks<0>(d, values.data(), results);
+        t_.task_slot.visit([&](const auto& slots) {
+            if (g_.block_results == 8)
+                write_blocks<8>(d, slots.data(), values.data(), results);
+            else
+                write_blocks<0>(d, slots.data(), values.data(), results);
+        });
     }
 
 private:
-    template <int kB>
-    void write_blocks(int d, const int64_t* values, int64_t* results) const {
+    template <int kB, class Slot>
+    void write_blocks(int d, const Slot* slots, const int64_t* values, int64_t* results) const {
         const int B = kB ? kB : g_.block_results, W = g_.group_bitcols();
         for (uint64_t t = tstart_[d]; t < tstart_[d + 1]; ++t) {
             const int col0 = int(t_.task_block[t]) * B;
-            const uint16_t* slot = &t_.task_slot[t * B];
+            const Slot* slot = &slots[t * B];
             if (col0 + B <= W)
                 for (int sl = 0; sl < B; ++sl) results[col0 + sl] = values[slot[sl]];
             else   // the domain's last block, cut at its last bit-column
@@ -153,18 +162,27 @@ private:
 
 std::shared_ptr<const SchemeTables> ReShareScheme::compress(const QuantizedMatrix& m, const BitSlicing& bs,
                                                             const LayerGeometry& g, const HwConfig&, int threads) const {
-    // At most one task per block (VGG16: 30 M tasks, 600 MB of tables).
+    // At most one task per block (VGG16: 30 M tasks, 360 MB of tables).
     auto reserve = [&](ReShareTables& t) {
         const size_t blocks = size_t(g.domains()) * g.blocks_per_domain();
         reserve_patterns(g, t);
         t.domain_tasks.reserve(size_t(g.domains()));
         t.task_block.reserve(blocks);
-        t.task_slot.reserve(blocks * g.block_results);
+        if (reshare_slot_bytes(g) == 1)
+            t.task_slot.narrow.reserve(blocks * g.block_results);
+        else
+            t.task_slot.wide.reserve(blocks * g.block_results);
     };
     return build_in_parallel<ReShareTables>(g.domains(), threads, reserve, [&](int begin, int end) {
         ReShareTables part;
         DomainScratch s(bs, g);
-        for (int d = begin; d < end; ++d) s.load(m, d), build_domain(s, g.block_results, part);
+        for (int d = begin; d < end; ++d) {
+            s.load(m, d);
+            if (reshare_slot_bytes(g) == 1)
+                build_domain<uint8_t>(s, g.block_results, part);
+            else
+                build_domain<uint16_t>(s, g.block_results, part);
+        }
         return part;
     });
 }
@@ -174,7 +192,7 @@ void ReShareScheme::encode(const CompressedLayer& l, ImageWriter& w) const {
     encode_patterns(t, w);
     w.narrow("DTSK", t.domain_tasks);
     w.narrow("TBLK", t.task_block);
-    w.narrow("TSLT", t.task_slot);
+    t.task_slot.visit([&](const auto& slots) { w.narrow("TSLT", slots); });
 }
 
 std::shared_ptr<const SchemeTables> ReShareScheme::decode(const ImageReader& r, const CompressedLayer& l) const {
@@ -183,21 +201,26 @@ std::shared_ptr<const SchemeTables> ReShareScheme::decode(const ImageReader& r, 
     decode_patterns(r, g, *t);
     t->domain_tasks = r.narrow<uint32_t>("DTSK");
     t->task_block = r.narrow<uint32_t>("TBLK");
-    t->task_slot = r.narrow<uint16_t>("TSLT");
+    if (reshare_slot_bytes(g) == 1)
+        t->task_slot.narrow = r.narrow<uint8_t>("TSLT");
+    else
+        t->task_slot.wide = r.narrow<uint16_t>("TSLT");
     r.fail_if(t->domain_tasks.size() != size_t(g.domains()), "task counts do not match the geometry");
     r.fail_if(sum(t->domain_tasks) != t->task_block.size(), "task list length disagrees with its counts");
     r.fail_if(t->task_slot.size() != t->task_block.size() * g.block_results, "task slots do not fill the blocks");
     r.fail_if(!all_below(t->task_block, g.blocks_per_domain()), "block index outside the result buffer");
     const std::vector<uint64_t> tstart = offsets(t->domain_tasks);
-    for (int d = 0; d < g.domains(); ++d)
-        for (uint64_t task = tstart[d]; task < tstart[d + 1]; ++task) {
-            bool any = false;
-            for (uint64_t s = task * g.block_results; s < (task + 1) * g.block_results; ++s) {
-                r.fail_if(t->task_slot[s] > t->domain_patterns[d], "task refers to a pattern its domain does not hold");
-                any = any || t->task_slot[s] != 0;
+    t->task_slot.visit([&](const auto& slots) {
+        for (int d = 0; d < g.domains(); ++d)
+            for (uint64_t task = tstart[d]; task < tstart[d + 1]; ++task) {
+                bool any = false;
+                for (uint64_t s = task * g.block_results; s < (task + 1) * g.block_results; ++s) {
+                    r.fail_if(slots[s] > t->domain_patterns[d], "task refers to a pattern its domain does not hold");
+                    any = any || slots[s] != 0;
+                }
+                r.fail_if(!any, "a task for an all-zero block (the pass writes none)");
             }
-            r.fail_if(!any, "a task for an all-zero block (the pass writes none)");
-        }
+    });
     return t;
 }
 
@@ -229,7 +252,7 @@ void ReShareScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::Work
     auto add_tasks = [&](hw::WorkUnit& u, uint64_t t0, uint64_t t1, auto reads) {
         u.task_ready_ou.reserve(t1 - t0), u.task_reads.reserve(t1 - t0), u.task_lines.reserve(t1 - t0);
         for (uint64_t t = t0; t < t1; ++t) {
-            const TaskReads r = reads(&tb.task_slot[t * B]);
+            const TaskReads r = reads(t * B);
             u.task_ready_ou.push_back(uint32_t((r.last - 1) / g.ou_cols));
             u.task_reads.push_back(r.distinct);
             u.task_lines.push_back(r.lines);
@@ -237,15 +260,17 @@ void ReShareScheme::add_unit_work(const CompressedLayer& l, std::vector<hw::Work
     };
     // Domains are independent (VGG16 has 30 M tasks): over every core, while the controller, which builds a layer's
     // units in the simulation thread, waits.
-    parallel_chunks<char>(g.domains(), default_threads(), [&](int d0, int d1) {
-        for (int d = d0; d < d1; ++d) {
-            const uint32_t patterns = tb.domain_patterns[d];
-            if (B == 8 && patterns <= 256)   // the default geometry, inlined
-                add_tasks(units[size_t(d)], tstart[d], tstart[d + 1], [](const uint16_t* slot) { return task_reads_few<8>(slot, 8); });
-            else
-                add_tasks(units[size_t(d)], tstart[d], tstart[d + 1], [&](const uint16_t* slot) { return task_reads(slot, B, patterns); });
-        }
-        return char(0);
+    tb.task_slot.visit([&](const auto& slots) {
+        parallel_chunks<char>(g.domains(), default_threads(), [&](int d0, int d1) {
+            for (int d = d0; d < d1; ++d) {
+                const uint32_t patterns = tb.domain_patterns[d];
+                if (B == 8 && patterns <= 256)   // the default geometry, inlined
+                    add_tasks(units[size_t(d)], tstart[d], tstart[d + 1], [&](uint64_t at) { return task_reads_few<8>(&slots[at], 8); });
+                else
+                    add_tasks(units[size_t(d)], tstart[d], tstart[d + 1], [&](uint64_t at) { return task_reads(&slots[at], B, patterns); });
+            }
+            return char(0);
+        });
     });
 }
 

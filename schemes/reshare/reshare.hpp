@@ -7,21 +7,48 @@
 
 #include "reshare/schemes/common/patterns.hpp"
 
+#include <algorithm>
+#include <type_traits>
+
 namespace reshare {
+
+// The slots of every task, block_results each: 0 = the zero pattern, k + 1 = pattern-buffer address k. In one byte
+// each where no domain can hold more than 255 patterns (keys of at most 8 bits: the default 8-row OU of 1-bit cells),
+// else in two: reshare_slot_bytes(g). VGG16 has 30 M tasks: 0.24 GB of slots, not 0.48.
+struct TaskSlots {
+    std::vector<uint8_t> narrow;   // exactly one of the two is used, by the geometry
+    std::vector<uint16_t> wide;
+
+    template <class T>
+    std::vector<T>& as() {
+        if constexpr (std::is_same_v<T, uint8_t>) return narrow; else return wide;
+    }
+    template <class F>
+    decltype(auto) visit(F f) const { return wide.empty() ? f(narrow) : f(wide); }   // f(the vector in use)
+    size_t size() const { return narrow.size() + wide.size(); }
+    uint16_t operator[](size_t i) const { return wide.empty() ? narrow[i] : wide[i]; }
+};
 
 struct ReShareTables : PatternTables {
     std::vector<uint32_t> domain_tasks;   // tasks (non-zero result blocks) per domain
     std::vector<uint32_t> task_block;     // block index inside its domain
-    std::vector<uint16_t> task_slot;      // block_results per task: 0 = zero pattern, k+1 = PB address k
+    TaskSlots task_slot;
 
     template <class F>
     static void zip(ReShareTables& a, ReShareTables& b, F f) {
         PatternTables::zip(a, b, f);
         f(a.domain_tasks, b.domain_tasks);
         f(a.task_block, b.task_block);
-        f(a.task_slot, b.task_slot);
+        f(a.task_slot.narrow, b.task_slot.narrow);
+        f(a.task_slot.wide, b.task_slot.wide);
     }
 };
+
+// Bytes per task slot: 1 where a domain holds at most 255 patterns (its keys or its bit-columns bound them), else 2.
+inline int reshare_slot_bytes(const LayerGeometry& g) {
+    const uint64_t most = std::min<uint64_t>(g.group_bitcols(), (uint64_t(1) << std::min(g.key_bits(), 32)) - 1);
+    return most <= 0xff ? 1 : 2;
+}
 
 class ReShareScheme : public SchemeDef {
 public:
@@ -46,6 +73,7 @@ struct TaskReads {
     uint16_t distinct = 0, lines = 0, last = 0;
 };
 // Of the block_results slots of one task of a domain that holds `patterns` patterns.
+TaskReads task_reads(const uint8_t* slot, int block_results, uint32_t patterns);
 TaskReads task_reads(const uint16_t* slot, int block_results, uint32_t patterns);
 
 }  // namespace reshare
