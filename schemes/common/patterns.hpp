@@ -40,11 +40,15 @@ struct DomainScratch {
     std::vector<int> pattern_of;   // per bit-column: its pattern's id, -1 for the zero pattern
 };
 
-// Room for a layer's patterns: per domain at most one per bit-column and one per non-zero key.
+// The most distinct non-zero patterns a domain can hold: one per bit-column, one per non-zero key.
+inline uint64_t max_domain_patterns(const LayerGeometry& g) {
+    return std::min<uint64_t>(g.group_bitcols(), (uint64_t(1) << std::min(g.key_bits(), 32)) - 1);
+}
+
+// Room for a layer's patterns: max_domain_patterns per domain.
 inline void reserve_patterns(const LayerGeometry& g, PatternTables& t) {
-    const uint64_t per_domain = std::min<uint64_t>(g.group_bitcols(), (uint64_t(1) << std::min(g.key_bits(), 32)) - 1);
     t.domain_patterns.reserve(size_t(g.domains()));
-    t.patterns.reserve(size_t(g.domains()) * per_domain);
+    t.patterns.reserve(size_t(g.domains()) * max_domain_patterns(g));
 }
 
 // Sections DPAT (patterns per domain) and PATT (the patterns), and their checks against the geometry.

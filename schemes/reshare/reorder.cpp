@@ -29,7 +29,7 @@ struct Blocks {
         // seen_in[p] / slot[p]: the last block p was seen in and its entry there, so each column is O(1). Without
         // branches on the data: the zero pattern (p < 0) counts as pattern n_patterns, into a spare entry past the
         // block's B, and a column's entry is chosen, not branched to.
-        const int B = kB ? kB : block_results, cols = int(pattern_of.size());
+        const int B = width(), cols = int(pattern_of.size());
         std::vector<int> seen_in(n_patterns + 1, -1), slot(n_patterns + 1, 0);
         std::vector<T> id(B + 1, 0), n_of(B + 1);   // entry B is the spare
         for (int b = 0, col = 0; b < count; ++b) {

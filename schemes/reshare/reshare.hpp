@@ -7,7 +7,6 @@
 
 #include "reshare/schemes/common/patterns.hpp"
 
-#include <algorithm>
 #include <type_traits>
 
 namespace reshare {
@@ -45,10 +44,7 @@ struct ReShareTables : PatternTables {
 };
 
 // Bytes per task slot: 1 where a domain holds at most 255 patterns (its keys or its bit-columns bound them), else 2.
-inline int reshare_slot_bytes(const LayerGeometry& g) {
-    const uint64_t most = std::min<uint64_t>(g.group_bitcols(), (uint64_t(1) << std::min(g.key_bits(), 32)) - 1);
-    return most <= 0xff ? 1 : 2;
-}
+inline int reshare_slot_bytes(const LayerGeometry& g) { return max_domain_patterns(g) <= 0xff ? 1 : 2; }
 
 class ReShareScheme : public SchemeDef {
 public:
