@@ -59,6 +59,88 @@ TEST_CASE("reram-sharing: k-means never leaves a block farther from its centroid
     }
 }
 
+namespace {
+
+// cluster.hpp's rules written the textbook way - direct squared distances in int64, one block and one centroid at
+// a time - the oracle of the fast kernels (norm form, tiles, 16-bit multiply-adds).
+Clustering textbook_kmeans(const std::vector<int16_t>& blocks, int dims, int k, int iterations) {
+    const size_t n = blocks.size() / size_t(dims);
+    std::vector<int64_t> x(blocks.begin(), blocks.end());
+    for (int64_t& v : x) v *= kCentroidScale;
+    auto d2 = [&](size_t i, const std::vector<int64_t>& c, size_t m) {
+        int64_t s = 0;
+        for (int j = 0; j < dims; ++j) s += (x[i * dims + j] - c[m * dims + j]) * (x[i * dims + j] - c[m * dims + j]);
+        return s;
+    };
+    std::vector<int64_t> c(x.begin(), x.begin() + dims);   // farthest-point seeds from block 0
+    while (c.size() / dims < std::min(n, size_t(k))) {
+        size_t far = 0;
+        int64_t far_d = -1;
+        for (size_t i = 0; i < n; ++i) {
+            int64_t near = INT64_MAX;
+            for (size_t m = 0; m < c.size() / dims; ++m) near = std::min(near, d2(i, c, m));
+            if (near > far_d) far = i, far_d = near;
+        }
+        c.insert(c.end(), x.begin() + long(far * dims), x.begin() + long((far + 1) * dims));
+    }
+    Clustering out;
+    out.dims = dims;
+    out.cluster_of.assign(n, -1);
+    for (int it = 0; it < iterations; ++it) {
+        bool moved = false;
+        for (size_t i = 0; i < n; ++i) {
+            int best = 0;
+            for (size_t m = 1; m < c.size() / dims; ++m)
+                if (d2(i, c, m) < d2(i, c, size_t(best))) best = int(m);
+            moved |= best != out.cluster_of[i];
+            out.cluster_of[i] = best;
+        }
+        if (!moved) break;
+        for (size_t m = 0; m < c.size() / dims; ++m) {
+            int64_t count = 0;
+            std::vector<int64_t> sum(size_t(dims), 0);
+            for (size_t i = 0; i < n; ++i)
+                if (out.cluster_of[i] == int(m)) {
+                    ++count;
+                    for (int j = 0; j < dims; ++j) sum[size_t(j)] += x[i * dims + j];
+                }
+            for (int j = 0; count && j < dims; ++j)   // rounded to nearest, halves away from zero
+                c[m * dims + j] = sum[size_t(j)] >= 0 ? (2 * sum[size_t(j)] + count) / (2 * count)
+                                                      : -((-2 * sum[size_t(j)] + count) / (2 * count));
+        }
+    }
+    out.centroids.assign(c.begin(), c.end());
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("reram-sharing: every distance kernel clusters exactly as the textbook k-means", "[reram-sharing]") {
+    const std::vector<std::string> kernels = dot_kernels();
+    REQUIRE(kernels.back() == "portable");
+    uint32_t s = 11;
+    auto next = [&](int range) { return s = s * 1103515245u + 12345u, int(s >> 16) % (2 * range + 1) - range; };
+    // dims even and odd; n below, at and past a 16-block tile; 8-bit blocks (int32 dots) and 9-bit ones of 136
+    // values (past the int32 range: int64); few distinct values, so ties between clusters happen.
+    struct Shape {
+        int dims, n, k, range;
+    };
+    for (const Shape& sh : {Shape{4, 7, 3, 3}, Shape{9, 16, 5, 127}, Shape{64, 50, 13, 127}, Shape{64, 40, 40, 2},
+                            Shape{15, 33, 8, 1}, Shape{136, 20, 6, 255}}) {
+        std::vector<int16_t> blocks;
+        for (int i = 0; i < sh.dims * sh.n; ++i) blocks.push_back(int16_t(next(sh.range)));
+        for (int j = 0; j < sh.dims; ++j) blocks[size_t(sh.dims) + j] = blocks[size_t(j)];   // a duplicate block
+        const Clustering want = textbook_kmeans(blocks, sh.dims, sh.k, 50);
+        for (const std::string& kernel : kernels) {
+            INFO("dims " << sh.dims << ", n " << sh.n << ", k " << sh.k << ", kernel " << kernel);
+            const Clustering got = cluster_blocks(blocks, sh.dims, sh.k, 50, kernel);
+            CHECK(got.cluster_of == want.cluster_of);
+            CHECK(got.centroids == std::vector<int32_t>(want.centroids.begin(), want.centroids.end()));
+        }
+    }
+    CHECK_THROWS(cluster_blocks({1, 2}, 2, 1, 10, "no-such-kernel"));
+}
+
 // ---- the scheme: centroid OUs, pruning, index table, adders ----
 
 #include "helpers.hpp"

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace reshare::reram_sharing {
@@ -25,7 +26,12 @@ struct Clustering {
     int clusters() const { return dims ? int(centroids.size() / dims) : 0; }
 };
 
-// `blocks`: n x dims values in -255..255, row-major; k >= 1 (at most n clusters are made).
-Clustering cluster_blocks(const std::vector<int16_t>& blocks, int dims, int k, int max_iterations = 100);
+// `blocks`: n x dims values in -255..255, row-major; k >= 1 (at most n clusters are made). `kernel`: one of
+// dot_kernels(), the fastest if empty - every kernel gives the same result (the tests run each).
+Clustering cluster_blocks(const std::vector<int16_t>& blocks, int dims, int k, int max_iterations = 100,
+                          const std::string& kernel = "");
+
+// The distance kernels this CPU runs, fastest first: "avx512bw", "avx2", "sse2" (x86-64), "portable".
+std::vector<std::string> dot_kernels();
 
 }  // namespace reshare::reram_sharing

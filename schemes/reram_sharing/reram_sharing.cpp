@@ -7,6 +7,7 @@
 #include "reshare/schemes/reram_sharing/cluster.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <map>
 
@@ -145,31 +146,54 @@ ReramSharingTables build_pools(const QuantizedMatrix& m, const LayerGeometry& g,
 
 int pools_of(const LayerGeometry& g, int cluster_rows) { return g.groups * rs_pools_per_group(g, cluster_rows); }
 
-// Bit-planes of a stored block that hold a one: its stored OUs.
-uint32_t plane_mask(const int8_t* block, int B, const BitSlicing& bs) {
-    uint32_t mask = 0;
-    for (int j = 0; j < B; ++j)
-        for (int p = 0; p < bs.planes(); ++p)
-            if (bs.cell(block[j], p)) mask |= 1u << p;
-    return mask;
-}
+// Bit-planes of a stored block that hold a one: its stored OUs. A table per weight value, so a block's mask is
+// one OR per weight.
+class PlaneMasks {
+public:
+    explicit PlaneMasks(const BitSlicing& bs) {
+        for (int w = -128; w < 128; ++w)
+            for (int p = 0; p < bs.planes(); ++p)
+                if (bs.cell(w, p)) of_[size_t(w + 128)] |= 1u << p;
+    }
+    uint32_t operator()(const int8_t* block, int B) const {
+        uint32_t mask = 0;
+        for (int j = 0; j < B; ++j) mask |= of_[size_t(block[j] + 128)];
+        return mask;
+    }
 
-// The stored blocks domain d uses, in order of first use, and how many of its positions use each.
+private:
+    std::array<uint32_t, 256> of_{};
+};
+
+// The stored blocks domain d uses, in order of first use, how many of its positions use each, and which one each
+// position uses. Found by sorting the positions by block (a domain has hundreds of positions; a search per
+// position was quadratic in them).
 struct Used {
     std::vector<uint32_t> block;     // global stored-block index
     std::vector<uint32_t> members;
+    std::vector<int32_t> slot;       // per position: its block's index in `block`, -1 if EMPTY
 };
 
 Used used_blocks(const ReramSharingTables& t, const LayerGeometry& g, const std::vector<uint64_t>& pool_start, int d) {
-    Used u;
     const uint64_t base = pool_start[size_t(rs_pool_of(g, t.cluster_rows, d))];
+    const uint32_t* index = &t.index[size_t(d) * rs_positions(g)];
+    std::vector<std::pair<uint32_t, int32_t>> by_block;   // (block, position), then sorted: first uses lead
     for (int b = 0; b < rs_positions(g); ++b)
-        if (const uint32_t id = t.index[size_t(d) * rs_positions(g) + b]) {
-            const uint32_t block = uint32_t(base + id - 1);
-            const auto it = std::find(u.block.begin(), u.block.end(), block);
-            if (it == u.block.end()) u.block.push_back(block), u.members.push_back(1);
-            else ++u.members[size_t(it - u.block.begin())];
-        }
+        if (index[b]) by_block.push_back({uint32_t(base + index[b] - 1), b});
+    std::sort(by_block.begin(), by_block.end());
+    std::vector<std::pair<int32_t, size_t>> first_use;    // (first position, start in by_block) per block
+    for (size_t i = 0; i < by_block.size(); ++i)
+        if (i == 0 || by_block[i].first != by_block[i - 1].first) first_use.push_back({by_block[i].second, i});
+    std::sort(first_use.begin(), first_use.end());
+    Used u;
+    u.slot.assign(size_t(rs_positions(g)), -1);
+    for (const auto& [position, start] : first_use) {
+        const int32_t s = int32_t(u.block.size());
+        u.block.push_back(by_block[start].first);
+        size_t i = start;
+        for (; i < by_block.size() && by_block[i].first == u.block.back(); ++i) u.slot[size_t(by_block[i].second)] = s;
+        u.members.push_back(uint32_t(i - start));
+    }
     return u;
 }
 
@@ -192,11 +216,9 @@ public:
                 }
             }
         }
-        const uint32_t* index = &t_.index[size_t(d) * rs_positions(g_)];
-        const uint64_t base = pstart_[size_t(rs_pool_of(g_, t_.cluster_rows, d))];
         for (int b = 0; b < rs_positions(g_); ++b) {
-            if (!index[b]) continue;   // EMPTY: a pruned OU
-            const size_t s = size_t(std::find(used.block.begin(), used.block.end(), uint32_t(base + index[b] - 1)) - used.block.begin());
+            if (used.slot[size_t(b)] < 0) continue;   // EMPTY: a pruned OU
+            const size_t s = size_t(used.slot[size_t(b)]);
             const Position pos = position_of(g_, d, b);
             for (int t = 0; t < pos.cols; ++t)
                 for (int p = 0; p < P; ++p) results[size_t(pos.group_col0 + t) * P + p] += ou[(s * P + p) * C + t];
@@ -215,12 +237,12 @@ template <class F>
 void for_each_used(const CompressedLayer& l, F f) {
     const LayerGeometry& g = l.geo;
     const ReramSharingTables& t = reram_sharing_tables(l);
-    const BitSlicing bs = slicing_of(l);
+    const PlaneMasks plane_mask(slicing_of(l));
     const std::vector<uint64_t> start = offsets(t.pool_blocks);
     for (int d = 0; d < g.domains(); ++d) {
         const Used u = used_blocks(t, g, start, d);
         for (size_t s = 0; s < u.block.size(); ++s)
-            f(d, plane_mask(&t.blocks[size_t(u.block[s]) * rs_block_size(g)], rs_block_size(g), bs), u.block[s], u.members[s]);
+            f(d, plane_mask(&t.blocks[size_t(u.block[s]) * rs_block_size(g)], rs_block_size(g)), u.block[s], u.members[s]);
     }
 }
 
