@@ -1,5 +1,6 @@
 // The matrix products of both executors: tiles of im2col vectors against a lowered weight matrix.
 #include "reshare/common/error.hpp"
+#include "reshare/common/multiversion.hpp"
 #include "reshare/common/parallel.hpp"
 #include "reshare/inference/engine.hpp"
 #include "reshare/inference/ops.hpp"
@@ -17,7 +18,7 @@ constexpr int kLanes = 16;
 
 // a[j] = mac(a[j], x, w[j]); restrict because int8_t weights may alias anything as far as the compiler knows.
 template <class X, class W, class A, class Mac>
-void axpy(A* __restrict a, X x, const W* __restrict w, int n, Mac mac) {
+RESHARE_INLINE void axpy(A* __restrict a, X x, const W* __restrict w, int n, Mac mac) {
     int j = 0;
     for (; j + kLanes <= n; j += kLanes)
         for (int k = 0; k < kLanes; ++k) a[j + k] = mac(a[j + k], x, w[j + k]);
@@ -27,7 +28,7 @@ void axpy(A* __restrict a, X x, const W* __restrict w, int n, Mac mac) {
 // Axpy order (row h of the weights times one input value, into a row of accumulators): the innermost loop runs
 // over contiguous columns, which vectorizes, and zero inputs (ReLU leaves many) skip a whole weight row.
 template <class X, class W, class A, class Mac>
-void tile_product(const X* x, int nv, size_t x_stride, const W* w, int rows, int cols, int groups, A* acc, Mac mac) {
+RESHARE_INLINE void tile_product(const X* x, int nv, size_t x_stride, const W* w, int rows, int cols, int groups, A* acc, Mac mac) {
     const int gc = cols / groups;
     for (int g = 0; g < groups; ++g)
         for (int h = 0; h < rows; ++h) {
@@ -38,6 +39,30 @@ void tile_product(const X* x, int nv, size_t x_stride, const W* w, int rows, int
                 axpy(acc + size_t(v) * cols + size_t(g) * gc, xv, wr, gc, mac);
             }
         }
+}
+
+// The three products, each multi-versioned (common/multiversion.hpp): the same sums in every version - integers
+// exactly, floats added in the same order and never fused - at the vector width of the CPU that runs them.
+struct Int16Mac {
+    RESHARE_INLINE int32_t operator()(int32_t a, int16_t xv, int8_t wv) const { return a + int16_t(xv * wv); }
+};
+struct Int64Mac {
+    RESHARE_INLINE int64_t operator()(int64_t a, int32_t xv, int8_t wv) const { return a + int64_t(xv) * wv; }
+};
+struct FloatMac {
+    RESHARE_INLINE float operator()(float a, float xv, float wv) const { return a + xv * wv; }
+};
+RESHARE_MULTIVERSION void tile_product_int16(const int16_t* x, int nv, size_t x_stride, const int8_t* w, int rows,
+                                             int cols, int groups, int32_t* acc) {
+    tile_product(x, nv, x_stride, w, rows, cols, groups, acc, Int16Mac());
+}
+RESHARE_MULTIVERSION void tile_product_int64(const int32_t* x, int nv, size_t x_stride, const int8_t* w, int rows,
+                                             int cols, int groups, int64_t* acc) {
+    tile_product(x, nv, x_stride, w, rows, cols, groups, acc, Int64Mac());
+}
+RESHARE_MULTIVERSION void tile_product_float(const float* x, int nv, size_t x_stride, const float* w, int rows,
+                                             int cols, int groups, float* acc) {
+    tile_product(x, nv, x_stride, w, rows, cols, groups, acc, FloatMac());
 }
 
 // Runs tile(v0, nv) over all tiles of n_vectors, split over threads.
@@ -63,8 +88,7 @@ void fast_mvm(const QuantizedMatrix& w, const std::vector<int16_t>& x, int n, st
     const size_t stride = size_t(w.groups) * w.rows;
     for_tiles(n, threads, [&](int v0, int nv) {
         std::vector<int32_t> part(size_t(nv) * w.cols, 0);
-        tile_product(x.data() + v0 * stride, nv, stride, w.q.data(), w.rows, w.cols, w.groups, part.data(),
-                     [](int32_t a, int16_t xv, int8_t wv) { return a + int16_t(xv * wv); });
+        tile_product_int16(x.data() + v0 * stride, nv, stride, w.q.data(), w.rows, w.cols, w.groups, part.data());
         std::copy(part.begin(), part.end(), acc.begin() + size_t(v0) * w.cols);
     });
 }
@@ -72,9 +96,8 @@ void fast_mvm(const QuantizedMatrix& w, const std::vector<int16_t>& x, int n, st
 void wide_mvm(const QuantizedMatrix& w, const std::vector<int32_t>& x, int n, std::vector<int64_t>& acc, int threads) {
     const size_t stride = size_t(w.groups) * w.rows;
     for_tiles(n, threads, [&](int v0, int nv) {
-        tile_product(x.data() + v0 * stride, nv, stride, w.q.data(), w.rows, w.cols, w.groups,
-                     acc.data() + size_t(v0) * w.cols,
-                     [](int64_t a, int32_t xv, int8_t wv) { return a + int64_t(xv) * wv; });
+        tile_product_int64(x.data() + v0 * stride, nv, stride, w.q.data(), w.rows, w.cols, w.groups,
+                           acc.data() + size_t(v0) * w.cols);
     });
 }
 
@@ -96,8 +119,7 @@ void float_matmul(const std::vector<float>& x, int n_vectors, const std::vector<
     out.assign(size_t(n_vectors) * cols, 0.f);
     const size_t stride = size_t(groups) * rows;
     for_tiles(n_vectors, threads, [&](int v0, int nv) {
-        tile_product(x.data() + v0 * stride, nv, stride, w.data(), rows, cols, groups, out.data() + size_t(v0) * cols,
-                     [](float a, float xv, float wv) { return a + xv * wv; });
+        tile_product_float(x.data() + v0 * stride, nv, stride, w.data(), rows, cols, groups, out.data() + size_t(v0) * cols);
     });
 }
 

@@ -1,6 +1,7 @@
 #include "reshare/offline/functional.hpp"
 
 #include "reshare/common/error.hpp"
+#include "reshare/common/multiversion.hpp"
 #include "reshare/common/parallel.hpp"
 
 #include <algorithm>
@@ -83,6 +84,7 @@ FastDatapath::FastDatapath(const CompressedLayer& l, uint64_t vectors) : l_(l) {
     // Probing a unit costs one datapath pass per row; running it costs one per vector.
     if (vectors < uint64_t(unit_rows_)) return;
     coefficients_.resize(size_t(units_));
+    sum_bound_.resize(size_t(units_));
     packed_.resize(size_t(units_));
     parallel_chunks<char>(units_, default_threads(), [&](int begin, int end) {
         Scratch s(l_.geo.group_bitcols());
@@ -121,7 +123,8 @@ void FastDatapath::probe(int u, Scratch& s) {
             largest = std::max(largest, v < 0 ? -v : v);
             c[size_t(i) * gc + j] = int16_t(v);
         }
-    if (largest <= INT16_MAX && largest * 128 * r.count <= INT32_MAX) coefficients_[size_t(u)] = std::move(c);
+    sum_bound_[size_t(u)] = largest * 128 * r.count;   // |int8 input| <= 128
+    if (largest <= INT16_MAX && sum_bound_[size_t(u)] <= INT32_MAX) coefficients_[size_t(u)] = std::move(c);
 }
 
 // One datapath pass holds several rows' one-hot results: row k of the pass gets the input 2^(f k), so by linearity
@@ -192,20 +195,22 @@ constexpr int kProductTile = 4;
 constexpr double kParallelProductMacs = 4e6;
 }  // namespace
 
-void FastDatapath::product(int u, const int8_t* vectors, int n, int64_t* acc) const {
-    const UnitRows r = rows_of(u);
-    const double macs = double(n) * r.count * l_.geo.group_cols();
+void FastDatapath::product(int group, const std::vector<Segment>& segments, const int8_t* vectors, int n,
+                           int64_t* acc) const {
+    double macs = 0;
+    for (const Segment& s : segments) macs += double(n) * s.count * l_.geo.group_cols();
     const int tiles = (n + kProductTile - 1) / kProductTile;
     parallel_chunks<char>(tiles, macs >= kParallelProductMacs ? default_threads() : 1, [&](int t0, int t1) {
-        product_tiles(r, coefficients_[size_t(u)].data(), vectors, t0 * kProductTile, std::min(n, t1 * kProductTile), acc);
+        product_tiles(group, segments, vectors, t0 * kProductTile, std::min(n, t1 * kProductTile), acc);
         return char(0);
     });
 }
 
-// Vectors [begin, end) of one unit, kProductTile at a time (a short tile repeats its last vector, whose extra sums
-// are dropped); rows where every vector of the tile is zero (ReLU leaves many) are skipped.
-void FastDatapath::product_tiles(const UnitRows& r, const int16_t* c, const int8_t* vectors, int begin, int end,
-                                 int64_t* acc) const {
+// Vectors [begin, end) of a group's row segments, kProductTile at a time (a short tile repeats its last vector,
+// whose extra sums are dropped); rows where every vector of the tile is zero (ReLU leaves many) are skipped.
+// Multi-versioned (common/multiversion.hpp): the inner loop at the vector width of the CPU.
+RESHARE_MULTIVERSION void FastDatapath::product_tiles(int group, const std::vector<Segment>& segments,
+                                                      const int8_t* vectors, int begin, int end, int64_t* acc) const {
     static_assert(kProductTile == 4, "the inner loop updates four vectors");
     const int gc = l_.geo.group_cols();
     const size_t in = size_t(l_.geo.groups) * l_.geo.rows, out = size_t(l_.geo.cols);
@@ -213,27 +218,28 @@ void FastDatapath::product_tiles(const UnitRows& r, const int16_t* c, const int8
     for (int v0 = begin; v0 < end; v0 += kProductTile) {
         const int nv = std::min(kProductTile, end - v0);
         const int8_t* x[kProductTile];
-        for (int t = 0; t < kProductTile; ++t)
-            x[t] = vectors + size_t(v0 + std::min(t, nv - 1)) * in + size_t(r.group) * l_.geo.rows + r.row0;
+        for (int t = 0; t < kProductTile; ++t) x[t] = vectors + size_t(v0 + std::min(t, nv - 1)) * in + size_t(group) * l_.geo.rows;
         std::fill(part.begin(), part.end(), 0);
         int32_t* __restrict p0 = part.data();
         int32_t* __restrict p1 = p0 + gc;
         int32_t* __restrict p2 = p1 + gc;
         int32_t* __restrict p3 = p2 + gc;
-        for (int i = 0; i < r.count; ++i) {
-            const int32_t a = x[0][i], b = x[1][i], d = x[2][i], e = x[3][i];
-            if ((a | b | d | e) == 0) continue;
-            const int16_t* __restrict ci = c + size_t(i) * gc;
-            for (int j = 0; j < gc; ++j) {
-                const int32_t w = ci[j];
-                p0[j] += a * w;
-                p1[j] += b * w;
-                p2[j] += d * w;
-                p3[j] += e * w;
+        for (const Segment& s : segments)
+            for (int i = 0; i < s.count; ++i) {
+                const int row = s.row0 + i;
+                const int32_t a = x[0][row], b = x[1][row], d = x[2][row], e = x[3][row];
+                if ((a | b | d | e) == 0) continue;
+                const int16_t* __restrict ci = s.coefficients + size_t(i) * gc;
+                for (int j = 0; j < gc; ++j) {
+                    const int32_t w = ci[j];
+                    p0[j] += a * w;
+                    p1[j] += b * w;
+                    p2[j] += d * w;
+                    p3[j] += e * w;
+                }
             }
-        }
         for (int t = 0; t < nv; ++t) {
-            int64_t* y = acc + size_t(v0 + t) * out + size_t(r.group) * gc;
+            int64_t* y = acc + size_t(v0 + t) * out + size_t(group) * gc;
             const int32_t* pt = part.data() + size_t(t) * gc;
             for (int j = 0; j < gc; ++j) y[j] += pt[j];
         }
@@ -253,10 +259,32 @@ void FastDatapath::run(const int32_t* vectors, int n, int64_t* acc) const {
 }
 
 void FastDatapath::add_unit(int unit, const int8_t* vectors, int n, int64_t* acc) const {
-    if (!coefficients_.empty() && !coefficients_[size_t(unit)].empty()) return product(unit, vectors, n, acc);
+    add_units({unit}, vectors, n, acc);
+}
+
+// Runs of probed units of one group, each run's partial sums bounded by int32 (the sum of its units' bounds); an
+// unprobed unit runs per vector.
+void FastDatapath::add_units(const std::vector<int>& units, const int8_t* vectors, int n, int64_t* acc) const {
     const size_t in = size_t(l_.geo.groups) * l_.geo.rows, out = size_t(l_.geo.cols);
-    Scratch s(l_.geo.group_bitcols());
-    for (int v = 0; v < n; ++v) unit_into(unit, vectors + v * in, acc + v * out, s);
+    std::vector<Segment> run;
+    int group = -1;
+    int64_t bound = 0;
+    auto flush = [&] {
+        if (!run.empty()) product(group, run, vectors, n, acc);
+        run.clear(), bound = 0;
+    };
+    for (const int u : units) {
+        if (coefficients_.empty() || coefficients_[size_t(u)].empty()) {
+            Scratch s(l_.geo.group_bitcols());
+            for (int v = 0; v < n; ++v) unit_into(u, vectors + v * in, acc + v * out, s);
+            continue;
+        }
+        const UnitRows r = rows_of(u);
+        if (r.group != group || bound + sum_bound_[size_t(u)] > INT32_MAX) flush();
+        group = r.group, bound += sum_bound_[size_t(u)];
+        run.push_back({coefficients_[size_t(u)].data(), r.row0, r.count});
+    }
+    flush();
 }
 
 // One unit for one input vector: the scheme's results for the unit's rows, shift-added over planes into the group's

@@ -145,10 +145,12 @@ void ComputeUnit::b_transport(tlm::tlm_generic_payload& gp, sc_core::sc_time& de
         delay += sc_core::sc_time(t.total_ns * double(work->vectors), sc_core::SC_NS);
     }
     // A unit cut over several CUs is computed whole by its first piece's CU (WorkUnit::computes).
-    if (work->datapath && work->units && work->inputs && work->accumulators)
+    if (work->datapath && work->units && work->inputs && work->accumulators) {
+        std::vector<int> sources;
         for (int u = work->unit_begin; u < work->unit_end; ++u)
-            if (const WorkUnit& w = (*work->units)[size_t(u)]; w.computes)
-                work->datapath->add_unit(int(w.source), work->inputs, int(work->vectors), work->accumulators);
+            if (const WorkUnit& w = (*work->units)[size_t(u)]; w.computes) sources.push_back(int(w.source));
+        work->datapath->add_units(sources, work->inputs, int(work->vectors), work->accumulators);
+    }
     account(*work->unit, t, work->vectors, work->reuse);
     work->result = t;
     gp.set_response_status(tlm::TLM_OK_RESPONSE);

@@ -1,6 +1,7 @@
 #include "reshare/schemes/reram_sharing/cluster.hpp"
 
 #include "reshare/common/error.hpp"
+#include "reshare/common/multiversion.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -174,29 +175,23 @@ void affine(const Points&, const int32_t* v, const Tiles& t, const int64_t* init
 }
 
 // The per-block loops around the kernel, written as reductions and selects the vectorizer takes (no early exits,
-// no branches). The int32 instances - every 8-bit OU's - are compiled for x86-64-v4 (AVX-512), v3 (AVX2) and
-// baseline and picked by the CPU at load time (GCC's function multi-versioning); the build stays baseline x86-64.
-#if defined(RESHARE_X86_KERNELS) && !defined(__clang__) && defined(__ELF__)
-#define RESHARE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define RESHARE_CLONES
-#endif
+// no branches); their int32 instances - every 8-bit OU's - multi-versioned (common/multiversion.hpp).
 
 // The first index of the least (Less = std::less) or greatest (std::greater) of v[0, count).
 template <class Less, class Acc>
-int32_t first_extreme(const Acc* v, int32_t count) {
+RESHARE_INLINE int32_t first_extreme(const Acc* v, int32_t count) {
     Acc best = v[0];
     for (int32_t i = 1; i < count; ++i) best = Less()(v[i], best) ? v[i] : best;
     int32_t first = count;
     for (int32_t i = count - 1; i >= 0; --i) first = v[i] == best ? i : first;
     return first;
 }
-RESHARE_CLONES int32_t first_minimum(const int32_t* v, int32_t count) { return first_extreme<std::less<>>(v, count); }
+RESHARE_MULTIVERSION int32_t first_minimum(const int32_t* v, int32_t count) { return first_extreme<std::less<>>(v, count); }
 int32_t first_minimum(const int64_t* v, int32_t count) { return first_extreme<std::less<>>(v, count); }
 
 // Seeding's step: each block's nearest seed so far updated with seed `seed` at distances d; then the farthest block.
 template <class Acc>
-int32_t relax_farthest(const Acc* d, Acc* nearest, int32_t* nearest_seed, int32_t n, int32_t seed) {
+RESHARE_INLINE int32_t relax_farthest(const Acc* d, Acc* nearest, int32_t* nearest_seed, int32_t n, int32_t seed) {
     for (int32_t i = 0; i < n; ++i) {
         const bool closer = d[i] < nearest[i];
         nearest[i] = closer ? d[i] : nearest[i];
@@ -204,7 +199,7 @@ int32_t relax_farthest(const Acc* d, Acc* nearest, int32_t* nearest_seed, int32_
     }
     return first_extreme<std::greater<>>(nearest, n);
 }
-RESHARE_CLONES int32_t relax(const int32_t* d, int32_t* nearest, int32_t* nearest_seed, int32_t n, int32_t seed) {
+RESHARE_MULTIVERSION int32_t relax(const int32_t* d, int32_t* nearest, int32_t* nearest_seed, int32_t n, int32_t seed) {
     return relax_farthest(d, nearest, nearest_seed, n, seed);
 }
 int32_t relax(const int64_t* d, int64_t* nearest, int32_t* nearest_seed, int32_t n, int32_t seed) {
