@@ -41,31 +41,48 @@ void strip_rows_of(const PatternKey* keys, int k, const LayerGeometry& g, Patter
         }
 }
 
+// Appends the non-zero rows of `rows` (count of them, row indices first_row, first_row + 1, ...) to the kept-row
+// tables. One-byte entries (the default geometry: VGG16 keeps 111 M rows) are written in place, every row stored
+// and the end advanced past the non-zero ones only - no branch on the data, no per-byte push_back.
+void keep_rows(const PatternKey* rows, int count, int first_row, OrcTables& t) {
+    if (t.kept_row.width != 1 || t.kept_cells.width != 1) {
+        for (int i = 0; i < count; ++i)
+            if (rows[i]) t.kept_row.push_back(uint32_t(first_row + i)), t.kept_cells.push_back(rows[i]);
+        return;
+    }
+    size_t n = t.kept_row.bytes.size();
+    t.kept_row.bytes.resize(n + size_t(count));
+    t.kept_cells.bytes.resize(n + size_t(count));
+    uint8_t* row = t.kept_row.bytes.data();
+    uint8_t* cells = t.kept_cells.bytes.data();
+    for (int i = 0; i < count; ++i) {
+        row[n] = uint8_t(first_row + i), cells[n] = uint8_t(rows[i]);
+        n += rows[i] != 0;
+    }
+    t.kept_row.bytes.resize(n);
+    t.kept_cells.bytes.resize(n);
+}
+
 // Row tiles [begin, end) (tile index over all groups: group-major). A tile is xbar_rows rows, i.e.
-// xbar_rows / ou_rows whole domains, so its strips are built from the domains' pattern keys.
+// xbar_rows / ou_rows whole domains, so its strips are built from the domains' pattern keys: every domain's strip
+// rows first, then strip by strip the kept ones, straight into the tables in their order.
 OrcTables build_tiles(const QuantizedMatrix& m, const BitSlicing& bs, const LayerGeometry& g, int begin, int end) {
     OrcTables part = orc_tables_for(g);
     const DomainKeyer keyer(bs, g);
-    const int strips = g.ou_col_groups(), domains_per_tile = g.xbar_rows / g.ou_rows;
-    std::vector<PatternKey> keys(g.group_bitcols()), rows(g.ou_rows);
-    std::vector<OrcTables> strip(strips, orc_tables_for(g));   // each strip's kept rows of this tile
+    const int strips = g.ou_col_groups(), domains_per_tile = g.xbar_rows / g.ou_rows, R = g.ou_rows;
+    std::vector<PatternKey> keys(g.group_bitcols());
+    std::vector<PatternKey> rows(size_t(domains_per_tile) * strips * R);   // domain q, strip k: at (q * strips + k) * R
     for (int t = begin; t < end; ++t) {
         const int group = t / g.row_tiles(), tile = t % g.row_tiles();
-        for (OrcTables& st : strip) st.kept_row.bytes.clear(), st.kept_cells.bytes.clear();
-        for (int q = 0; q < domains_per_tile; ++q) {
-            const int row_group = tile * domains_per_tile + q;
-            if (row_group >= g.row_groups()) break;
-            keyer.keys(m, group * g.row_groups() + row_group, keys.data());
-            for (int k = 0; k < strips; ++k) {
-                strip_rows_of(keys.data(), k, g, rows.data());
-                for (int i = 0; i < g.ou_rows; ++i)
-                    if (rows[i]) strip[k].kept_row.push_back(uint32_t(q * g.ou_rows + i)), strip[k].kept_cells.push_back(rows[i]);
-            }
+        const int domains = std::min(domains_per_tile, g.row_groups() - tile * domains_per_tile);
+        for (int q = 0; q < domains; ++q) {
+            keyer.keys(m, group * g.row_groups() + tile * domains_per_tile + q, keys.data());
+            for (int k = 0; k < strips; ++k) strip_rows_of(keys.data(), k, g, &rows[(size_t(q) * strips + k) * R]);
         }
-        for (OrcTables& st : strip) {
-            part.strip_rows.push_back(uint32_t(st.kept_row.size()));
-            append(part.kept_row.bytes, st.kept_row.bytes);
-            append(part.kept_cells.bytes, st.kept_cells.bytes);
+        for (int k = 0; k < strips; ++k) {
+            const size_t before = part.kept_row.size();
+            for (int q = 0; q < domains; ++q) keep_rows(&rows[(size_t(q) * strips + k) * R], R, q * R, part);
+            part.strip_rows.push_back(uint32_t(part.kept_row.size() - before));
         }
     }
     return part;
