@@ -1,5 +1,6 @@
 #include "reshare/schemes/orc/orc.hpp"
 
+#include "reshare/common/multiversion.hpp"
 #include "reshare/offline/image_sections.hpp"
 #include "reshare/hw/timing/cu_pipeline.hpp"
 #include "reshare/schemes/common/tables.hpp"
@@ -98,15 +99,46 @@ void check_rows_inside_matrix(const ImageReader& r, const LayerGeometry& g, cons
     }
 }
 
+// Per 8-bit row of cells, the 8 column masks (all ones where the cell is 1).
+struct BitMasks {
+    int64_t of[256][8];
+    BitMasks() {
+        for (int v = 0; v < 256; ++v)
+            for (int c = 0; c < 8; ++c) of[v][c] = -int64_t((v >> c) & 1);
+    }
+};
+
+// The default geometry's strip (8 columns of 1-bit cells, one-byte entries): each kept row adds its input into the
+// columns its cell bits select, masked rather than branched, into 8 sums a vector register holds (the row's 8
+// masks are one load). Multi-versioned (common/multiversion.hpp). VGG16's fc6 alone keeps ~80 M rows, each visited
+// per input vector.
+RESHARE_MULTIVERSION void add_bit_rows(const uint8_t* row, const uint8_t* cells, size_t count, const int32_t* xs,
+                                       int64_t* out) {
+    static const BitMasks masks;
+    int64_t sum[8] = {};
+    for (size_t r = 0; r < count; ++r) {
+        const int64_t x = xs[row[r]];
+        const int64_t* m = masks.of[cells[r]];
+        for (int c = 0; c < 8; ++c) sum[c] += x & m[c];
+    }
+    for (int c = 0; c < 8; ++c) out[c] += sum[c];
+}
+
 // A row tile's strips: every kept row's cells times the input its row index gathers.
 class OrcDatapath : public UnitDatapath {
 public:
     explicit OrcDatapath(const CompressedLayer& l) : t_(orc_tables(l)), g_(l.geo), sstart_(offsets(t_.strip_rows)) {}
     void results(int u, const int32_t* xs, int count, int64_t* results, std::vector<int64_t>&) const override {
         const int strips = orc_strips_per_tile(g_), W = g_.group_bitcols(), cb = g_.cell_bits;
+        const bool bit_rows = cb == 1 && g_.ou_cols == 8 && t_.kept_row.width == 1 && t_.kept_cells.width == 1;
         for (int k = 0; k < strips; ++k) {
             const size_t strip = size_t(u) * strips + k;
             const int cols = std::min(g_.ou_cols, W - k * g_.ou_cols);
+            if (bit_rows && cols == 8) {
+                add_bit_rows(&t_.kept_row.bytes[sstart_[strip]], &t_.kept_cells.bytes[sstart_[strip]],
+                             size_t(sstart_[strip + 1] - sstart_[strip]), xs, results + k * 8);
+                continue;
+            }
             for (uint64_t r = sstart_[strip]; r < sstart_[strip + 1]; ++r) {
                 const int32_t x = xs[t_.kept_row[r]];
                 if (!x) continue;   // adds nothing: ReLU's zeros, and the rows a probe leaves out (most of a tile's)
