@@ -63,12 +63,15 @@ struct IntResult {
 
 // Computes acc[v * w.cols + j] = sum_h w.q[h][j] * vectors[v * groups*rows + group(j)*rows + h] for
 // v < n_vectors. `acc` arrives sized n_vectors * w.cols and zeroed. layer_index is the Model::layers index.
-using MvmFn = std::function<void(size_t layer_index, const QuantizedMatrix& w, const std::vector<int32_t>& vectors,
+// The vectors are the layer's int8 activations, im2col'ed as they are: a quarter of the memory of int32 ones.
+using MvmFn = std::function<void(size_t layer_index, const QuantizedMatrix& w, const std::vector<int8_t>& vectors,
                                  int n_vectors, std::vector<int64_t>& acc)>;
 
-// The default MvmFn's product: exact for any int32 input, fast for int8-range inputs.
+// The default MvmFn's product: exact for any int32 input, fast for int8-range inputs (int8 vectors always are).
 void integer_mvm(const QuantizedMatrix& w, const std::vector<int32_t>& vectors, int n_vectors,
                  std::vector<int64_t>& acc, int threads = 0 /* 0: default_threads() */);
+void integer_mvm(const QuantizedMatrix& w, const std::vector<int8_t>& vectors, int n_vectors,
+                 std::vector<int64_t>& acc, int threads = 0);
 
 // A model's weight layers quantized once (as the offline pass quantizes them) with their per-channel affines,
 // for any number of integer runs. It refers to the model, which must outlive it.

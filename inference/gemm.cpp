@@ -56,6 +56,10 @@ RESHARE_MULTIVERSION void tile_product_int16(const int16_t* x, int nv, size_t x_
                                              int cols, int groups, int32_t* acc) {
     tile_product(x, nv, x_stride, w, rows, cols, groups, acc, Int16Mac());
 }
+RESHARE_MULTIVERSION void tile_product_int8(const int8_t* x, int nv, size_t x_stride, const int8_t* w, int rows,
+                                            int cols, int groups, int32_t* acc) {
+    tile_product(x, nv, x_stride, w, rows, cols, groups, acc, Int16Mac());
+}
 RESHARE_MULTIVERSION void tile_product_int64(const int32_t* x, int nv, size_t x_stride, const int8_t* w, int rows,
                                              int cols, int groups, int64_t* acc) {
     tile_product(x, nv, x_stride, w, rows, cols, groups, acc, Int64Mac());
@@ -84,11 +88,16 @@ bool fits_fast_path(const QuantizedMatrix& w, const std::vector<int32_t>& x) {
     return true;
 }
 
-void fast_mvm(const QuantizedMatrix& w, const std::vector<int16_t>& x, int n, std::vector<int64_t>& acc, int threads) {
+// int16 or int8 inputs.
+template <class X>
+void fast_mvm(const QuantizedMatrix& w, const std::vector<X>& x, int n, std::vector<int64_t>& acc, int threads) {
     const size_t stride = size_t(w.groups) * w.rows;
     for_tiles(n, threads, [&](int v0, int nv) {
         std::vector<int32_t> part(size_t(nv) * w.cols, 0);
-        tile_product_int16(x.data() + v0 * stride, nv, stride, w.q.data(), w.rows, w.cols, w.groups, part.data());
+        if constexpr (sizeof(X) == 1)
+            tile_product_int8(x.data() + v0 * stride, nv, stride, w.q.data(), w.rows, w.cols, w.groups, part.data());
+        else
+            tile_product_int16(x.data() + v0 * stride, nv, stride, w.q.data(), w.rows, w.cols, w.groups, part.data());
         std::copy(part.begin(), part.end(), acc.begin() + size_t(v0) * w.cols);
     });
 }
@@ -110,6 +119,15 @@ void integer_mvm(const QuantizedMatrix& w, const std::vector<int32_t>& vectors, 
     std::fill(acc.begin(), acc.end(), 0);
     if (!fits_fast_path(w, vectors)) return wide_mvm(w, vectors, n_vectors, acc, threads);
     fast_mvm(w, std::vector<int16_t>(vectors.begin(), vectors.end()), n_vectors, acc, threads);
+}
+
+void integer_mvm(const QuantizedMatrix& w, const std::vector<int8_t>& vectors, int n_vectors, std::vector<int64_t>& acc,
+                 int threads) {
+    if (vectors.size() != size_t(n_vectors) * w.groups * w.rows || acc.size() != size_t(n_vectors) * w.cols)
+        throw Error("layer " + w.name + ": MVM operands do not match the matrix");
+    if (w.rows > std::numeric_limits<int32_t>::max() / (128 * 128))
+        return integer_mvm(w, std::vector<int32_t>(vectors.begin(), vectors.end()), n_vectors, acc, threads);
+    fast_mvm(w, vectors, n_vectors, acc, threads);   // every acc element is written
 }
 
 namespace detail {

@@ -43,7 +43,7 @@ public:
             std::vector<LayerAccumulators>& layers)
         : qm_(qm), cal_(cal), input_(input), layers_(layers), program_(requant_program(qm, cal)),
           scales_(tensor_scales(detail::graph_of(qm.model()), cal)) {
-        mvm_ = mvm ? mvm : MvmFn([](size_t, const QuantizedMatrix& w, const std::vector<int32_t>& x, int n,
+        mvm_ = mvm ? mvm : MvmFn([](size_t, const QuantizedMatrix& w, const std::vector<int8_t>& x, int n,
                                     std::vector<int64_t>& acc) { integer_mvm(w, x, n, acc); });
     }
 
@@ -60,7 +60,7 @@ public:
         LayerAccumulators& la = layers_.at(layer);
         la = {node, n.kind == models::OpKind::Dense ? 1 : n.out.h * n.out.w, w.cols, {}};
         la.acc.assign(size_t(la.n_vectors) * w.cols, 0);
-        mvm_(layer, w, detail::layer_vectors<int8_t, int32_t>(in.q.data(), shape_of(in), n), la.n_vectors, la.acc);
+        mvm_(layer, w, detail::layer_vectors<int8_t, int8_t>(in.q.data(), shape_of(in), n), la.n_vectors, la.acc);
         if (la.acc.size() != size_t(la.n_vectors) * w.cols)
             throw Error("layer " + w.name + ": the MVM callback resized the accumulators");
         for (int64_t a : la.acc)   // the hardware's accumulators are int32

@@ -70,7 +70,7 @@ inference::IntResult reference_of(const inference::QuantizedModel& model, const 
                                   int threads, const std::function<void(size_t, size_t)>& progress) {
     const size_t layers = model.model().layers.size();
     return inference::run_int(model, calibration, input,
-                              [&](size_t i, const QuantizedMatrix& w, const std::vector<int32_t>& x, int n, std::vector<int64_t>& acc) {
+                              [&](size_t i, const QuantizedMatrix& w, const std::vector<int8_t>& x, int n, std::vector<int64_t>& acc) {
                                   if (progress) progress(i, layers);
                                   inference::integer_mvm(effective.empty() ? w : effective[i], x, n, acc, threads);
                               });

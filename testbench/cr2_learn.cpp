@@ -40,15 +40,13 @@ cr2::Allocation learn_allocation(const models::Model& model, const HwConfig& con
     std::vector<cr2::PatternProfile> profiles;
     for (const CompressedLayer& l : layers)
         profiles.emplace_back(l.geo.rows, l.geo.groups, l.geo.ou_rows, l.input_bits, config.cr2_input_pattern);
-    std::vector<int8_t> x8;
     for (const std::string& path : images) {
         // Each learning image runs as the network would run on it: calibrated on its own float run.
         const std::vector<float> input = inference::network_input(inference::load_image(path), g);
         const inference::Calibration calibration = inference::calibrate(inference::run_float(model, input));
         inference::run_int(quantized, calibration, input,
-                           [&](size_t i, const QuantizedMatrix& w, const std::vector<int32_t>& x, int n, std::vector<int64_t>& acc) {
-                               x8.assign(x.begin(), x.end());   // int8 activations, widened for the product
-                               profiles[i].add(x8.data(), n);
+                           [&](size_t i, const QuantizedMatrix& w, const std::vector<int8_t>& x, int n, std::vector<int64_t>& acc) {
+                               profiles[i].add(x.data(), n);
                                inference::integer_mvm(w, x, n, acc, threads);
                            });
     }

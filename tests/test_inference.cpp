@@ -285,6 +285,11 @@ TEST_CASE("inference: the default MVM equals offline reference_mvm", "[inference
             const std::vector<int64_t> want = reference_mvm(w, slice(x, v * width, width));
             CHECK(std::equal(want.begin(), want.end(), acc.begin() + long(v) * k.cols));
         }
+        if (k.input_bits <= 8) {   // the int8 vectors of the int8 executor: the same products
+            std::vector<int64_t> acc8(acc.size(), 7);
+            integer_mvm(w, std::vector<int8_t>(x.begin(), x.end()), n, acc8);
+            CHECK(acc8 == acc);
+        }
     }
 }
 
@@ -294,11 +299,12 @@ TEST_CASE("inference: int8 run through a reference_mvm callback equals the defau
     const Calibration cal = calibrate(m, x);
     const QuantizedModel qm(m, HwConfig{});
     std::vector<size_t> seen;
-    const MvmFn reference = [&](size_t layer, const QuantizedMatrix& w, const std::vector<int32_t>& vectors, int n,
+    const MvmFn reference = [&](size_t layer, const QuantizedMatrix& w, const std::vector<int8_t>& vectors8, int n,
                                 std::vector<int64_t>& acc) {
         seen.push_back(layer);
         CHECK(&w == &qm.weights(layer));
         const size_t width = size_t(w.rows) * w.groups;
+        const std::vector<int32_t> vectors(vectors8.begin(), vectors8.end());
         for (int v = 0; v < n; ++v) {
             const std::vector<int64_t> y = reference_mvm(w, slice(vectors, v * width, width));
             std::copy(y.begin(), y.end(), acc.begin() + long(v) * w.cols);
@@ -316,7 +322,7 @@ TEST_CASE("inference: bad inputs are errors", "[inference]") {
     const Calibration cal = calibrate(m, std::vector<float>(8 * 8 * 3, 1.f));
     CHECK_THROWS_WITH(run_int(m, HwConfig{}, Calibration{{1.0}}, std::vector<float>(8 * 8 * 3)),
                       Contains("calibration has 1 scales"));
-    const MvmFn resizing = [](size_t, const QuantizedMatrix&, const std::vector<int32_t>&, int,
+    const MvmFn resizing = [](size_t, const QuantizedMatrix&, const std::vector<int8_t>&, int,
                               std::vector<int64_t>& acc) { acc.push_back(0); };
     CHECK_THROWS_WITH(run_int(m, HwConfig{}, cal, std::vector<float>(8 * 8 * 3), resizing), Contains("resized"));
     models::Model bare = m;
